@@ -1,0 +1,172 @@
+"""What a report is: agency, year, dates, and where its six parts are."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Optional
+
+from .models import Finding, Row, Section
+from .rows import PART_CORES, SPACE, heading_part, strip_space
+
+_CN_DIGITS = dict(zip("〇零一二三四五六七八九", "0012345678 9".replace(" ", "")))
+_AGENCY_END = r"(?:人民政府办公室|人民政府办公厅|人民政府|政府办公室|管委会|管理委员会|委员会|委|局|厅|办公室|办|院|署|会|中心|政府|综合实验区|新区|开发区|区|县|市)"
+_TITLE_RE = re.compile(
+    r"^[#\s标题:：]*(?P<pre>[^\d\n]{0,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<post>[^\d\n]{0,30}?)\s*(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?报告"
+)
+_SHORT_TITLE_RE = re.compile(r"^[#\s]*(?P<agency>[\u4e00-\u9fa5（）()]{3,30}?)(?:政府信息公开|政务公开)工作")
+# a title broken over two lines: "2024 年上海市科委政府信息公开工作" / "年度报告"
+_SPLIT_TITLE_RE = re.compile(r"^[#\s]*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<agency>[\u4e00-\u9fa5（）()]{3,30}?)(?:政府信息公开|政务公开)(?:工作)?$")
+_YEAR_LINE_RE = re.compile(r"^\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:政府信息公开|政务公开)?(?:工作)?(?:年度)?报告")
+_DATE_RE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
+_PERIOD_RE = re.compile(
+    r"统计(?:期限|时限|周期|区间|时间)?\s*(?:为|从|自|是)?\s*"
+    r"(?P<p>(?P<y>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起)?\s*(?:至|到|—|-)\s*(?:(?:19|20)\d{2}\s*年\s*)?12\s*月\s*31\s*日)"
+)
+_PREFIX_RE = re.compile(r"^(?:[\u4e00-\u9fa5]{2,4}(?:省|自治区))?(?:[\u4e00-\u9fa5]{2,4}市)?")
+
+
+def _clean_agency(name: str) -> str:
+    name = strip_space(name).strip("#:：标题（）()")
+    return name
+
+
+def find_agency(rows: list[Row], text: str) -> tuple[str, list[str]]:
+    """The agency as printed (title or signature), and the other names the report itself uses for it."""
+    head = [r.text.strip(SPACE) for r in rows[:12]]
+    title_name = ""
+    for i, line in enumerate(head):
+        m = _TITLE_RE.match(line)
+        if m:
+            title_name = _clean_agency(m.group("pre") or m.group("post"))
+            if not title_name and i > 0:
+                title_name = _clean_agency(head[i - 1])
+        if not title_name:
+            m = _SHORT_TITLE_RE.match(line)
+            if m:
+                title_name = _clean_agency(m.group("agency"))
+        if not title_name:
+            m = _SPLIT_TITLE_RE.match(line)
+            if m:
+                title_name = _clean_agency(m.group("agency"))
+        if not title_name and _YEAR_LINE_RE.match(line) and i > 0:
+            title_name = _clean_agency(head[i - 1])
+        if title_name:
+            break
+    signature = ""
+    for row in reversed(rows[-6:]):
+        line = strip_space(row.text)
+        if 3 <= len(line) <= 30 and re.fullmatch(r"[\u4e00-\u9fa5（）()]+", line) and re.search(_AGENCY_END + "$", line):
+            signature = line
+            break
+    names = [n for n in (title_name, signature) if n]
+    if not names:
+        return "", []
+    # the fuller of two names that agree ("滨海新区公安局" in the title, "天津市滨海新区公安局" signed)
+    printed = names[0]
+    for n in names[1:]:
+        if printed in n:
+            printed = n
+    aliases = set(names)
+    # the report may name itself with its city ("淮安市洪泽区人民政府")
+    for m in re.finditer(r"[\u4e00-\u9fa5]{2}市" + re.escape(printed), text):
+        aliases.add(m.group(0))
+    return printed, sorted(aliases - {printed})
+
+
+def short_forms(name: str) -> set[str]:
+    """Names people use for an agency: without province/city, 政府 for 人民政府, the bare place."""
+    out = {name}
+    bare = _PREFIX_RE.sub("", name)
+    if len(bare) >= 3:
+        out.add(bare)
+    for n in list(out):
+        if "人民政府" in n:
+            out.add(n.replace("人民政府", "政府"))
+            place = n.replace("人民政府", "")
+            if len(place) >= 2:
+                out.add(place)
+        if n.endswith("科学技术委员会"):
+            out.add(n.replace("科学技术委员会", "科委"))
+        if n.endswith("科委"):
+            out.add(n[:-2] + "科学技术委员会")
+        if n.endswith("综合实验区"):
+            out.add(n + "管委会")
+    return out
+
+
+def find_year(rows: list[Row], text: str) -> Optional[int]:
+    for row in rows[:12]:
+        line = row.text.strip(SPACE)
+        m = _TITLE_RE.match(line) or _YEAR_LINE_RE.match(line) or _SPLIT_TITLE_RE.match(line)
+        if m:
+            return int(m.group("year"))
+    m = _PERIOD_RE.search(text)
+    if m:
+        return int(m.group("y"))
+    m = re.search(r"((?:19|20)\d{2})\s*年度?(?:政府信息公开|政务公开)", text[:3000])
+    return int(m.group(1)) if m else None
+
+
+def find_period(text: str) -> Optional[str]:
+    m = _PERIOD_RE.search(text)
+    return strip_space(m.group("p")) if m else None
+
+
+def find_published(rows: list[Row], text: str, year: Optional[int]) -> Optional[str]:
+    """The publication date: a 发布时间 field, or the date under the signature."""
+    m = re.search(r"发布(?:时间|日期)\s*[:：]\s*" + _DATE_RE.pattern, text[:2000])
+    candidates = [m.groups()] if m else []
+    if not candidates:
+        for row in list(rows[-5:]) + list(rows[:6]):
+            line = strip_space(row.text)
+            d = _DATE_RE.fullmatch(line.strip("（）()"))
+            if d:
+                candidates.append(d.groups())
+                break
+    for y, mo, d in candidates:
+        if year is None or int(y) >= year:
+            return f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
+    return None
+
+
+def find_sections(rows: list[Row], text: str) -> list[Section]:
+    """Parts 一 to 六, located by their titles in order (a report may number them its own way)."""
+    found: list[tuple[str, str, int]] = []
+    order = list(PART_CORES)
+    nxt = 0
+    for row in rows:
+        if nxt >= len(order):
+            break
+        part = heading_part(row)
+        if part and part in order[nxt:]:
+            found.append((part, row.text.strip(SPACE)[:40], row.cells[0].loc.start))
+            nxt = order.index(part) + 1
+    sections = []
+    for i, (num, title, start) in enumerate(found):
+        end = found[i + 1][2] if i + 1 < len(found) else len(text)
+        sections.append(Section(number=num, title=title, start=start, end=end))
+    return sections
+
+
+def ocr_findings(printed: str, path: str) -> tuple[list[Finding], list[str]]:
+    """A name that differs from the file's by a character or two is most likely an OCR slip: say so, don't fix it."""
+    stem = Path(path).stem
+    file_agency = re.split(r"[_\-\s]?(?:19|20)\d{2}", stem)[0]
+    if not printed or not file_agency or file_agency == printed or len(file_agency) != len(printed):
+        return [], []
+    diff = [(a, b) for a, b in zip(printed, file_agency) if a != b]
+    if 0 < len(diff) <= 2:
+        pairs = "、".join(f"{a}→{b}" for a, b in diff)
+        return [Finding(kind="ocr", quote=printed,
+                        message=f"the report prints the agency as {printed}, the file name says {file_agency} ({pairs}): most likely an OCR error in the source; kept as printed")], [file_agency]
+    return [], []
+
+
+def agency_from_filename(path: str) -> str:
+    stem = Path(path).stem
+    return re.split(r"[_\-\s]?(?:19|20)\d{2}", stem)[0] if re.search(r"(?:19|20)\d{2}", stem) else ""
+
+
+def year_from_filename(path: str) -> Optional[int]:
+    m = re.search(r"(?:19|20)\d{2}", Path(path).stem)
+    return int(m.group()) if m else None

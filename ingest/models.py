@@ -1,0 +1,131 @@
+"""The data types ingest produces. Other folders import them from here."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal, Optional
+
+from pydantic import BaseModel, Field
+
+
+class Location(BaseModel):
+    """Where something is in the source: character span in the extracted text,
+    plus the page (PDF) or table/row/column index (docx, HTML, Markdown)."""
+
+    start: int
+    end: int
+    page: Optional[int] = None
+    table_index: Optional[int] = None
+    row_index: Optional[int] = None
+    col_index: Optional[int] = None
+
+
+class Cell(BaseModel):
+    text: str
+    loc: Location
+
+
+class Row(BaseModel):
+    """A row of a table as the source lays it out; a plain text line is a one-cell row."""
+
+    cells: list[Cell]
+    in_table: bool = False  # a real table row (docx/HTML/Markdown/tab-separated text)
+
+    @property
+    def text(self) -> str:
+        return " ".join(c.text for c in self.cells)
+
+
+class Document(BaseModel):
+    """A loaded file: its extracted text, and the same text as rows of cells."""
+
+    path: str
+    kind: Literal["txt", "docx", "html", "pdf", "md"]
+    encoding: Optional[str] = None
+    text: str
+    rows: list[Row]
+    pages: int = 0
+
+
+class Section(BaseModel):
+    """One of the six parts of a report (一 to 六)."""
+
+    number: str  # 一 … 六
+    title: str  # as printed
+    start: int
+    end: int
+
+
+class Fact(BaseModel):
+    """One table cell, typed and located."""
+
+    table: Literal["二", "三", "四"]
+    row_key: str
+    col_key: str
+    row_label: str  # the canonical label of the national format
+    col_label: str
+    printed_row_label: str = ""  # the label as this report printed it ("" when not printed next to the value)
+    value: Decimal
+    unit: str = "件"
+    blank: bool = False  # the source cell was empty (value 0)
+    source_text: str = ""  # the cell text as printed
+    loc: Location
+
+
+class Check(BaseModel):
+    """One arithmetic rule of REPORT_FORMAT.md, evaluated on one report."""
+
+    rule: str  # e.g. "三:列平衡:自然人"
+    description: str
+    passed: bool
+    expected: Optional[Decimal] = None
+    actual: Optional[Decimal] = None
+    detail: str  # the numbers involved, in words
+
+
+class Finding(BaseModel):
+    """Something a person should know about the source: a quirk, a disagreement, an unparsed table."""
+
+    kind: Literal["ocr", "label_typo", "narrative_mismatch", "narrative_agreement", "unparsed", "layout", "empty_table"]
+    message: str
+    quote: str = ""
+    loc: Optional[Location] = None
+
+
+class TableResult(BaseModel):
+    table: Literal["二", "三", "四"]
+    parsed: bool
+    empty: bool = False  # found, but every cell blank (a template)
+    reason: str = ""  # why it was not parsed
+    fact_count: int = 0
+
+
+class Report(BaseModel):
+    report_id: str  # content hash of the source file
+    path: str
+    kind: str
+    agency: str  # as printed
+    agency_aliases: list[str] = Field(default_factory=list)
+    year: Optional[int] = None  # the year reported on
+    published: Optional[str] = None  # ISO date
+    format_version: Optional[str] = None  # "2021" or "2019"
+    period: Optional[str] = None  # statistics period as printed
+    text: str
+    sections: list[Section] = Field(default_factory=list)
+    tables: list[TableResult] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+
+    @property
+    def failed_checks(self) -> list[Check]:
+        return [c for c in self.checks if not c.passed]
+
+    def fact(self, table: str, row_key: str, col_key: str) -> Optional[Fact]:
+        for f in self.facts:
+            if f.table == table and f.row_key == row_key and f.col_key == col_key:
+                return f
+        return None
+
+
+class IngestError(Exception):
+    """A file that cannot be read as a report. The message is meant for the person at the terminal."""

@@ -1,0 +1,95 @@
+"""One file in, one checked `Report` out: load, find the metadata and parts, read the tables, check them.
+
+    >>> report = parse_file("data/天津市滨海新区公安局_2022.txt")
+    >>> report.agency, report.year, report.fact("三", "新收", "总计").value
+    ('天津市滨海新区公安局', 2022, Decimal('56'))
+
+Pure function of the file: no store, no model.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .checks import arithmetic_checks, narrative_findings
+from .loaders import load_document
+from .metadata import (
+    agency_from_filename, find_agency, find_period, find_published, find_sections, find_year,
+    ocr_findings, short_forms, year_from_filename,
+)
+from .models import Document, Finding, IngestError, Report, TableResult
+from .rows import cut_flat_rows, detect_format, table_regions, value_row
+from .tables import parse_table2, parse_table3, parse_table4
+
+
+def file_hash(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def parse_file(path: str | Path) -> Report:
+    """Read one report file. Raises IngestError when the file is not a readable report."""
+    path = Path(path)
+    doc = load_document(path)
+    return parse_document(doc, file_hash(path))
+
+
+def parse_document(doc: Document, report_id: str) -> Report:
+    rows = cut_flat_rows(doc.rows)
+    regions = table_regions(rows)
+    findings: list[Finding] = []
+
+    agency, aliases = find_agency(rows, doc.text)
+    year = find_year(rows, doc.text)
+    if not regions and year is None:
+        raise IngestError(
+            f"{Path(doc.path).name}: this does not look like a 政府信息公开工作年度报告 "
+            "(no report title and none of the tables 二/三/四 were found)")
+    if not agency:
+        agency = agency_from_filename(doc.path)
+        if agency:
+            findings.append(Finding(kind="layout", message=f"the report prints no agency name in its title or signature; {agency} is taken from the file name"))
+    if year is None:
+        year = year_from_filename(doc.path)
+        if year:
+            findings.append(Finding(kind="layout", message=f"the report prints no year in its title; {year} is taken from the file name"))
+    ocr, more = ocr_findings(agency, doc.path)
+    findings += ocr
+    names = set(aliases) | set(more)
+    for n in [agency, *aliases, *more]:
+        names |= short_forms(n)
+    names.discard(agency)
+
+    fmt = detect_format(rows, regions, doc.text, year)
+    region_rows = {
+        t: [vr for i in range(a, b) if (vr := value_row(rows[i], i))]
+        for t, (a, b) in regions.items()
+    }
+    sections = find_sections(rows, doc.text)
+    narrative_spans = [(s.start, s.end) for s in sections if s.number in ("一", "五", "六")] or [(0, len(doc.text))]
+    narrative = "".join(doc.text[a:b] for a, b in narrative_spans)
+
+    facts, tables = [], []
+    for t, parse in (("二", lambda r: parse_table2(r, fmt, narrative)), ("三", parse_table3), ("四", parse_table4)):
+        if t not in regions:
+            tables.append(TableResult(table=t, parsed=False, reason=f"table {t} was not found"))
+            continue
+        parsed = parse(region_rows[t])
+        facts += parsed.facts
+        findings += parsed.findings
+        tables.append(parsed.result)
+    for tr in tables:
+        if tr.empty:
+            findings.append(Finding(kind="empty_table", message=f"table {tr.table} is present but every cell is blank (an unfilled template?)"))
+
+    checks = [] if all(t.empty or not t.parsed for t in tables) else arithmetic_checks(facts)
+    findings += narrative_findings(doc.text, narrative_spans, facts)
+    return Report(
+        report_id=report_id, path=str(doc.path), kind=doc.kind, agency=agency,
+        agency_aliases=sorted(names), year=year, published=find_published(rows, doc.text, year),
+        format_version=fmt, period=find_period(doc.text), text=doc.text, sections=sections,
+        tables=tables, facts=facts, checks=checks, findings=findings,
+    )

@@ -1,0 +1,231 @@
+"""Turn a document's rows into what table parsing needs: table regions and value rows.
+
+A value row is a label (possibly empty) followed by numeric-or-blank cells. Plain
+text lines keep their numbers at the end ("（七）总计 21 0 0 0 0 0 21"); flat text
+scraped from a web page holds a whole table on one line, so such lines are first
+cut at the labels the national format prints.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .layout import table2_blocks, table3_rows, FORMAT_2019, FORMAT_2021
+from .models import Cell, Location, Row
+
+SPACE = " \t\n\r\u3000\xa0"
+NUMBER = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+NUMBER_RE = re.compile(rf"^{NUMBER}$")
+BLANK_MARKS = {"", "-", "—", "–", "/", "／", "\\"}
+TRAILING_NUMBERS_RE = re.compile(rf"^(?P<label>.*?)(?P<nums>(?:[{SPACE}]*{NUMBER})+)[{SPACE}]*$", re.S)
+TOKEN_RE = re.compile(NUMBER)
+
+# Core titles of the parts; a report may number them its own way (上海市科委 prints 一、主动公开…).
+PART_CORES = {
+    "一": r"总体情况",
+    "二": r"主动公开政府信息情况",
+    "三": r"收到和处理政府信息公开申请情况",
+    "四": r"(?:政府信息公开)?行政法?复议[、和及]?(?:行政诉讼)情况",
+    "五": r"(?:政府信息公开工作)?存在的主要问题(?:及改进情况)?|主要问题及改进情况|存在问题及整改|主要问题",
+    "六": r"其他需要报告的事项",
+}
+_HEADING_PREFIX = r"^[#\s]*(?:表[一二三四]\s*[：:]\s*)?(?:[一二三四五六七1-7]\s*[、.．]\s*|（[一二三四五六]）)?"
+HEADING_RES = {k: re.compile(_HEADING_PREFIX + f"(?:{v})") for k, v in PART_CORES.items()}
+# Inside a flat line a title only counts with its number (二、主动公开…), so prose that names a part does not cut.
+_MIDLINE_TITLES = re.compile(
+    r"[一二三四五六]、(?:" + "|".join(PART_CORES[k] for k in ("一", "二", "三", "四", "六")) + r"|存在的主要问题)"
+)
+
+
+def strip_space(text: str) -> str:
+    return "".join(ch for ch in text if ch not in SPACE)
+
+
+def normalize_label(text: str) -> str:
+    """Label text without spacing and punctuation variants, for matching."""
+    t = strip_space(text)
+    t = t.replace("(", "（").replace(")", "）").replace("．", ".").replace("“", "").replace("”", "").replace('"', "")
+    return t
+
+
+@dataclass
+class Token:
+    text: str
+    loc: Location
+
+    @property
+    def blank(self) -> bool:
+        return strip_space(self.text) in BLANK_MARKS
+
+    @property
+    def digits_only(self) -> bool:
+        return self.text.isdigit()
+
+
+@dataclass
+class ValueRow:
+    label: str
+    values: list[Token]
+    row_index: int
+    label_loc: Optional[Location] = None
+
+    @property
+    def has_number(self) -> bool:
+        return any(not t.blank for t in self.values)
+
+
+def _sub_loc(loc: Location, start: int, end: int) -> Location:
+    return loc.model_copy(update={"start": loc.start + start, "end": loc.start + end})
+
+
+def _cell_numbers(cell: Cell) -> tuple[str, Optional[Location], list[Token]]:
+    """Split one cell into its label and the numbers it ends with."""
+    text = cell.text
+    m = TRAILING_NUMBERS_RE.match(text)
+    if not m:
+        return text.strip(SPACE), cell.loc, []
+    base = m.start("nums")
+    tokens = [
+        Token(t.group(), _sub_loc(cell.loc, base + t.start(), base + t.end()))
+        for t in TOKEN_RE.finditer(m.group("nums"))
+    ]
+    label = m.group("label").strip(SPACE)
+    return label, _sub_loc(cell.loc, 0, len(m.group("label"))) if label else None, tokens
+
+
+def _is_value_cell(text: str) -> bool:
+    t = strip_space(text)
+    return t in BLANK_MARKS or bool(NUMBER_RE.match(t))
+
+
+def value_row(row: Row, index: int) -> Optional[ValueRow]:
+    """The label and values of a row, or None when the row carries no values."""
+    cells = row.cells
+    if row.in_table and len(cells) > 1:
+        i = len(cells)
+        while i > 0 and _is_value_cell(cells[i - 1].text):
+            i -= 1
+        values = [Token(strip_space(c.text), c.loc) for c in cells[i:]]
+        labels = [c for c in cells[:i] if strip_space(c.text)]
+        label = " ".join(c.text.strip(SPACE) for c in labels)
+        label_loc = labels[-1].loc if labels else None
+        if labels and not values:
+            # a grid cell holding label and number together ("行政许可10690")
+            lab, lab_loc, toks = _cell_numbers(labels[-1])
+            if toks:
+                label = " ".join([*(c.text.strip(SPACE) for c in labels[:-1]), lab]).strip()
+                values, label_loc = toks, lab_loc
+        if not values:
+            return None
+        if not label and not any(not t.blank for t in values) and len(values) < 5:
+            return None  # an empty spacer row; a wide empty row is an unfilled table row
+        return ValueRow(label, values, index, label_loc)
+    if len(cells) != 1:
+        return None
+    label, label_loc, tokens = _cell_numbers(cells[0])
+    if not tokens:
+        return None
+    return ValueRow(label, tokens, index, label_loc)
+
+
+# ---- cutting flat lines -------------------------------------------------------
+
+def _anchor_patterns() -> list[str]:
+    pats = [r"第二十条第（[一二三四五六七八九十]+）项", r"信息内容", r"规章", r"(?:行政)?规范性文件",
+            r"行政许可", r"其他对外管理服务事项", r"行政处罚", r"行政强制", r"行政事业性收费", r"政府集中采购"]
+    rows = table3_rows(False) + table3_rows(True)[-3:-2]
+    for spec in rows:
+        core = re.escape(spec.label[len(spec.number):]) if spec.number and spec.label.startswith(spec.number) else re.escape(spec.label)
+        num = re.escape(spec.number.rstrip(".")) if spec.number else ""
+        if spec.number.endswith("."):
+            # the item number is part of the label: "2.其他法律…" — never eat digits of the cell before it
+            pats.append(rf"{num}[.．、]\s*{core}")
+        elif spec.number:
+            pats.append(rf"(?:{num})?{core}")
+        else:
+            pats.append(core)
+    pats += [r"三、本年度办理结果", r"（三）不予公开", r"（四）无法提供", r"（五）不予处理"]
+    return pats
+
+
+_ANCHORS = re.compile("|".join(sorted(set(_anchor_patterns()), key=len, reverse=True)))
+
+
+def _cut(row: Row, pattern: re.Pattern, min_hits: int) -> list[Row]:
+    cell = row.cells[0]
+    hits = [m.start() for m in pattern.finditer(cell.text)]
+    if len(hits) < min_hits:
+        return [row]
+    bounds = sorted(set([0, *hits, len(cell.text)]))
+    out = []
+    for a, b in zip(bounds, bounds[1:]):
+        piece = cell.text[a:b]
+        lead = len(piece) - len(piece.lstrip(SPACE))
+        piece = piece.strip(SPACE)
+        if piece:
+            out.append(Row(cells=[Cell(text=piece, loc=_sub_loc(cell.loc, a + lead, a + lead + len(piece)))]))
+    return out
+
+
+def cut_flat_rows(rows: list[Row]) -> list[Row]:
+    """Cut one-line tables (web pages scraped to text) at part titles, then at row labels."""
+    out: list[Row] = []
+    for row in rows:
+        if row.in_table or len(row.cells) != 1 or len(row.cells[0].text) < 40:
+            out.append(row)
+            continue
+        for piece in _cut(row, _MIDLINE_TITLES, 1):
+            out.extend(_cut(piece, _ANCHORS, 2))
+    return out
+
+
+# ---- regions --------------------------------------------------------------
+
+def heading_part(row: Row) -> Optional[str]:
+    """Which part (一…六) this row is the heading of, if it is one."""
+    text = row.text.strip(SPACE)
+    for part, rx in HEADING_RES.items():
+        m = rx.match(text)
+        # a long row is a heading only when numbered like one (a flat line cut at "三、收到和处理…")
+        if m and (len(text) <= 60 or _NUMBERED.match(text)):
+            return part
+    return None
+
+
+_NUMBERED = re.compile(r"^[#\s]*[一二三四五六]、")
+
+
+def table_regions(rows: list[Row]) -> dict[str, tuple[int, int]]:
+    """Row ranges [start, end) of tables 二, 三 and 四: from each title to the next part."""
+    starts: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        part = heading_part(row)
+        if part in ("二", "三", "四") and part not in starts and all(starts.get(p, -1) < i for p in starts):
+            starts[part] = i
+        elif part in ("五", "六") and "四" in starts and part not in starts:
+            starts[part] = i
+    order = sorted(starts.items(), key=lambda kv: kv[1])
+    regions = {}
+    for n, (part, start) in enumerate(order):
+        if part not in ("二", "三", "四"):
+            continue
+        end = order[n + 1][1] if n + 1 < len(order) else len(rows)
+        regions[part] = (start, end)
+    return regions
+
+
+def detect_format(rows: list[Row], regions: dict[str, tuple[int, int]], text: str, year: Optional[int]) -> str:
+    """2019 trial format or 2021 format, from table 二's column labels, then the cited notice, then the year."""
+    if "二" in regions:
+        a, b = regions["二"]
+        region = normalize_label(" ".join(r.text for r in rows[a:b]))
+        if any(k in region for k in ("本年新制作数量", "对外公开总数量", "上一年项目数量", "本年新公开数量")):
+            return FORMAT_2019
+        if any(k in region for k in ("本年制发件数", "现行有效件数", "本年废止件数")):
+            return FORMAT_2021
+    if "2019〕60号" in text:
+        return FORMAT_2019
+    if "2021〕30号" in text:
+        return FORMAT_2021
+    return FORMAT_2019 if year is not None and year <= 2020 else FORMAT_2021

@@ -1,0 +1,191 @@
+"""The `disclosure-qa` command. Each sub-command is a thin layer over a library call."""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Optional
+
+from vectorstore.store import ENV_VAR, Store, default_store_dir
+
+BUNDLED_SAMPLE = Path(__file__).resolve().parent.parent / "data"
+
+
+def _fmt(v: Decimal) -> str:
+    return format(v, "f")
+
+
+def cmd_ingest(args) -> int:
+    from tqdm import tqdm
+
+    from ingest.batch import expand_paths, ingest_files
+
+    files = expand_paths(args.paths)
+    if not files:
+        print("nothing to ingest: no .txt/.md/.html/.pdf/.docx files in " + ", ".join(args.paths), file=sys.stderr)
+        return 1
+    failed = 0
+    with Store.open(args.store) as store:
+        bar = tqdm(total=len(files), unit="file", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
+        for out in ingest_files(files, store.facts):
+            bar.update(1)
+            if out.status == "error":
+                failed += 1
+                bar.write(f"✗ {out.error}", file=sys.stdout)
+            elif out.status == "unchanged":
+                bar.write(f"= {out.path.name}: unchanged, already stored", file=sys.stdout)
+            else:
+                r = out.report
+                parsed = "".join(t.table for t in r.tables if t.parsed)
+                bar.write(
+                    f"✓ {out.path.name}: {r.agency} {r.year} ({r.format_version} format), tables {parsed or 'none'}, "
+                    f"{len(r.facts)} facts, {len(r.failed_checks)} failed checks [{out.status}]", file=sys.stdout)
+        bar.close()
+    done = len(files) - failed
+    print(f"{done} of {len(files)} files stored in {store.directory}" + (f"; {failed} failed" if failed else ""),
+          file=sys.stderr)
+    return 1 if failed else 0
+
+
+def print_report(report, out=sys.stdout) -> None:
+    from ingest.layout import T3_COLUMNS, T4_GROUPS, T4_RESULTS
+
+    w = lambda s="": print(s, file=out)  # noqa: E731
+    w(f"{report.agency} {report.year}年 (format {report.format_version}; published {report.published or '?'}; period {report.period or '?'})")
+    if report.agency_aliases:
+        w("also called: " + "、".join(report.agency_aliases))
+    w("parts: " + " ".join(s.number for s in report.sections))
+    for t in report.tables:
+        status = "empty (every cell blank)" if t.empty else ("read" if t.parsed else f"NOT READ: {t.reason}")
+        w(f"\n表{t.table}: {status}")
+        facts = [f for f in report.facts if f.table == t.table]
+        if not facts or t.empty:
+            continue
+        if t.table == "二":
+            for f in facts:
+                w(f"  {f.row_label} · {f.col_label}: {_fmt(f.value)}{' ' + f.unit if f.unit != '件' else ''}{' (blank)' if f.blank else ''}")
+        elif t.table == "三":
+            w("  " + "\t".join(["", *(c.label for c in T3_COLUMNS)]))
+            rows = dict.fromkeys(f.row_key for f in facts)
+            for rk in rows:
+                cells = {f.col_key: f for f in facts if f.row_key == rk}
+                label = next(iter(cells.values())).row_label
+                w("  " + label[:14] + "\t" + "\t".join(("·" if cells[c.key].blank else _fmt(cells[c.key].value)) for c in T3_COLUMNS))
+        else:
+            w("  " + "\t".join(["", *(r.label for r in T4_RESULTS)]))
+            for g in T4_GROUPS:
+                cells = {f.col_key: f for f in facts if f.row_key == g.key}
+                if cells:
+                    w(f"  {g.label}\t" + "\t".join(("·" if cells[r.key].blank else _fmt(cells[r.key].value)) for r in T4_RESULTS))
+    failed = report.failed_checks
+    w(f"\nchecks: {len(report.checks) - len(failed)} of {len(report.checks)} passed")
+    for c in failed:
+        w(f"  ✗ {c.description}: {c.detail}")
+    if report.findings:
+        w("findings:")
+        for f in report.findings:
+            w(f"  - [{f.kind}] {f.message}")
+
+
+def cmd_check(args) -> int:
+    from ingest.models import IngestError
+    from ingest.pipeline import parse_file
+
+    try:
+        report = parse_file(args.file)
+    except IngestError as e:
+        print(f"✗ {e}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(report.model_dump_json(indent=1, exclude={"text"}))
+    else:
+        print_report(report)
+    return 0
+
+
+FACT_FIELDS = ["agency", "year", "table", "row", "column", "row_key", "col_key", "value", "unit", "blank",
+               "printed_row_label", "source_text", "report_id", "file_name", "start", "end", "page",
+               "table_index", "row_index", "col_index"]
+
+
+def fact_dict(f) -> dict:
+    return {
+        "agency": f.agency, "year": f.year, "table": f.table, "row": f.row_label, "column": f.col_label,
+        "row_key": f.row_key, "col_key": f.col_key, "value": _fmt(f.value), "unit": f.unit, "blank": f.blank,
+        "printed_row_label": f.printed_row_label, "source_text": f.source_text, "report_id": f.report_id,
+        "file_name": f.file_name, "start": f.loc.start, "end": f.loc.end, "page": f.loc.page,
+        "table_index": f.loc.table_index, "row_index": f.loc.row_index, "col_index": f.loc.col_index,
+    }
+
+
+def cmd_facts(args) -> int:
+    with Store.open(args.store) as store:
+        facts = store.facts.facts(agency=args.agency, year=args.year, table=args.table)
+    rows = [fact_dict(f) for f in facts]
+    if args.format == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    elif args.format == "csv":
+        w = csv.DictWriter(sys.stdout, fieldnames=FACT_FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+    else:
+        for r in rows:
+            print(f"{r['agency']}\t{r['year']}\t表{r['table']}\t{r['row']}\t{r['column']}\t{r['value']}{'(blank)' if r['blank'] else ''}")
+    if not rows:
+        print("no facts match; `disclosure-qa ingest FILE` stores a report first", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_demo(args) -> int:
+    """The first run: store the bundled sample, then show what was read from it."""
+    from ingest.pipeline import parse_file
+
+    args.paths, args.quiet = [str(BUNDLED_SAMPLE)], False
+    code = cmd_ingest(args)
+    for path in sorted(BUNDLED_SAMPLE.glob("*.txt")):
+        print()
+        print_report(parse_file(path))
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="disclosure-qa", description="Exact, cited answers from 政府信息公开工作年度报告.")
+    p.add_argument("--store", default=None, metavar="DIR",
+                   help=f"store directory (env {ENV_VAR}; default {default_store_dir()})")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="read report files or folders into the store")
+    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("check", help="parse and check one file, print its tables and checks; stores nothing")
+    s.add_argument("file")
+    s.add_argument("--format", choices=["text", "json"], default="text")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("facts", help="the stored figures")
+    s.add_argument("--agency")
+    s.add_argument("--year", type=int)
+    s.add_argument("--table", choices=["二", "三", "四"])
+    s.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    s.set_defaults(func=cmd_facts)
+
+    s = sub.add_parser("demo", help="store the bundled sample report and show what was read from it")
+    s.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    # --store may also come after the sub-command's own options
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,529 @@
+"""The facts database: every stored report, its table cells, checks and findings, in SQLite.
+
+The schema is meant to be opened and queried directly (see docs/SCHEMA.md):
+
+    >>> store = FactStore.open_dir("~/.local/share/disclosure-qa")   # doctest: +SKIP
+    >>> store.add_report(report)                                     # doctest: +SKIP
+    'added'
+    >>> [f.value for f in store.facts(agency="滨海新区公安局", year=2022, table="三",
+    ...                               row_key="新收", col_key="总计")]  # doctest: +SKIP
+    [Decimal('56')]
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable, Literal, Optional
+
+from pydantic import TypeAdapter
+
+from ingest.models import Check, Fact, Finding, Location, Report, Section, TableResult
+
+SCHEMA_VERSION = 1
+FILE_NAME = "facts.sqlite"
+
+# Characters stripped from agency names before comparing them; includes the
+# full-width space that Chinese documents often pad titles with.
+_WHITESPACE = " \t\r\n\u3000\u00a0"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS reports (
+    report_id      TEXT PRIMARY KEY,
+    path           TEXT NOT NULL,
+    file_name      TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    agency         TEXT NOT NULL,
+    agency_aliases TEXT NOT NULL DEFAULT '[]',
+    year           INTEGER,
+    published      TEXT,
+    format_version TEXT,
+    period         TEXT,
+    text           TEXT NOT NULL,
+    sections       TEXT NOT NULL DEFAULT '[]',
+    tables         TEXT NOT NULL DEFAULT '[]',
+    ingested_at    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reports_file_name ON reports(file_name);
+CREATE INDEX IF NOT EXISTS reports_agency_year ON reports(agency, year);
+
+CREATE TABLE IF NOT EXISTS facts (
+    id                INTEGER PRIMARY KEY,
+    report_id         TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
+    agency            TEXT NOT NULL,
+    year              INTEGER,
+    tbl               TEXT NOT NULL CHECK (tbl IN ('二', '三', '四')),
+    row_key           TEXT NOT NULL,
+    col_key           TEXT NOT NULL,
+    row_label         TEXT NOT NULL,
+    col_label         TEXT NOT NULL,
+    printed_row_label TEXT NOT NULL DEFAULT '',
+    value             TEXT NOT NULL,
+    unit              TEXT NOT NULL DEFAULT '件',
+    blank             INTEGER NOT NULL DEFAULT 0 CHECK (blank IN (0, 1)),
+    source_text       TEXT NOT NULL DEFAULT '',
+    loc_start         INTEGER NOT NULL,
+    loc_end           INTEGER NOT NULL,
+    page              INTEGER,
+    table_index       INTEGER,
+    row_index         INTEGER,
+    col_index         INTEGER
+);
+CREATE INDEX IF NOT EXISTS facts_agency_year ON facts(agency, year);
+CREATE INDEX IF NOT EXISTS facts_report ON facts(report_id);
+CREATE INDEX IF NOT EXISTS facts_cell ON facts(tbl, row_key, col_key);
+
+CREATE TABLE IF NOT EXISTS checks (
+    id          INTEGER PRIMARY KEY,
+    report_id   TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
+    rule        TEXT NOT NULL,
+    description TEXT NOT NULL,
+    passed      INTEGER NOT NULL CHECK (passed IN (0, 1)),
+    expected    TEXT,
+    actual      TEXT,
+    detail      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
+
+CREATE TABLE IF NOT EXISTS findings (
+    id          INTEGER PRIMARY KEY,
+    report_id   TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    message     TEXT NOT NULL,
+    quote       TEXT NOT NULL DEFAULT '',
+    loc_start   INTEGER,
+    loc_end     INTEGER,
+    page        INTEGER,
+    table_index INTEGER,
+    row_index   INTEGER,
+    col_index   INTEGER
+);
+CREATE INDEX IF NOT EXISTS findings_report ON findings(report_id);
+"""
+
+_SECTIONS = TypeAdapter(list[Section])
+_TABLES = TypeAdapter(list[TableResult])
+
+AddResult = Literal["added", "replaced", "unchanged"]
+
+
+class FactRecord(Fact):
+    """A stored fact together with the report it came from.
+
+    >>> rec.report_id, rec.agency, rec.year, rec.table, rec.value   # doctest: +SKIP
+    ('9f3c…', '天津市滨海新区公安局', 2022, '三', Decimal('56'))
+    """
+
+    report_id: str
+    agency: str
+    year: Optional[int] = None
+    file_name: str
+
+
+class SchemaVersionError(Exception):
+    """The database was written by a newer version of disclosure-qa."""
+
+
+class FactStore:
+    """Reports, facts, checks and findings in one SQLite file.
+
+        >>> with FactStore(tmp_path / "facts.sqlite") as store:     # doctest: +SKIP
+        ...     store.add_report(report)
+        ...     store.reports()
+        'added'
+        [{'report_id': ..., 'agency': ..., 'fact_count': 480, 'failed_checks': 0, ...}]
+
+    Safe to share between threads of one process; other processes may open the
+    same file at the same time (WAL mode).
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        # isolation_level=None: we open transactions ourselves, so that one
+        # report is always written by exactly one BEGIN … COMMIT.
+        self._conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._conn.execute("PRAGMA busy_timeout = 10000")
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._create_schema()
+
+    @classmethod
+    def open_dir(cls, store_dir: str | Path) -> "FactStore":
+        """Open (creating if needed) `store_dir/facts.sqlite`.
+
+        >>> FactStore.open_dir(tmp_path / "store").path.name   # doctest: +SKIP
+        'facts.sqlite'
+        """
+        store_dir = Path(store_dir).expanduser()
+        store_dir.mkdir(parents=True, exist_ok=True)
+        return cls(store_dir / FILE_NAME)
+
+    def _create_schema(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.path} has schema version {version}, but this version of disclosure-qa "
+                f"only knows version {SCHEMA_VERSION}. Upgrade disclosure-qa or use another --store."
+            )
+        if version == SCHEMA_VERSION:
+            return
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+
+    @contextmanager
+    def _snapshot(self):
+        """Several reads that see one consistent state, even while another process writes."""
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back by itself (disk full, I/O error);
+        # a second ROLLBACK would then hide the real error.
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    # ---- lifecycle ------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "FactStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- writing --------------------------------------------------------
+    def add_report(self, report: Report) -> AddResult:
+        """Store a report with its facts, checks and findings, in one transaction.
+
+        Returns "unchanged" when this exact content (report_id) is already stored,
+        "replaced" when it takes the place of an older version (same file name, or
+        same agency and year), and "added" otherwise. If anything fails midway,
+        the database is left exactly as it was.
+
+            >>> store.add_report(report), store.add_report(report)   # doctest: +SKIP
+            ('added', 'unchanged')
+        """
+        with self._lock:
+            if self.has_report(report.report_id):
+                return "unchanged"
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Checked again now that we hold the write lock: another process
+                # may have stored it since.
+                if self.has_report(report.report_id):
+                    self._conn.execute("ROLLBACK")
+                    return "unchanged"
+                old_ids = self._older_versions(report)
+                for old_id in old_ids:
+                    self._conn.execute("DELETE FROM reports WHERE report_id = ?", (old_id,))
+                _insert_report(self._conn, report)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+        return "replaced" if old_ids else "added"
+
+    def _older_versions(self, report: Report) -> list[str]:
+        """Stored reports the new one replaces: same file name, or same agency and year.
+
+        An unknown agency or year matches nothing, so two reports that could not
+        be identified never overwrite each other.
+        """
+        sql, params = "SELECT report_id FROM reports WHERE file_name = ?", [Path(report.path).name]
+        if report.agency.strip(_WHITESPACE) and report.year is not None:
+            sql += " OR (agency = ? AND year = ?)"
+            params += [report.agency, report.year]
+        return [r["report_id"] for r in self._conn.execute(sql, params)]
+
+    def delete_report(self, report_id: str) -> bool:
+        """Remove a report and everything stored for it. True if it was there.
+
+            >>> store.delete_report(report.report_id)   # doctest: +SKIP
+            True
+        """
+        with self._lock:
+            cur = self._conn.execute("DELETE FROM reports WHERE report_id = ?", (report_id,))
+        return cur.rowcount > 0
+
+    # ---- reading --------------------------------------------------------
+    def has_report(self, report_id: str) -> bool:
+        with self._lock:
+            row = self._conn.execute("SELECT 1 FROM reports WHERE report_id = ?", (report_id,)).fetchone()
+        return row is not None
+
+    def reports(self) -> list[dict]:
+        """One dict per stored report, ordered by agency and year.
+
+            >>> store.reports()[0]   # doctest: +SKIP
+            {'report_id': '9f3c…', 'agency': '天津市滨海新区公安局', 'year': 2022,
+             'path': 'data/天津市滨海新区公安局_2022.txt', 'file_name': '天津市滨海新区公安局_2022.txt',
+             'format_version': '2021', 'fact_count': 480, 'failed_checks': 0}
+        """
+        with self._lock:
+            rows = self._conn.execute(
+                """
+                SELECT r.report_id, r.agency, r.year, r.path, r.file_name, r.format_version,
+                       (SELECT COUNT(*) FROM facts f WHERE f.report_id = r.report_id) AS fact_count,
+                       (SELECT COUNT(*) FROM checks c WHERE c.report_id = r.report_id AND NOT c.passed)
+                           AS failed_checks
+                FROM reports r ORDER BY r.agency, r.year, r.file_name
+                """
+            ).fetchall()
+        return [dict(r) for r in rows]
+
+    def get_report(self, report_id: str) -> Optional[Report]:
+        """The stored report rebuilt whole (facts, checks, findings), or None."""
+        with self._lock, self._snapshot():
+            row = self._conn.execute("SELECT * FROM reports WHERE report_id = ?", (report_id,)).fetchone()
+            if row is None:
+                return None
+            facts = self._conn.execute(
+                "SELECT * FROM facts WHERE report_id = ? ORDER BY id", (report_id,)
+            ).fetchall()
+            checks, findings = self.checks(report_id), self.findings(report_id)
+        return Report(
+            report_id=row["report_id"],
+            path=row["path"],
+            kind=row["kind"],
+            agency=row["agency"],
+            agency_aliases=json.loads(row["agency_aliases"]),
+            year=row["year"],
+            published=row["published"],
+            format_version=row["format_version"],
+            period=row["period"],
+            text=row["text"],
+            sections=_SECTIONS.validate_json(row["sections"]),
+            tables=_TABLES.validate_json(row["tables"]),
+            facts=[_fact_from_row(f) for f in facts],
+            checks=checks,
+            findings=findings,
+        )
+
+    def facts(
+        self,
+        agency: Optional[str] = None,
+        year: Optional[int] = None,
+        table: Optional[str] = None,
+        row_key: Optional[str] = None,
+        col_key: Optional[str] = None,
+    ) -> list[FactRecord]:
+        """Stored facts matching every filter given (None or "" = any).
+
+        `agency` matches the agency as printed, any of its aliases (exactly, after
+        stripping whitespace), or any part of the printed name:
+
+            >>> store.facts(agency="滨海新区公安局", year=2022, table="三",
+            ...             row_key="新收", col_key="总计")   # doctest: +SKIP
+            [FactRecord(table='三', row_key='新收', col_key='总计', value=Decimal('56'), ...)]
+        """
+        where, params = [], []
+        agency = (agency or "").strip(_WHITESPACE)
+        if agency:
+            # Matched on the reports table first, so the facts are then found
+            # through their report_id index instead of a scan of every fact.
+            where.append(
+                "f.report_id IN (SELECT report_id FROM reports WHERE instr(agency, ?) > 0 OR EXISTS ("
+                " SELECT 1 FROM json_each(agency_aliases) a WHERE trim(a.value, ?) = ?))"
+            )
+            params += [agency, _WHITESPACE, agency]
+        for column, value in (("f.year", year), ("f.tbl", table), ("f.row_key", row_key), ("f.col_key", col_key)):
+            if value is not None and value != "":
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = "SELECT f.*, r.file_name FROM facts f JOIN reports r ON r.report_id = f.report_id"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY f.agency, f.year, f.report_id, f.id"
+        with self._lock:
+            rows = self._conn.execute(sql, params).fetchall()
+        return [_fact_record_from_row(r) for r in rows]
+
+    def checks(self, report_id: str) -> list[Check]:
+        """The arithmetic checks stored for a report, in the order ingest ran them."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM checks WHERE report_id = ? ORDER BY id", (report_id,)
+            ).fetchall()
+        return [
+            Check(
+                rule=r["rule"],
+                description=r["description"],
+                passed=bool(r["passed"]),
+                expected=_decimal_or_none(r["expected"]),
+                actual=_decimal_or_none(r["actual"]),
+                detail=r["detail"],
+            )
+            for r in rows
+        ]
+
+    def findings(self, report_id: str) -> list[Finding]:
+        """The findings stored for a report, in the order ingest made them."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT * FROM findings WHERE report_id = ? ORDER BY id", (report_id,)
+            ).fetchall()
+        return [
+            Finding(
+                kind=r["kind"],
+                message=r["message"],
+                quote=r["quote"],
+                loc=None if r["loc_start"] is None else _location_from_row(r),
+            )
+            for r in rows
+        ]
+
+
+# ---- rows <-> models ----------------------------------------------------
+def decimal_text(value: Decimal) -> str:
+    """The exact decimal as plain text, never in exponent form.
+
+    >>> decimal_text(Decimal("4068.208")), decimal_text(Decimal("1E+3")), decimal_text(Decimal("-2"))
+    ('4068.208', '1000', '-2')
+    """
+    return format(value, "f")
+
+
+def _decimal_or_none(text: Optional[str]) -> Optional[Decimal]:
+    return None if text is None else Decimal(text)
+
+
+def _insert_report(conn: sqlite3.Connection, report: Report) -> None:
+    """Insert one report and everything under it; the caller owns the transaction."""
+    conn.execute(
+        "INSERT INTO reports (report_id, path, file_name, kind, agency, agency_aliases, year, published,"
+        " format_version, period, text, sections, tables, ingested_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            report.report_id,
+            report.path,
+            Path(report.path).name,
+            report.kind,
+            report.agency,
+            json.dumps(report.agency_aliases, ensure_ascii=False),
+            report.year,
+            report.published,
+            report.format_version,
+            report.period,
+            report.text,
+            _json_list(report.sections),
+            _json_list(report.tables),
+            datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO facts (report_id, agency, year, tbl, row_key, col_key, row_label, col_label,"
+        " printed_row_label, value, unit, blank, source_text, loc_start, loc_end, page, table_index,"
+        " row_index, col_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (_fact_row(report, f) for f in report.facts),
+    )
+    conn.executemany(
+        "INSERT INTO checks (report_id, rule, description, passed, expected, actual, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            (
+                report.report_id,
+                c.rule,
+                c.description,
+                int(c.passed),
+                None if c.expected is None else decimal_text(c.expected),
+                None if c.actual is None else decimal_text(c.actual),
+                c.detail,
+            )
+            for c in report.checks
+        ),
+    )
+    conn.executemany(
+        "INSERT INTO findings (report_id, kind, message, quote, loc_start, loc_end, page, table_index,"
+        " row_index, col_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ((report.report_id, f.kind, f.message, f.quote, *_location_values(f.loc)) for f in report.findings),
+    )
+
+
+def _fact_row(report: Report, fact: Fact) -> tuple:
+    return (
+        report.report_id,
+        report.agency,
+        report.year,
+        fact.table,
+        fact.row_key,
+        fact.col_key,
+        fact.row_label,
+        fact.col_label,
+        fact.printed_row_label,
+        decimal_text(fact.value),
+        fact.unit,
+        int(fact.blank),
+        fact.source_text,
+        *_location_values(fact.loc),
+    )
+
+
+def _location_values(loc: Optional[Location]) -> tuple:
+    if loc is None:
+        return (None,) * 6
+    return (loc.start, loc.end, loc.page, loc.table_index, loc.row_index, loc.col_index)
+
+
+def _location_from_row(row: sqlite3.Row) -> Location:
+    return Location(
+        start=row["loc_start"],
+        end=row["loc_end"],
+        page=row["page"],
+        table_index=row["table_index"],
+        row_index=row["row_index"],
+        col_index=row["col_index"],
+    )
+
+
+def _fact_fields(row: sqlite3.Row) -> dict:
+    return dict(
+        table=row["tbl"],
+        row_key=row["row_key"],
+        col_key=row["col_key"],
+        row_label=row["row_label"],
+        col_label=row["col_label"],
+        printed_row_label=row["printed_row_label"],
+        value=Decimal(row["value"]),
+        unit=row["unit"],
+        blank=bool(row["blank"]),
+        source_text=row["source_text"],
+        loc=_location_from_row(row),
+    )
+
+
+def _fact_from_row(row: sqlite3.Row) -> Fact:
+    return Fact(**_fact_fields(row))
+
+
+def _fact_record_from_row(row: sqlite3.Row) -> FactRecord:
+    return FactRecord(
+        **_fact_fields(row),
+        report_id=row["report_id"],
+        agency=row["agency"],
+        year=row["year"],
+        file_name=row["file_name"],
+    )
+
+
+def _json_list(models: Iterable) -> str:
+    return json.dumps([m.model_dump(mode="json") for m in models], ensure_ascii=False)
