@@ -46,12 +46,14 @@ def load_document(path: str | Path) -> Document:
     """Read one report file (txt in any Chinese encoding, md, html, docx or pdf) into a Document."""
     path = Path(path)
     data = _read_bytes(path)
-    if data.startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
+    if b"%PDF-" in data[:1024]:  # PDF readers accept bytes before the header, so some files have them
         return _load_pdf(path, data)
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _load_docx(path, data)
     if data.startswith(_OLE_MAGIC):
         raise IngestError(f"{path} is an old Word .doc file; open it in Word or LibreOffice and save it as .docx.")
+    if data.startswith(b"{\\rtf"):
+        raise IngestError(f"{path} is an RTF file; open it in Word or LibreOffice and save it as .docx.")
     text, encoding = _decode(path, data)
     kind = _text_kind(path, text)
     if kind == "html":
@@ -65,7 +67,10 @@ def load_document(path: str | Path) -> Document:
 
 
 def _read_bytes(path: Path) -> bytes:
-    too_big = f"{path} is over the {MAX_BYTES // 2**20} MiB limit for one report; extract the report itself into a smaller file and load that."
+    too_big = (
+        f"{path} is over the {MAX_BYTES // 2**20} MiB limit for one report; "
+        "extract the report itself into a smaller file and load that."
+    )
     try:
         if path.is_dir():
             raise IngestError(f"{path} is a folder, not a file; give the path of one report file.")
@@ -91,7 +96,9 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
             if not text.strip(_BLANK):
                 raise IngestError(f"{path} contains only whitespace; re-export or re-download the report.")
             return text, encoding
-    raise IngestError(f"{path} is not a text, Word, HTML or PDF file; convert the report to one of those formats first.")
+    raise IngestError(
+        f"{path} is not a text, Word, HTML or PDF file; convert the report to one of those formats first."
+    )
 
 
 def _decodings(data: bytes):
@@ -154,6 +161,11 @@ def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _cell(text: str, start: int, end: int, **loc) -> Cell:
     return Cell(text=text[start:end], loc=Location(start=start, end=end, **loc))
+
+
+def _table_row(text: str, spans, table_index: int, row_index: int) -> Row:
+    loc = {"table_index": table_index, "row_index": row_index}
+    return Row(cells=[_cell(text, s, e, col_index=i, **loc) for i, (s, e) in enumerate(spans)], in_table=True)
 
 
 def _lines(text: str):
@@ -219,8 +231,7 @@ def _load_txt(path: Path, text: str, encoding: str) -> Document:
     def close_row() -> None:
         nonlocal row_index
         if cells:
-            loc = {"table_index": table_index, "row_index": row_index}
-            rows.append(Row(cells=[_cell(text, s, e, col_index=i, **loc) for i, (s, e) in enumerate(cells)], in_table=True))
+            rows.append(_table_row(text, cells, table_index, row_index))
             row_index += 1
             cells.clear()
 
@@ -261,10 +272,9 @@ def _load_md(path: Path, text: str, encoding: str) -> Document:
             cell_texts = [text[s:e] for s, e in spans]
             block_line += 1
             # "| - | - |" under a header is data (a dash for "none"); a separator is the second line or has ---
-            if _is_md_separator(cell_texts) and (block_line == 2 or any("---" in c for c in cell_texts)):
+            if not spans or _is_md_separator(cell_texts) and (block_line == 2 or any("---" in c for c in cell_texts)):
                 continue
-            loc = {"table_index": table_index, "row_index": row_index}
-            rows.append(Row(cells=[_cell(text, s, e, col_index=i, **loc) for i, (s, e) in enumerate(spans)], in_table=True))
+            rows.append(_table_row(text, spans, table_index, row_index))
             row_index += 1
             continue
         in_table = False
@@ -318,16 +328,17 @@ def _load_html(path: Path, text: str, encoding: str) -> Document:
     """Paragraphs and table rows in reading order; Document.text is composed from them."""
     import lxml.html
 
+    no_text = f"{path} is an HTML page with no visible text; save the page with the report itself in it and try again."
     try:
         # Bytes with a fixed encoding: lxml refuses str with an XML encoding declaration, and
         # the text is already decoded, so a <meta charset> must not re-decode it.
         root = lxml.html.document_fromstring(text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
-    except (etree.LxmlError, ValueError):
-        root = None
+    except (etree.LxmlError, ValueError):  # "Document is empty": nothing but comments or whitespace
+        raise IngestError(no_text) from None
     builder = _TextBuilder()
     pieces: list[str] = []
     table_index = 0
-    for kind, value in _html_events(root, tables=True) if root is not None else ():
+    for kind, value in _html_events(root, tables=True):
         if kind == "text":
             pieces.append(value)
             continue
@@ -338,7 +349,7 @@ def _load_html(path: Path, text: str, encoding: str) -> Document:
             table_index += 1
     builder.paragraph(_squash("".join(pieces)))
     if not builder.rows:
-        raise IngestError(f"{path} is an HTML page with no visible text; save the page with the report itself in it and try again.")
+        raise IngestError(no_text)
     return Document(path=str(path), kind="html", encoding=encoding, text=builder.text, rows=builder.rows)
 
 
@@ -389,10 +400,12 @@ _W_NS = {"w": _W[1:-1], "mc": "http://schemas.openxmlformats.org/markup-compatib
 _DOCX_CONTAINERS = {_W + "sdt", _W + "sdtContent", _W + "customXml"}
 # Compiled once, and because python-docx's elements override .xpath() without a namespaces argument.
 _DOCX_RUN_TEXT = etree.XPath(
-    "(.//w:r/w:t | .//w:r/w:tab | .//w:r/w:br | .//w:r/w:cr)[not(ancestor::w:txbxContent) and not(ancestor::mc:Fallback)]",
+    "(.//w:r/w:t | .//w:r/w:tab | .//w:r/w:br | .//w:r/w:cr)"
+    "[not(ancestor::w:txbxContent) and not(ancestor::mc:Fallback)]",
     namespaces=_W_NS,
 )
 _DOCX_CELL_PARAGRAPHS = etree.XPath(".//w:p[not(ancestor::w:txbxContent)]", namespaces=_W_NS)
+_DOCX_RUN_BREAKS = {_W + "tab": "\t", _W + "br": "\n", _W + "cr": "\n"}
 
 
 def _load_docx(path: Path, data: bytes) -> Document:
@@ -404,9 +417,14 @@ def _load_docx(path: Path, data: bytes) -> Document:
     except (zipfile.BadZipFile, OSError, EOFError):
         raise IngestError(damaged) from None
     if info is None:
-        raise IngestError(f"{path} is a ZIP archive without a Word document in it; unzip it and load the report file itself.")
+        raise IngestError(
+            f"{path} is a ZIP archive without a Word document in it; unzip it and load the report file itself."
+        )
     if info.file_size > 10 * MAX_BYTES:
-        raise IngestError(f"{path} holds a Word document too large for one report; extract the report itself into a smaller file and load that.")
+        raise IngestError(
+            f"{path} holds a Word document too large for one report; "
+            "extract the report itself into a smaller file and load that."
+        )
     try:
         import docx
 
@@ -437,8 +455,7 @@ def _docx_blocks(el):
 
 def _docx_text(p) -> str:
     """A paragraph's visible text, including runs python-docx skips (tracked insertions, smart tags)."""
-    nodes = _DOCX_RUN_TEXT(p)
-    return "".join(n.text or "" if n.tag == _W + "t" else "\t" if n.tag == _W + "tab" else "\n" for n in nodes)
+    return "".join(_DOCX_RUN_BREAKS.get(n.tag, n.text or "") for n in _DOCX_RUN_TEXT(p))
 
 
 def _docx_table(builder: _TextBuilder, tbl, table_index: int) -> None:
@@ -482,7 +499,8 @@ def _load_pdf(path: Path, data: bytes) -> Document:
     pages = [page.replace("\r\n", "\n").replace("\r", "\n") for page in pages]
     if not any(page.strip(_BLANK) for page in pages):
         raise IngestError(
-            f"{path} is a PDF without a text layer (scanned pages); run OCR on it first (for example ocrmypdf) and load the result."
+            f"{path} is a PDF without a text layer (scanned pages); "
+            "run OCR on it first (for example with ocrmypdf) and load the result."
         )
     text = "\n".join(pages)
     rows: list[Row] = []

@@ -107,7 +107,7 @@ def test_seed_txt_continuation_and_plain_lines(corpus):
 
 def test_txt_layout_small(tmp_path):
     path = tmp_path / "small.txt"
-    path.write_text("标题\n\t甲\n\t\n\t乙\n丙\n\n\t 1 \n正文\n\t\n续行\n", encoding="utf-8")
+    path.write_text("标题\n\t甲\n\t\n\t乙\n丙\n\n\t 1 \n\n正文\n\t\n续行\n", encoding="utf-8")
     doc = load_document(path)
     assert [[c.text for c in r.cells] for r in doc.rows] == [["标题"], ["甲", "", "乙\n丙"], ["1"], ["正文"], ["续行"]]
     assert [r.in_table for r in doc.rows] == [False, True, True, False, True]
@@ -335,3 +335,9 @@ def test_file_over_the_cap(tmp_path):
 def test_missing_file_and_folder(tmp_path):
     assert "does not exist" in fails(tmp_path / "nowhere.txt")
     assert "folder" in fails(tmp_path)
+
+
+def test_rtf(tmp_path):
+    path = tmp_path / "report.rtf"
+    path.write_bytes(b"{\\rtf1\\ansi report}")
+    assert ".docx" in fails(path)
