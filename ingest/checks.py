@@ -133,6 +133,8 @@ def narrative_findings(text: str, narrative_spans: list[tuple[int, int]], facts:
                     continue
                 s, e = _sentence_at(text, pos)
                 quote = text[s:e].strip()
+                s = text.index(quote, s) if quote else s
+                e = s + len(quote)
                 loc = Location(start=s, end=e)
                 agree = [name for name, val in readings if val == stated]
                 table_says = "; ".join(f"{name} {_fmt(val)}" for name, val in readings)

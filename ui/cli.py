@@ -153,6 +153,74 @@ def cmd_demo(args) -> int:
     return code
 
 
+def print_answer(ans, out=sys.stdout) -> None:
+    print(ans.answer, file=out)
+    if ans.choices:
+        print("可选：" + "；".join(ans.choices), file=out)
+    if ans.citations:
+        print("\n出处：", file=out)
+        for i, c in enumerate(ans.citations, 1):
+            page = f" p.{c.page}" if c.page else ""
+            quote = c.quote if len(c.quote) <= 80 else c.quote[:78] + "…"
+            print(f"  [{i}] {c.file_name}{page} {c.section} 字符{c.start}–{c.end}：{quote or '（空白）'}", file=out)
+
+
+def cmd_ask(args) -> int:
+    from assistant.assistant import Assistant
+
+    with Store.open(args.store) as store:
+        bot = Assistant(store, mode=args.mode)
+        if args.question == "-":
+            # batch mode: one question per line, one JSON object per line, one process
+            history: list[str] = []
+            for line in sys.stdin:
+                q = line.strip()
+                if not q:
+                    continue
+                ans = bot.ask(q)
+                print(ans.model_dump_json() if args.json else ans.answer, flush=True)
+            return 0
+        ans = bot.ask(args.question)
+        if args.json:
+            print(ans.model_dump_json(indent=1))
+        else:
+            print_answer(ans)
+        return 0 if ans.status == "answered" else 2
+
+
+DEFAULT_EVAL_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "reports"
+
+
+def cmd_eval(args) -> int:
+    from assistant.assistant import Assistant
+    from evals.harness import THRESHOLDS, evaluate, load_gold, markdown
+
+    items = load_gold(args.gold)
+    corpus = [Path(c) for c in (args.corpus or [str(DEFAULT_EVAL_CORPUS), str(BUNDLED_SAMPLE)])]
+    missing = [str(c) for c in corpus if not c.exists()]
+    if missing:
+        print(f"✗ corpus not found: {', '.join(missing)} (use --corpus DIR)", file=sys.stderr)
+        return 1
+    ingest_args = argparse.Namespace(paths=[str(c) for c in corpus], quiet=True, store=args.store)
+    if cmd_ingest(ingest_args) != 0:
+        print("✗ some corpus files could not be ingested; evaluating on the rest", file=sys.stderr)
+    with Store.open(args.store) as store:
+        metrics = evaluate(store, Assistant(store, mode=args.mode), items)
+    report = markdown(metrics)
+    out = Path(args.report)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report, encoding="utf-8")
+    print(report)
+    print(f"report written to {out}", file=sys.stderr)
+    if args.json:
+        Path(args.json).write_text(json.dumps(metrics, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    if not metrics["passed_thresholds"]:
+        below = [k for k, v in THRESHOLDS.items() if metrics[k] < v]
+        print("✗ below threshold: " + ", ".join(f"{k} {metrics[k]:.3f} < {THRESHOLDS[k]}" for k in below), file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="disclosure-qa", description="Exact, cited answers from 政府信息公开工作年度报告.")
     p.add_argument("--store", default=None, metavar="DIR",
@@ -175,6 +243,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--table", choices=["二", "三", "四"])
     s.add_argument("--format", choices=["text", "json", "csv"], default="text")
     s.set_defaults(func=cmd_facts)
+
+    s = sub.add_parser("ask", help="answer a question from the stored reports, with sources")
+    s.add_argument("question", help='the question, or "-" to read one question per line from standard input')
+    s.add_argument("--json", action="store_true", help="print the Answer as JSON (one object per line with -)")
+    s.add_argument("--mode", choices=["dense", "bm25", "hybrid"], default=None,
+                   help="retrieval for narrative questions (default: the mode the evaluation measured best)")
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("eval", help="run gold question sets over the corpus, print metrics, write a report")
+    s.add_argument("gold", nargs="*", help="gold JSONL files or folders (default: evals/gold)")
+    s.add_argument("--corpus", action="append", help="report files/folders to ingest first (default: ../shared/corpus/reports and the bundled sample)")
+    s.add_argument("--mode", choices=["dense", "bm25", "hybrid"], default=None)
+    s.add_argument("--report", default="evals/reports/latest.md", help="where to write the Markdown report")
+    s.add_argument("--json", default=None, metavar="FILE", help="also write the metrics as JSON")
+    s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("demo", help="store the bundled sample report and show what was read from it")
     s.set_defaults(func=cmd_demo)

@@ -291,6 +291,31 @@ class FactStore:
             ).fetchall()
         return [dict(r) for r in rows]
 
+    def catalog(self) -> list[dict]:
+        """What the assistant needs to know which report a question means: names, aliases, year.
+
+        Cheap (no facts, no text), so it can be re-read whenever the store changes.
+        """
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT report_id, agency, agency_aliases, year, file_name FROM reports ORDER BY agency, year"
+            ).fetchall()
+        return [{**dict(r), "agency_aliases": json.loads(r["agency_aliases"] or "[]")} for r in rows]
+
+    def report_facts(self, report_id: str) -> list[FactRecord]:
+        """Every fact of one report, in the order ingest read them."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT f.*, r.file_name FROM facts f JOIN reports r ON r.report_id = f.report_id "
+                "WHERE f.report_id = ? ORDER BY f.id", (report_id,)
+            ).fetchall()
+        return [_fact_record_from_row(r) for r in rows]
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: a cheap way to notice new reports."""
+        with self._lock:
+            return self._conn.execute("PRAGMA data_version").fetchone()[0] + self._conn.total_changes
+
     def get_report(self, report_id: str) -> Optional[Report]:
         """The stored report rebuilt whole (facts, checks, findings), or None."""
         with self._lock, self._snapshot():

@@ -1,0 +1,219 @@
+"""Question → Answer, as a LangChain Runnable chain over the store.
+
+    >>> from vectorstore.store import Store
+    >>> bot = Assistant(Store.open("store"))
+    >>> bot.ask("2022年滨海新区公安局收到多少信息公开申请").answer     # doctest: +SKIP
+    '天津市滨海新区公安局2022年本年新收政府信息公开申请数量为56件。…'
+
+understand → resolve the report(s) → look the cells up or retrieve passages → compose.
+Figures come from stored cells only; an optional LLM may rephrase, guarded by assistant.guard.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Optional
+
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from .compose import Composer
+from .figures import Cells, Missing, Value, cell_value, difference, share, total_over_years, blank_total_parts
+from .metrics import table2_column
+from .models import Answer
+from .narrative import best_sentences, coverage, keywords
+from .understand import Catalog, Intent, ReportEntry, merge, understand
+
+
+@dataclass
+class Resolved:
+    """What a question turned into once checked against the reports held."""
+
+    intent: Intent
+    status: str = "answered"
+    entries: list[ReportEntry] = field(default_factory=list)
+    values: list[Value] = field(default_factory=list)
+    missing: list[Missing] = field(default_factory=list)
+    sentences: list = field(default_factory=list)
+    message: str = ""  # for not_found / ambiguous
+    choices: list[str] = field(default_factory=list)
+
+
+class Assistant:
+    def __init__(self, store, mode: Optional[str] = None, llm=None, k: int = 5):
+        self.store = store
+        self.mode = mode
+        self.llm = llm
+        self.k = k
+        self._catalog: Optional[Catalog] = None
+        self._catalog_version = None
+        self._cells: dict[str, Cells] = {}
+        self.composer = Composer(store)
+        self.chain: Runnable = (
+            RunnableLambda(self._understand, name="understand")
+            | RunnableLambda(self._resolve, name="resolve")
+            | RunnableLambda(self._answer, name="compose")
+            | RunnableLambda(self._rephrase, name="rephrase")
+        )
+
+    # ---- public -----------------------------------------------------------
+    def ask(self, question: str, history: Optional[list[str]] = None) -> Answer:
+        return self.chain.invoke({"question": question, "history": history or []})
+
+    @property
+    def catalog(self) -> Catalog:
+        version = self.store.facts.data_version()
+        if self._catalog is None or version != self._catalog_version:
+            rows = self.store.facts.catalog()
+            self._catalog = Catalog([
+                ReportEntry(r["report_id"], r["agency"], list(r["agency_aliases"]), r["year"], r["file_name"]) for r in rows
+            ])
+            self._catalog_version = version
+            self._cells.clear()
+        return self._catalog
+
+    def cells(self, entry: ReportEntry) -> Cells:
+        if entry.report_id not in self._cells:
+            self._cells[entry.report_id] = {
+                (f.table, f.row_key, f.col_key): f for f in self.store.facts.report_facts(entry.report_id)
+            }
+        return self._cells[entry.report_id]
+
+    # ---- chain steps ------------------------------------------------------
+    def _understand(self, inp: dict) -> Intent:
+        catalog = self.catalog
+        intent = understand(inp["question"], catalog)
+        context = None
+        for earlier in inp.get("history") or []:
+            turn = understand(earlier, catalog)
+            context = turn if context is None else merge(context, turn)
+        if context is not None:
+            intent = merge(context, intent)
+            intent.question = inp["question"].strip()
+        return intent
+
+    def _resolve(self, intent: Intent) -> Resolved:
+        catalog = self.catalog
+        r = Resolved(intent)
+        held = "、".join(f"{a}（{'、'.join(map(str, catalog.years(a)))}年）" for a in catalog.agencies)
+        if not catalog.entries:
+            return self._stop(r, "not_found", "还没有任何报告入库。请先用 `disclosure-qa ingest` 导入报告。")
+        if intent.unknown_agency:
+            return self._stop(r, "not_found", f"没有找到{intent.unknown_agency}的报告。现有报告：{held}。")
+        if intent.kind == "ranking" and intent.metric is not None:
+            entries = [e for e in catalog.entries if not intent.years or e.year in intent.years]
+            if intent.agencies:
+                entries = [e for e in entries if e.agency in intent.agencies]
+            if not entries:
+                return self._stop(r, "not_found", f"没有{intent.year_text}年的报告。现有报告：{held}。")
+            r.entries = entries
+            return self._figures(r)
+        agencies = intent.agencies or (catalog.agencies if len(catalog.agencies) == 1 else [])
+        if not agencies:
+            fitting = [a for a in catalog.agencies if not intent.years or set(intent.years) & set(catalog.years(a))]
+            if not fitting:
+                return self._stop(r, "not_found", f"没有{intent.year_text}年的报告。现有报告：{held}。")
+            if len(fitting) == 1:
+                agencies = fitting
+            else:
+                r.choices = fitting
+                return self._stop(r, "ambiguous", f"请问是哪个单位的报告？现有：{'、'.join(fitting)}。")
+        if len(agencies) > 1:
+            r.choices = agencies
+            return self._stop(r, "ambiguous", f"“{intent.agency_text}”对应多个单位：{'、'.join(agencies)}，请指明是哪一个。")
+        agency = agencies[0]
+        years = catalog.years(agency)
+        if intent.kind == "difference" and intent.metric is not None:
+            return self._difference(r, agency, years)
+        if not intent.years:
+            if len(years) == 1:
+                wanted = years
+            else:
+                r.choices = [f"{agency}{y}年" for y in years]
+                return self._stop(r, "ambiguous", f"{agency}有{'、'.join(map(str, years))}年的报告，请问是哪一年？")
+        else:
+            wanted = intent.years
+        absent = [y for y in wanted if y not in years]
+        if absent:
+            return self._stop(r, "not_found", f"没有{agency}{'、'.join(map(str, absent))}年的报告；现有年份：{'、'.join(map(str, years))}年。")
+        r.entries = [e for y in wanted for e in catalog.reports(agency, y)]
+        return self._figures(r) if intent.metric is not None else self._narrative(r)
+
+    def _stop(self, r: Resolved, status: str, message: str) -> Resolved:
+        r.status, r.message = status, message
+        return r
+
+    def _column(self, intent: Intent) -> str:
+        m = intent.metric
+        if m.table == "二":
+            return table2_column(intent.question, m)
+        return intent.column or m.col
+
+    def _figures(self, r: Resolved) -> Resolved:
+        intent = r.intent
+        col = self._column(intent)
+        as_share = intent.kind == "share" or "share" in intent.signals
+        for entry in r.entries:
+            cells = self.cells(entry)
+            if as_share:
+                v = share(entry, cells, intent.metric, intent.column)
+            else:
+                v = cell_value(entry, cells, intent.metric, col)
+            (r.values if isinstance(v, Value) else r.missing).append(v)
+            if isinstance(v, Value) and intent.kind == "figure":
+                r.values += blank_total_parts(v, cells)
+        if intent.kind == "ranking":
+            r.values.sort(key=lambda v: v.value, reverse=True)
+        elif intent.kind == "sum" and len(r.values) > 1 and not r.missing:
+            r.values = [total_over_years(r.values)]
+        if not r.values:
+            r.status = "not_found"
+            r.message = "；".join(f"{m.entry.agency}{m.entry.year}年：{m.reason}" for m in r.missing)
+        return r
+
+    def _difference(self, r: Resolved, agency: str, years: list[int]) -> Resolved:
+        intent = r.intent
+        wanted = sorted(intent.years)
+        if len(wanted) == 1:
+            wanted = [wanted[0] - 1, wanted[0]]
+        elif not wanted:
+            wanted = years[-2:]
+        if len(wanted) < 2 or any(y not in years for y in wanted):
+            have = "、".join(map(str, years))
+            return self._stop(r, "not_found", f"比较需要{agency}两个年度的报告，现有年份：{have}年，缺少{'、'.join(str(y) for y in wanted if y not in years) or '上一年'}的报告。")
+        earlier, later = (self.catalog.reports(agency, y)[0] for y in (wanted[0], wanted[-1]))
+        col = self._column(intent)
+        a, b = (cell_value(e, self.cells(e), intent.metric, col) for e in (earlier, later))
+        for v in (a, b):
+            if isinstance(v, Missing):
+                r.missing.append(v)
+        if r.missing:
+            return self._stop(r, "not_found", "；".join(f"{m.entry.agency}{m.entry.year}年：{m.reason}" for m in r.missing))
+        r.entries = [earlier, later]
+        r.values = [difference(b, a), a, b]
+        return r
+
+    def _narrative(self, r: Resolved) -> Resolved:
+        intent = r.intent
+        drop = (*intent.agency_text.split("|"), intent.year_text, *(e.agency for e in r.entries))
+        words = keywords(intent.topic, drop)
+        hits = self.retrieve(intent.topic, [e.report_id for e in r.entries], k=self.k)
+        picked = best_sentences(hits, words)
+        if not picked or coverage(words, picked) < 0.34:
+            names = "、".join(f"{e.agency}{e.year}年" for e in r.entries)
+            return self._stop(r, "not_found", f"{names}的报告中没有找到与“{intent.question}”相关的内容。")
+        r.sentences = picked
+        return r
+
+    def retrieve(self, query: str, report_ids: Optional[list[str]] = None, k: int = 5, mode: Optional[str] = None):
+        """Passages for a narrative question: (chunk, score) pairs, best first."""
+        return self.store.chunks.search(query, k=k, report_ids=report_ids, mode=mode or self.mode)
+
+    def _answer(self, r: Resolved) -> Answer:
+        return self.composer.compose(r)
+
+    def _rephrase(self, answer: Answer) -> Answer:
+        if self.llm is None or answer.status != "answered":
+            return answer
+        from .guard import rephrase_checked
+
+        return rephrase_checked(answer, self.llm)

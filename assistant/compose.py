@@ -1,0 +1,166 @@
+"""Resolved question → Answer text, figures and citations. Deterministic: the reference answer."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from vectorstore.facts import FactRecord
+
+from .figures import Value, fmt, pct_text
+from .models import Answer, Citation, Figure
+
+if TYPE_CHECKING:
+    from .assistant import Resolved
+
+_UNIT = {"件": "件", "万元": "万元", "%": ""}
+
+
+def cell_citation(f: FactRecord) -> Citation:
+    where = f"表{f.table} · {f.row_label} · {f.col_label}"
+    if f.blank:
+        where += "（原表此格为空，按0计）"
+    return Citation(
+        report_id=f.report_id, agency=f.agency, year=f.year, file_name=f.file_name, section=where,
+        quote=f.source_text, start=f.loc.start, end=f.loc.end, page=f.loc.page,
+    )
+
+
+def cell_figure(f: FactRecord) -> Figure:
+    return Figure(agency=f.agency, year=f.year, table=f.table, row=f.row_label, column=f.col_label,
+                  value=f.value, unit=f.unit, computed=False, row_key=f.row_key, col_key=f.col_key)
+
+
+def _touches(rule: str, f: FactRecord) -> bool:
+    """Whether an arithmetic rule (ingest.checks) involves this cell."""
+    parts = rule.split(":")
+    if len(parts) != 3 or parts[0] != f.table:
+        return False
+    _, kind, key = parts
+    if f.table == "四":
+        return key == f.row_key
+    if kind == "行合计":
+        return key == f.row_key
+    if kind == "收支平衡":
+        return key == f.col_key and f.row_key in ("新收", "上年结转", "总计", "结转下年度")
+    if kind == "办理结果合计":
+        return key == f.col_key and f.row_key not in ("新收", "上年结转", "结转下年度")
+    return False
+
+
+class Composer:
+    def __init__(self, store):
+        self.store = store
+
+    @lru_cache(maxsize=4096)
+    def _checks(self, report_id: str):
+        return tuple(c for c in self.store.facts.checks(report_id) if not c.passed)
+
+    @lru_cache(maxsize=4096)
+    def _findings(self, report_id: str):
+        return tuple(self.store.facts.findings(report_id))
+
+    def compose(self, r: "Resolved") -> Answer:
+        q = r.intent.question
+        if r.status != "answered":
+            return Answer(question=q, status=r.status, answer=r.message, choices=r.choices)
+        if r.sentences:
+            return self._narrative(r)
+        return self._figures(r)
+
+    # ---- figures ------------------------------------------------------------
+    def _figures(self, r: "Resolved") -> Answer:
+        intent = r.intent
+        lines, figures, citations, notes = [], [], [], []
+        seen_cells: set[int] = set()
+        if intent.kind == "ranking":
+            year = f"{intent.year_text}年" if intent.year_text else ""
+            lines.append(f"{year}各报告中“{r.values[0].label}”由多到少：")
+            for i, v in enumerate(r.values, 1):
+                lines.append(f"{i}. {v.entry.agency}{v.entry.year}年：{pct_text(v)}" + (f"（{v.formula}）" if v.formula else ""))
+        elif intent.kind == "difference":
+            diff, a, b = r.values
+            change = "增加" if diff.value > 0 else ("减少" if diff.value < 0 else "持平，变化")
+            lines.append(
+                f"{b.entry.agency}“{a.label}”：{a.entry.year}年{pct_text(a)}，{b.entry.year}年{pct_text(b)}，"
+                f"{change}{fmt(abs(diff.value))}{_UNIT.get(diff.unit, diff.unit)}（{diff.formula}）。")
+        else:
+            for v in r.values:
+                head = f"{v.entry.agency}{'' if v.label[:4].isdigit() else f'{v.entry.year}年'}{v.label}"
+                if v.formula:
+                    lines.append(f"{head}为{pct_text(v)}。计算：{v.formula}。")
+                else:
+                    lines.append(f"{head}为{pct_text(v)}。")
+        for v in r.values:
+            if v.computed:
+                f0 = v.cells[0]
+                figures.append(Figure(agency=v.entry.agency, year=v.entry.year, table=f0.table, row=v.label,
+                                      column=f0.col_label if intent.kind != "share" else "比例", value=v.value,
+                                      unit=v.unit, computed=True, formula=v.formula))
+            for f in v.cells:
+                if id(f) in seen_cells:
+                    continue
+                seen_cells.add(id(f))
+                figures.append(cell_figure(f))
+                citations.append(cell_citation(f))
+        lines.append("来源：" + self._sources(citations) + "。")
+        for m in r.missing:
+            notes.append(f"{m.entry.agency}{m.entry.year}年：{m.reason}")
+        notes += self._check_notes(r.values)
+        narrative_notes, narrative_cites = self._narrative_readings(r)
+        notes += narrative_notes
+        citations += narrative_cites
+        text = "\n".join(lines + [f"注：{n}" for n in notes])
+        return Answer(question=intent.question, status="answered", answer=text, figures=figures,
+                      citations=citations, notes=notes)
+
+    @staticmethod
+    def _sources(citations: list[Citation]) -> str:
+        """One title per report, then its cells: 《…年报》表三 · 新收 · 总计、…"""
+        by_report: dict[str, list[str]] = {}
+        titles: dict[str, str] = {}
+        for c in citations:
+            titles[c.report_id] = f"《{c.agency}{c.year}年政府信息公开工作年度报告》"
+            page = f"第{c.page}页 " if c.page else ""
+            by_report.setdefault(c.report_id, []).append(page + c.section)
+        return "；".join(titles[r] + "、".join(cells) for r, cells in by_report.items())
+
+    def _check_notes(self, values: list[Value]) -> list[str]:
+        notes, seen = [], set()
+        for v in values:
+            for f in v.cells:
+                for c in self._checks(f.report_id):
+                    if c.rule not in seen and _touches(c.rule, f):
+                        seen.add(c.rule)
+                        notes.append(f"原表这一处的勾稽关系不成立（{c.description}）：{c.detail}。数字按原表照录。")
+        return notes
+
+    def _narrative_readings(self, r: "Resolved") -> tuple[list[str], list[Citation]]:
+        """Where the report's text gives another figure for the same count (受理62件 vs 新收56件), say so."""
+        if r.intent.metric is None or r.intent.metric.key not in ("新收", "总计") or r.intent.kind == "ranking":
+            return [], []
+        notes, cites = [], []
+        for e in {v.entry.report_id: v.entry for v in r.values}.values():
+            for f in self._findings(e.report_id):
+                if f.kind != "narrative_mismatch" or not f.loc or "申请" not in f.quote and "受理" not in f.quote:
+                    continue
+                notes.append(
+                    f"报告正文另有说法：「{f.quote}」与表中数字不同。表格“本年新收”只计本年新收到且进入办理的申请，"
+                    f"正文的数字可能包括撤回的申请或上年结转的申请，以原文为准。")
+                cites.append(Citation(report_id=e.report_id, agency=e.agency, year=e.year, file_name=e.file_name,
+                                      section="正文", quote=f.quote, start=f.loc.start, end=f.loc.end, page=f.loc.page))
+        return notes, cites
+
+    # ---- narrative ------------------------------------------------------------
+    def _narrative(self, r: "Resolved") -> Answer:
+        intent = r.intent
+        citations, quotes = [], []
+        for s in r.sentences:
+            ch = s.chunk
+            citations.append(Citation(report_id=ch.report_id, agency=ch.agency, year=ch.year, file_name=ch.file_name,
+                                      section=ch.section, quote=s.text, start=s.start, end=s.end, page=ch.page))
+            quotes.append(f"「{s.text}」")
+        e = r.entries[0] if len(r.entries) == 1 else None
+        head = f"{e.agency}{e.year}年报告" if e else "报告"
+        where = "；".join(f"{c.section or '正文'}" for c in citations)
+        text = f"{head}原文：" + "".join(quotes) + f"\n来源：{where}。"
+        return Answer(question=intent.question, status="answered", answer=text, citations=citations)

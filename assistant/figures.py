@@ -1,0 +1,148 @@
+"""Figures from the facts store: single cells, sums, shares, differences and rankings.
+
+Every figure carries the cells it came from, so the answer can cite each one and
+show the formula. Nothing here writes a number that is not a stored cell or
+arithmetic on stored cells.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Optional
+
+from ingest.layout import T3_COLUMNS, T4_GROUPS, T4_RESULTS
+from vectorstore.facts import FactRecord
+
+from .metrics import Metric
+from .understand import ReportEntry
+
+Cells = dict[tuple[str, str, str], FactRecord]
+
+
+def fmt(v: Decimal) -> str:
+    """A value as printed: no exponent, no trailing zeros added or lost."""
+    return format(v, "f")
+
+
+@dataclass
+class Value:
+    """A figure and the cells behind it."""
+
+    entry: ReportEntry
+    label: str
+    value: Decimal
+    cells: list[FactRecord]
+    unit: str = "件"
+    formula: str = ""  # empty for a single cell
+
+    @property
+    def computed(self) -> bool:
+        return bool(self.formula)
+
+
+@dataclass
+class Missing:
+    entry: ReportEntry
+    reason: str
+
+
+def column_label(table: str, col: str) -> str:
+    for spec in (*T3_COLUMNS, *T4_RESULTS):
+        if spec.key == col:
+            return spec.label
+    return col
+
+
+def _rows_for(metric: Metric, cells: Cells, col: str) -> Optional[list[str]]:
+    rows = list(metric.rows)
+    if all((metric.table, r, col) in cells for r in rows):
+        return rows
+    if metric.fallback_rows and all((metric.table, r, col) in cells for r in metric.fallback_rows):
+        return list(metric.fallback_rows)
+    return None
+
+
+def cell_value(entry: ReportEntry, cells: Cells, metric: Metric, col: str) -> Value | Missing:
+    """One cell, or the sum over a group of rows (不予公开 = its 8 reasons; 诉讼 = 直接起诉 + 复议后起诉)."""
+    rows = _rows_for(metric, cells, col)
+    if rows is None:
+        return Missing(entry, f"表{metric.table}中“{metric.label}”一项未能从原文读出")
+    facts = [cells[(metric.table, r, col)] for r in rows]
+    label = metric.label + ("" if col in ("总计", metric.col) else f"（{column_label(metric.table, col)}）")
+    if len(facts) == 1:
+        f = facts[0]
+        return Value(entry, label, f.value, facts, f.unit)
+    total = sum((f.value for f in facts), Decimal(0))
+    formula = " + ".join(f"{_term(f)} {fmt(f.value)}" for f in facts) + f" = {fmt(total)}"
+    return Value(entry, label, total, facts, facts[0].unit, formula)
+
+
+def _term(f: FactRecord) -> str:
+    return f.row_label if f.table != "四" else f"{f.row_label}{f.col_label}"
+
+
+def share(entry: ReportEntry, cells: Cells, metric: Metric, col: Optional[str]) -> Value | Missing:
+    """part ÷ whole × 100, rounded half-up to two decimals, with the formula."""
+    if metric.table == "三" and metric.key in ("新收", "上年结转", "结转下年度", "总计") and col and col != "总计":
+        part = cell_value(entry, cells, metric, col)
+        whole = cell_value(entry, cells, metric, "总计")
+        label = f"{column_label('三', col)}在{metric.label}中的占比"
+    elif metric.table == "三":
+        c = col or "总计"
+        part = cell_value(entry, cells, metric, c)
+        from .metrics import Metric as M
+        whole = cell_value(entry, cells, M("总计", "本年度办理结果总计", "三", ("总计",), "总计"), c)
+        label = "公开率" if metric.key == "公开" else f"{metric.label}占本年度办理结果的比例"
+    elif metric.table == "四" and col and col != "总计":
+        part = cell_value(entry, cells, metric, col)
+        whole = cell_value(entry, cells, metric, "总计")
+        label = f"{metric.label}中{column_label('四', col)}的比例"
+    else:
+        return Missing(entry, "这一项没有可以计算比例的分母")
+    for v in (part, whole):
+        if isinstance(v, Missing):
+            return v
+    if whole.value == 0:
+        return Missing(entry, f"{whole.label}为0，无法计算比例")
+    pct = (part.value / whole.value * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    part_expr = f"({part.formula.rsplit(' = ', 1)[0]})" if part.formula else f"{part.label} {fmt(part.value)}"
+    formula = f"{part_expr} ÷ {whole.label} {fmt(whole.value)} × 100% = {fmt(pct)}%"
+    return Value(entry, label, pct, part.cells + whole.cells, "%", formula)
+
+
+def difference(later: Value, earlier: Value) -> Value:
+    diff = later.value - earlier.value
+    sign = "+" if diff > 0 else ""
+    formula = (f"{later.entry.year}年 {fmt(later.value)} − {earlier.entry.year}年 {fmt(earlier.value)} = {sign}{fmt(diff)}")
+    return Value(later.entry, f"{later.label}变化（{earlier.entry.year}→{later.entry.year}年）", diff,
+                 earlier.cells + later.cells, later.unit, formula)
+
+
+def blank_total_parts(v: Value, cells: Cells) -> list[Value]:
+    """A 总计 cell left blank while its row has figures (上海市科委 结转下年度): add up the row, formula shown."""
+    if v.computed or len(v.cells) != 1:
+        return []
+    f = v.cells[0]
+    if not (f.blank and f.table == "三" and f.col_key == "总计"):
+        return []
+    parts = [cells.get(("三", f.row_key, c.key)) for c in T3_COLUMNS[:-1]]
+    if not all(parts):
+        return []
+    total = sum((p.value for p in parts), Decimal(0))
+    if total == 0:
+        return []
+    formula = " + ".join(f"{p.col_label} {fmt(p.value)}" for p in parts) + f" = {fmt(total)}"
+    return [Value(v.entry, f"{f.row_label}（原表总计栏为空，各类申请人相加）", total, parts, f.unit, formula)]
+
+
+def total_over_years(values: list[Value]) -> Value:
+    """The sum of one figure over several reports (平潭2022—2024年一共…)."""
+    total = sum((v.value for v in values), Decimal(0))
+    formula = " + ".join(f"{v.entry.year}年 {fmt(v.value)}" for v in values) + f" = {fmt(total)}"
+    years = f"{values[0].entry.year}—{values[-1].entry.year}年"
+    cells = [c for v in values for c in v.cells]
+    return Value(values[-1].entry, f"{years}{values[0].label}合计", total, cells, values[0].unit, formula)
+
+
+def pct_text(v: Value) -> str:
+    return f"{fmt(v.value)}%" if v.unit == "%" else f"{fmt(v.value)}{'' if v.unit == '件' else ' '}{v.unit}"

@@ -1,0 +1,156 @@
+"""The words people use for the table cells, mapped to the canonical keys of ingest.layout.
+
+Order matters: the more specific phrase is tried first (部分公开 before 公开, 复议后起诉 before 起诉).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from ingest.layout import T3_GROUPS, T3_GROUP_LABELS
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str  # how the answer names it
+    table: str
+    rows: tuple[str, ...]  # one row, or the rows a sum runs over
+    col: str  # the default column
+    unit: str = "件"
+    group: bool = False  # a group of rows: (三)不予公开 …
+    fallback_rows: tuple[str, ...] = ()  # rows to use when a report prints the group as one row
+
+
+def _t3(key, label, rows=None, group=False, fallback=()):
+    return Metric(key, label, "三", tuple(rows or (key,)), "总计", group=group, fallback_rows=fallback)
+
+
+def _t4(key, label, rows):
+    return Metric(key, label, "四", tuple(rows), "总计", unit="件", group=len(rows) > 1)
+
+
+def _t2(key, label, col="本年处理决定数量", unit="件"):
+    return Metric(key, label, "二", (key,), col, unit=unit)
+
+
+_G = T3_GROUPS
+METRICS: list[tuple[str, Metric]] = [
+    # table 三: the reasons first, then their groups, then the headline rows
+    (r"国家秘密", _t3("不予公开_国家秘密", "不予公开（属于国家秘密）")),
+    (r"法律行政法规禁止|法律法规禁止|法规禁止", _t3("不予公开_法律法规禁止", "不予公开（其他法律行政法规禁止公开）")),
+    (r"三安全一稳定|危及.{0,6}稳定", _t3("不予公开_三安全一稳定", "不予公开（危及“三安全一稳定”）")),
+    (r"第三方|第三人", _t3("不予公开_第三方权益", "不予公开（保护第三方合法权益）")),
+    (r"内部事务", _t3("不予公开_内部事务", "不予公开（属于三类内部事务信息）")),
+    (r"过程性", _t3("不予公开_过程性信息", "不予公开（属于四类过程性信息）")),
+    (r"执法案卷", _t3("不予公开_行政执法案卷", "不予公开（属于行政执法案卷）")),
+    (r"行政查询|查询事项", _t3("不予公开_行政查询事项", "不予公开（属于行政查询事项）")),
+    (r"不掌握|没有(?:这个|该|相关|这些|这类)?信息|没这个信息|找不到|信息不存在|查无|没有掌握", _t3("无法提供_不掌握", "无法提供（本机关不掌握相关政府信息）")),
+    (r"另行制作|没有现成|重新制作|需要加工|另外制作|另外加工|另外做", _t3("无法提供_需另行制作", "无法提供（没有现成信息需要另行制作）")),
+    (r"补正.{0,6}不明确|仍不明确|内容不明确|说不清", _t3("无法提供_补正后仍不明确", "无法提供（补正后申请内容仍不明确）")),
+    (r"信访|举报|投诉", _t3("不予处理_信访举报投诉", "不予处理（信访举报投诉类申请）")),
+    (r"重复申请|重复提出|重复的申请|重复提交|重复", _t3("不予处理_重复申请", "不予处理（重复申请）")),
+    (r"出版物", _t3("不予处理_公开出版物", "不予处理（要求提供公开出版物）")),
+    (r"大量反复|反复申请|大量申请", _t3("不予处理_大量反复申请", "不予处理（无正当理由大量反复申请）")),
+    (r"重新出具|确认.{0,4}已获取|要求.{0,4}确认", _t3("不予处理_确认或重新出具", "不予处理（要求行政机关确认或重新出具已获取信息）")),
+    (r"逾期不补正|不补正|没有补正|未补正", _t3("其他处理_逾期不补正", "其他处理（申请人无正当理由逾期不补正）")),
+    (r"缴纳费用|缴费|交费|交钱|未缴|没交", _t3("其他处理_逾期未缴费", "其他处理（申请人逾期未按收费通知要求缴纳费用）")),
+    (r"公开率|公开(?:了)?的?比例|公开的?占比|公开了的比例", Metric("公开", "予以公开与部分公开", "三", ("予以公开", "部分公开"), "总计", group=True)),
+    (r"部分公开|公开了一部分|公开一部分|区分处理", _t3("部分公开", "部分公开")),
+    (r"不予公开|拒绝公开|不公开|没有公开|不让公开|不给公开|未予公开|未公开", _t3("办理结果_不予公开", T3_GROUP_LABELS["办理结果_不予公开"], _G["办理结果_不予公开"], True)),
+    (r"无法提供|没法提供|提供不了|不能提供|无法答复", _t3("办理结果_无法提供", T3_GROUP_LABELS["办理结果_无法提供"], _G["办理结果_无法提供"], True)),
+    (r"不予处理|不处理|没有处理|未予处理", _t3("办理结果_不予处理", T3_GROUP_LABELS["办理结果_不予处理"], _G["办理结果_不予处理"], True)),
+    (r"其他处理|其他方式处理|其他情形", _t3("办理结果_其他处理", T3_GROUP_LABELS["办理结果_其他处理"], _G["办理结果_其他处理"], True, ("其他处理",))),
+    (r"予以公开|同意公开|全部公开|全部予以公开|准予公开|批准公开|答复公开|(?<!主动)公开了多少|(?<!主动)公开了几|给予公开", _t3("予以公开", "予以公开")),
+    (r"上年结转|上一年结转|去年结转|结转过来|上年度结转|上年转来|从上一?年转|上一?年遗留|上一?年留下|上一?年.{0,8}(?:转过来|转来|转入|结转)|从\d{4}\s*年?.{0,4}转|转过来|接着办", _t3("上年结转", "上年结转政府信息公开申请数量")),
+    (r"结转下年|转入下一?年|转到下一?年|下一?年度?继续|结转到|还没办完|没有办完|未办结|没办完|转下一年|留到下一?年|拖到下一?年|明年继续", _t3("结转下年度", "结转下年度继续办理")),
+    (r"办理结果总计|办结了?多少|办理了多少|处理了多少|答复了多少|办理完|总共办理|办理结果|处理完|办完了|办完的|办结|答复完", _t3("总计", "本年度办理结果总计")),
+    # table 四
+    (r"复议后(?:又|再)?(?:起诉|诉讼|打官司)|经复议后|复议之后.{0,4}(?:起诉|诉讼)", _t4("行政诉讼_复议后起诉", "行政诉讼（复议后起诉）", ("行政诉讼_复议后起诉",))),
+    (r"直接起诉|未经复议|没经过复议|不经复议|直接(?:打官司|告)", _t4("行政诉讼_直接起诉", "行政诉讼（未经复议直接起诉）", ("行政诉讼_直接起诉",))),
+    (r"行政诉讼|诉讼|起诉|打官司|告上法庭|官司|被告", _t4("行政诉讼", "行政诉讼（直接起诉与复议后起诉合计）", ("行政诉讼_直接起诉", "行政诉讼_复议后起诉"))),
+    (r"复议", _t4("行政复议", "行政复议", ("行政复议",))),
+    # table 二
+    (r"行政事业性收费|收费金额|事业性收费", _t2("行政事业性收费", "行政事业性收费金额", "本年收费金额", "万元")),
+    (r"行政处罚|处罚|罚款|罚了", _t2("行政处罚", "行政处罚决定")),
+    (r"行政许可|许可", _t2("行政许可", "行政许可决定")),
+    (r"行政强制|强制措施|强制", _t2("行政强制", "行政强制决定")),
+    (r"规章", _t2("规章", "规章", "本年制发件数")),
+    (r"规范性文件|红头文件", Metric("行政规范性文件", "行政规范性文件", "二", ("行政规范性文件",), "本年制发件数", fallback_rows=("规范性文件",))),
+    # the headline count last: 申请 is in many questions about the other rows
+    (r"受理|收到|接到|新收|接收|申请了多少|申请数|申请量|多少(?:件|个|份|条)?(?:政府信息公开|信息公开|依申请公开)?申请|申请(?:信息)?公开的有|申请.{0,8}多少|提出.{0,10}申请|提交.{0,10}申请|申请.{0,8}(?:多了|少了|增加|减少|变化|最多|最少)|申请(?:件数|数量)|申请了|申请过|申请的有|几件申请|多少申请|申请信息公开", _t3("新收", "本年新收政府信息公开申请数量")),
+]
+_COMPILED = [(re.compile(p), m) for p, m in METRICS]
+
+# narrative topics that share words with the tables: 信息处理费 is part 六's text, not 行政事业性收费
+_NARRATIVE_FIRST = re.compile(r"信息处理费|处理费|费用|花了|花费|支出|开支|收了多少钱|收取.{0,6}费|主动公开|网站|新媒体|微博|微信|培训|问题|改进|整改|措施|做法|经验|平台|政策解读|解读|会议|栏目")
+_TABLE_WORDS = re.compile(r"行政事业性收费|收费金额|事业性收费|申请|复议|诉讼|起诉|处罚|许可|强制|规范性文件|规章")
+
+COLUMN_WORDS = [
+    ("自然人", re.compile(r"自然人|个人|老百姓|群众|公民|市民|居民")),
+    ("商业企业", re.compile(r"商业企业|企业|公司|商家")),
+    ("科研机构", re.compile(r"科研")),
+    ("社会公益组织", re.compile(r"公益|社会组织")),
+    ("法律服务机构", re.compile(r"法律服务|律师|律所")),
+    ("其他", re.compile(r"其他组织|其他法人|其他单位")),
+]
+T4_RESULT_WORDS = [
+    ("结果纠正", re.compile(r"纠正|纠错|撤销|改判|败诉|被改|确认违法")),
+    ("结果维持", re.compile(r"维持|胜诉|驳回")),
+    ("尚未审结", re.compile(r"尚未审结|没审完|未审结|还在审|没有结案|未结案|还没结|没结案|审理中")),
+    ("其他结果", re.compile(r"其他结果|其他的结果")),
+]
+T2_COLUMN_WORDS = [
+    ("本年废止件数", re.compile(r"废止|废除|取消")),
+    ("现行有效件数", re.compile(r"现行有效|有效的|还有效|现行")),
+    ("本年制发件数", re.compile(r"制发|新制|出台|印发|发布|制定")),
+]
+
+
+# measures no table holds: time taken, money fined, staff — these go to the narrative (and usually to not_found)
+_NOT_IN_TABLES = re.compile(r"平均|多少天|几天|天数|多长时间|多久|时长|工资|薪|人数|编制|多少人|几个人|(?<!收费)金额|多少钱|罚款.{0,6}(?:多少|金额)|满意度|点击量|访问量")
+_AND = re.compile(r"和|与|及|加上|以及|还有|、")
+
+
+def find_metric(question: str) -> Optional[Metric]:
+    """The table cell(s) the question asks about, or None for a question about the narrative.
+
+    Two measures joined by 和/加上 in a question about a total (「予以公开和部分公开加起来」)
+    become one sum over both.
+    """
+    if _NARRATIVE_FIRST.search(question) and not _TABLE_WORDS.search(question):
+        return None
+    if _NOT_IN_TABLES.search(question) and not re.search(r"收费金额|行政事业性收费", question):
+        return None
+    found: list[tuple[int, Metric]] = []
+    rest = question
+    for rx, metric in _COMPILED:
+        m = rx.search(rest)
+        if m:
+            found.append((m.start(), metric))
+            rest = rest[: m.start()] + "\0" * (m.end() - m.start()) + rest[m.end():]
+    if not found:
+        return None
+    found.sort(key=lambda x: x[0])
+    first = found[0][1]
+    same = [m for _, m in found if m.table == first.table and m.col == first.col]
+    if len(same) > 1 and _AND.search(question) and re.search(r"加起来|一共|合计|总共|总数|共计|加在一起|总和", question):
+        rows = tuple(dict.fromkeys(r for m in same for r in m.rows))
+        label = "与".join(m.label for m in same)
+        return Metric("+".join(m.key for m in same), label, first.table, rows, first.col, first.unit, group=True)
+    return found[0][1] if len(found) == 1 else _most_specific(found)
+
+
+def _most_specific(found: list[tuple[int, Metric]]) -> Metric:
+    """Of several measures named, the one listed first in METRICS (the more specific phrase)."""
+    order = {id(m): i for i, (_, m) in enumerate(METRICS)}
+    return min((m for _, m in found), key=lambda m: order.get(id(m), 1 << 30))
+
+
+def table2_column(question: str, metric: Metric) -> str:
+    if metric.key in ("规章", "行政规范性文件"):
+        for key, rx in T2_COLUMN_WORDS:
+            if rx.search(question):
+                return key
+    return metric.col

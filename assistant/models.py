@@ -1,0 +1,43 @@
+"""The Answer contract (DESIGN.md): what every way in — CLI, web, API, evals — prints."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal, Optional
+
+from pydantic import BaseModel, Field
+
+
+class Figure(BaseModel):
+    agency: str
+    year: Optional[int]
+    table: str  # "二" / "三" / "四"
+    row: str  # row label as in the national format
+    column: str
+    value: Decimal
+    unit: str = "件"
+    computed: bool = False  # a sum, share or difference of stored cells
+    formula: str = ""  # how a computed figure was reached, with every term
+    row_key: str = ""
+    col_key: str = ""
+
+
+class Citation(BaseModel):
+    report_id: str
+    agency: str
+    year: Optional[int]
+    file_name: str = ""
+    section: str = ""  # "表三 · （一）予以公开 · 总计" or "一、总体情况"
+    quote: str  # the source text: the cell as printed, or the sentence verbatim
+    start: int  # character offsets in the report's extracted text
+    end: int
+    page: Optional[int] = None
+
+
+class Answer(BaseModel):
+    question: str
+    status: Literal["answered", "not_found", "ambiguous"]
+    answer: str
+    figures: list[Figure] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    choices: list[str] = Field(default_factory=list)  # for `ambiguous`: what the person can pick
+    notes: list[str] = Field(default_factory=list)  # failed checks, other readings, fallbacks

@@ -1,0 +1,238 @@
+"""Question → Intent: which agency, which year, which table cell(s), what kind of answer.
+
+    >>> catalog = Catalog([ReportEntry("r1", "天津市滨海新区公安局", ["滨海新区公安局"], 2022, "x.txt")])
+    >>> intent = understand("2022年滨海新区公安局受理了多少申请", catalog)
+    >>> intent.report_ids, intent.metric.key, intent.kind
+    (['r1'], '新收', 'figure')
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Literal, Optional
+
+from .metrics import COLUMN_WORDS, Metric, find_metric, T4_RESULT_WORDS
+
+Kind = Literal["figure", "sum", "share", "difference", "ranking", "narrative"]
+
+_GENERIC_SUFFIXES = ("人民政府办公室", "人民政府", "政府", "管理委员会", "管委会", "综合实验区", "委员会")
+_PLACE_RE = re.compile(r"^(?:[\u4e00-\u9fa5]{2,3}(?:省|自治区))?(?:[\u4e00-\u9fa5]{2,3}市(?=[\u4e00-\u9fa5]{2,}[区县]))?")
+# a named agency the question may ask about: 北京市海淀区, 淮安市政府, 某某县人民政府, 某某市公安局…
+_AGENCY_MENTION = re.compile(
+    r"(?:[\u4e00-\u9fa5]{2,6}?(?:省|市|区|县|州|旗)){1,3}(?:人民政府|政府|[\u4e00-\u9fa5]{1,6}?(?:局|委|厅|办|院|署|中心))?"
+)
+_NOT_PLACES = {"地区", "社区", "市区", "城区", "县区", "新区", "园区", "辖区", "小区", "政区", "本市", "全市", "全区", "全县", "我市", "我区", "我县", "本区", "本县"}
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    report_id: str
+    agency: str
+    aliases: list[str]
+    year: Optional[int]
+    file_name: str
+
+    def names(self) -> list[str]:
+        return [self.agency, *self.aliases]
+
+
+def _core(name: str) -> str:
+    """The distinctive part of an agency name: 平潭 for 平潭综合实验区, 洪泽区 for 淮安市洪泽区人民政府."""
+    core = _PLACE_RE.sub("", name)
+    for suffix in _GENERIC_SUFFIXES:
+        if core.endswith(suffix) and len(core) > len(suffix) + 1:
+            core = core[: -len(suffix)]
+            break
+    return core
+
+
+class Catalog:
+    """The reports held, and the names people may use for their agencies."""
+
+    def __init__(self, entries: list[ReportEntry]):
+        self.entries = entries
+        self.names: dict[str, set[str]] = {}  # name → agencies
+        for e in entries:
+            for n in e.names():
+                self.names.setdefault(n, set()).add(e.agency)
+            core = _core(e.agency)
+            if len(core) >= 2:
+                self.names.setdefault(core, set()).add(e.agency)
+                # 洪泽区 → 洪泽, 沭阳县 → 沭阳 (people drop the 区/县)
+                if core[-1] in "区县市" and len(core) >= 3:
+                    self.names.setdefault(core[:-1], set()).add(e.agency)
+        self._by_length = sorted(self.names, key=len, reverse=True)
+
+    @property
+    def agencies(self) -> list[str]:
+        return sorted({e.agency for e in self.entries})
+
+    def years(self, agency: Optional[str] = None) -> list[int]:
+        return sorted({e.year for e in self.entries if e.year and (agency is None or e.agency == agency)})
+
+    def latest_year(self) -> Optional[int]:
+        ys = self.years()
+        return ys[-1] if ys else None
+
+    def find_agencies(self, question: str) -> tuple[list[str], str]:
+        """Agencies the question names (longest names first, each stretch of text used once),
+        and the texts that named them joined by |."""
+        found: list[str] = []
+        texts: list[str] = []
+        rest = question
+        for name in self._by_length:
+            if name in rest:
+                agencies = self.names[name]
+                if len(agencies) == 1 or not found:
+                    found += [a for a in sorted(agencies) if a not in found]
+                    texts.append(name)
+                rest = rest.replace(name, "\0" * len(name))
+        return found, "|".join(texts)
+
+    def reports(self, agency: Optional[str] = None, year: Optional[int] = None) -> list[ReportEntry]:
+        return [e for e in self.entries if (agency is None or e.agency == agency) and (year is None or e.year == year)]
+
+
+@dataclass
+class Intent:
+    question: str
+    agencies: list[str] = field(default_factory=list)
+    agency_text: str = ""
+    unknown_agency: str = ""  # a named agency that no report held belongs to
+    years: list[int] = field(default_factory=list)
+    year_text: str = ""
+    metric: Optional[Metric] = None
+    col3: Optional[str] = None  # applicant column words (自然人, 企业…)
+    col4: Optional[str] = None  # result words (维持, 纠正…)
+    signals: frozenset = frozenset()  # share / difference / ranking / sum words in this turn
+    kind: Kind = "narrative"
+    topic: str = ""  # the words of a narrative question, for retrieval
+
+    @property
+    def column(self) -> Optional[str]:
+        if self.metric is None:
+            return None
+        return {"三": self.col3, "四": self.col4}.get(self.metric.table)
+
+
+_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)?")
+_YEAR_RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|－|-|—|~|～)\s*((?:19|20)\d{2})")
+_FROM_YEAR_RE = re.compile(r"从\s*((?:19|20)\d{2})\s*年?(?:度)?(?:转|结转|遗留|留)")
+_RELATIVE = {"今年": 0, "本年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}
+_DIFF_RE = re.compile(r"比(?:上一年|上年|去年|前一年|\d{4}\s*年)|增加|减少|增长|下降|变化|多了|少了|相比|同比|对比|差多少|差了")
+_RANK_RE = re.compile(r"哪个|哪家|哪一个|哪一年|哪些部门|哪些单位|最多|最少|最高|最低|排名|排序|排行|更多|更少|更高|更低")
+_SHARE_RE = re.compile(r"公开率|比例|占比|百分之|比率|百分比|几成|率是多少|率为多少|纠错率|纠正率")
+_SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全部加|加在一起|总和")
+_RELATIVE_WORDS = ("上一年", "上年", "去年", "前年")
+
+
+def _years(question: str, catalog: Catalog) -> tuple[list[int], str]:
+    m = _YEAR_RANGE_RE.search(question)
+    if m:
+        a, b = sorted((int(m.group(1)), int(m.group(2))))
+        if b - a <= 30:
+            return list(range(a, b + 1)), f"{a}—{b}"
+    years = [int(m.group(1)) for m in _YEAR_RE.finditer(question)]
+    carried = {int(m.group(1)) for m in _FROM_YEAR_RE.finditer(question)}
+    if carried and len(years) > len(carried):
+        # 「2022年有几件是从2021年转过来的」: 2021 names where they came from, not the report
+        years = [y for y in years if y not in carried]
+    if years:
+        years = list(dict.fromkeys(years))
+        return years, "、".join(str(y) for y in years)
+    latest = catalog.latest_year()
+    if _DIFF_RE.search(question):
+        return [], ""  # 比上一年: relative to the year the conversation is about
+    for word, back in _RELATIVE.items():
+        if word in question and latest:
+            # 去年 means the year before the latest report held (reports are published a year late)
+            return [latest - back], word
+    return [], ""
+
+
+def _unknown_agency(question: str, known_text: str) -> str:
+    rest = question
+    for k in known_text.split("|"):
+        if k:
+            rest = rest.replace(k, " ")
+    for m in _AGENCY_MENTION.finditer(rest):
+        name = m.group(0)
+        if name in _NOT_PLACES or len(name) < 3:
+            continue
+        return name
+    return ""
+
+
+def _signals(q: str) -> frozenset:
+    out = set()
+    if _SHARE_RE.search(q):
+        out.add("share")
+    if _RANK_RE.search(q):
+        out.add("ranking")
+    if _DIFF_RE.search(q):
+        out.add("difference")
+    if _SUM_RE.search(q):
+        out.add("sum")
+    return frozenset(out)
+
+
+def understand(question: str, catalog: Catalog) -> Intent:
+    q = question.strip()
+    intent = Intent(question=q, topic=q)
+    intent.agencies, intent.agency_text = catalog.find_agencies(q)
+    unknown = _unknown_agency(q, intent.agency_text)
+    if unknown and not intent.agencies:
+        intent.unknown_agency = unknown
+    elif unknown and len(unknown) > max(len(t) for t in intent.agency_text.split("|")) and not any(
+        t in unknown for t in intent.agency_text.split("|")
+    ):
+        # 「淮安市政府」 is not 淮安市洪泽区人民政府: a longer name we do not hold wins
+        intent.unknown_agency, intent.agencies = unknown, []
+    intent.years, intent.year_text = _years(q, catalog)
+    intent.metric = find_metric(q)
+    intent.col3 = next((k for k, rx in COLUMN_WORDS if rx.search(q)), None)
+    intent.col4 = next((k for k, rx in T4_RESULT_WORDS if rx.search(q)), None)
+    intent.signals = _signals(q)
+    intent.kind = classify(intent)
+    return intent
+
+
+def classify(intent: Intent, previous: Optional[Intent] = None) -> Kind:
+    """What kind of answer: from this turn's words, else the turn before's."""
+    s = intent.signals
+    if intent.metric is None:
+        return "narrative"
+    if "ranking" in s or len(intent.agencies) > 1:
+        return "ranking"
+    if "share" in s:
+        return "share"
+    if "difference" in s or (len(intent.years) == 2 and "sum" not in s):
+        return "difference"
+    if previous is not None and not s and previous.kind in ("share", "ranking", "difference"):
+        return previous.kind
+    if ("sum" in s and len(intent.years) > 1) or intent.metric.group or len(intent.metric.rows) > 1:
+        return "sum"
+    return "figure"
+
+
+def is_followup(question: str) -> bool:
+    return len(question.strip()) <= 12 or question.strip().endswith("呢") or question.strip().endswith("呢？")
+
+
+def merge(previous: Intent, current: Intent) -> Intent:
+    """A follow-up (「那2021年呢？」「淮安市政府呢？」) keeps what it does not say from the turn before."""
+    out = replace(current)
+    if not current.agencies and not current.unknown_agency:
+        out.agencies, out.agency_text = previous.agencies, previous.agency_text
+        out.unknown_agency = previous.unknown_agency
+    if not current.years:
+        out.years, out.year_text = previous.years, previous.year_text
+    if current.metric is None and previous.metric is not None and (is_followup(current.question) or current.col3 or current.col4 or current.signals):
+        out.metric = previous.metric
+    if current.metric is None and previous.metric is None:
+        out.topic = previous.topic if is_followup(current.question) else current.topic
+    if out.metric is not None and previous.metric is not None and out.metric.table == previous.metric.table:
+        out.col3 = current.col3 or (previous.col3 if current.metric is None else None)
+        out.col4 = current.col4 or (previous.col4 if current.metric is None else None)
+    out.kind = classify(out, previous)
+    return out

@@ -1,0 +1,231 @@
+"""The evaluation harness: run gold question sets, score the answers, write a report.
+
+    python -m ui.cli eval                      # every evals/gold/*.jsonl
+    python -m ui.cli eval my_gold.jsonl        # any file in the format of evals/gold/README.md
+
+Metrics:
+- figure accuracy: answered, every expected figure among the answer's figures, the expected report cited;
+- citation accuracy: every citation's quote is what the report's text holds at its offsets, and every
+  cell figure is backed by a citation whose printed cell holds that value (blank = 0);
+- not_found accuracy: questions no report answers get status not_found;
+- ambiguous accuracy: questions that fit several reports ask back;
+- narrative recall@5, per retrieval mode: a top-5 passage holds the expected sentence;
+- latency p50/p95 of ask().
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Optional
+
+GOLD_DIR = Path(__file__).resolve().parent / "gold"
+MODES = ("dense", "bm25", "hybrid")
+THRESHOLDS = {"figure_accuracy": 1.0, "citation_accuracy": 1.0, "not_found_accuracy": 0.95, "narrative_recall@5": 0.90}
+
+
+@dataclass
+class GoldItem:
+    id: str
+    question: str
+    status: str
+    kind: str
+    history: list[str] = field(default_factory=list)
+    report: Optional[str | list[str]] = None
+    figures: list[str] = field(default_factory=list)
+    quote_contains: Optional[str] = None
+    note: str = ""
+    source: str = ""
+
+    @property
+    def reports(self) -> list[str]:
+        if self.report is None:
+            return []
+        return [self.report] if isinstance(self.report, str) else list(self.report)
+
+
+def load_gold(paths: list[str | Path]) -> list[GoldItem]:
+    """Gold items from JSONL files (or folders of them). A malformed line is an error naming file and line."""
+    files: list[Path] = []
+    for p in map(Path, paths or [GOLD_DIR]):
+        files += sorted(p.glob("*.jsonl")) if p.is_dir() else [p]
+    items = []
+    for f in files:
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+                known = {k: d[k] for k in GoldItem.__dataclass_fields__ if k in d and k != "source"}
+                items.append(GoldItem(**known, source=f"{f.name}:{n}"))
+            except (json.JSONDecodeError, TypeError, KeyError) as e:
+                raise ValueError(f"{f}:{n}: not a gold item ({e}); see evals/gold/README.md for the format") from e
+    return items
+
+
+def _num(text: str) -> Optional[Decimal]:
+    try:
+        return Decimal(text.strip().rstrip("%").replace(",", ""))
+    except (InvalidOperation, AttributeError):
+        return None
+
+
+@dataclass
+class Outcome:
+    item: GoldItem
+    status: str
+    answer: str
+    seconds: float
+    figure_ok: Optional[bool] = None
+    citation_ok: Optional[bool] = None
+    citation_problems: list[str] = field(default_factory=list)
+    narrative_ok: Optional[bool] = None
+    problems: list[str] = field(default_factory=list)
+
+
+class Harness:
+    def __init__(self, store, assistant):
+        self.store = store
+        self.bot = assistant
+        self._texts: dict[str, str] = {}
+        self._ids = {r["file_name"]: r["report_id"] for r in store.facts.catalog()}
+
+    def text(self, report_id: str) -> str:
+        if report_id not in self._texts:
+            rep = self.store.facts.get_report(report_id)
+            self._texts[report_id] = rep.text if rep else ""
+        return self._texts[report_id]
+
+    # ---- one question ---------------------------------------------------------
+    def run_item(self, item: GoldItem) -> Outcome:
+        t0 = time.perf_counter()
+        ans = self.bot.ask(item.question, history=item.history)
+        out = Outcome(item, ans.status, ans.answer, time.perf_counter() - t0)
+        if ans.status != item.status:
+            out.problems.append(f"status {ans.status}, expected {item.status}")
+        cited = {c.file_name for c in ans.citations}
+        if item.status == "answered" and item.figures:
+            have = [(f.value, f.unit) for f in ans.figures]
+            missing = []
+            for want in item.figures:
+                v = _num(want)
+                pct = want.strip().endswith("%")
+                if v is None or not any(val == v and ((unit == "%") == pct) for val, unit in have):
+                    missing.append(want)
+            absent = [r for r in item.reports if r not in cited]
+            out.figure_ok = ans.status == "answered" and not missing and not absent
+            if missing:
+                out.problems.append(f"figures missing: {missing}")
+            if absent:
+                out.problems.append(f"not cited: {absent}")
+        if item.status == "answered" and item.kind == "narrative" and item.quote_contains:
+            out.narrative_ok = ans.status == "answered" and any(item.quote_contains in c.quote for c in ans.citations)
+            if not out.narrative_ok:
+                out.problems.append(f"no citation quotes {item.quote_contains!r}")
+        if ans.status == "answered":
+            out.citation_problems = self.citation_problems(ans)
+            out.citation_ok = not out.citation_problems
+            out.problems += out.citation_problems
+        return out
+
+    def citation_problems(self, ans) -> list[str]:
+        problems = []
+        if not ans.citations:
+            return ["an answer with no citation"]
+        for c in ans.citations:
+            text = self.text(c.report_id)
+            if text[c.start:c.end] != c.quote:
+                problems.append(f"citation {c.section} quotes {c.quote[:20]!r} but the report holds {text[c.start:c.end][:20]!r} there")
+        cells = [c for c in ans.citations if c.section.startswith("表")]
+        for f in ans.figures:
+            if f.computed:
+                continue
+            backing = [c for c in cells if f.row in c.section and f.column in c.section and c.agency == f.agency and c.year == f.year]
+            ok = any((_num(c.quote) == f.value) or (not c.quote.strip() and f.value == 0) for c in backing)
+            if not ok:
+                problems.append(f"figure {f.row}/{f.column}={f.value} has no citation holding it")
+        return problems
+
+    # ---- retrieval ------------------------------------------------------------
+    def recall_at_5(self, items: list[GoldItem], mode: str) -> tuple[float, list[str]]:
+        hits, misses = 0, []
+        narrative = [i for i in items if i.kind == "narrative" and i.quote_contains and i.status == "answered"]
+        for item in narrative:
+            ids = [self._ids[r] for r in item.reports if r in self._ids]
+            query = " ".join([*item.history, item.question]) if item.history else item.question
+            found = self.bot.retrieve(query, report_ids=ids or None, k=5, mode=mode)
+            if any(item.quote_contains in ch.text for ch, _ in found):
+                hits += 1
+            else:
+                misses.append(item.id)
+        return (hits / len(narrative) if narrative else 1.0), misses
+
+
+def _rate(values: list[Optional[bool]]) -> tuple[float, int]:
+    xs = [v for v in values if v is not None]
+    return (sum(xs) / len(xs) if xs else 1.0), len(xs)
+
+
+def evaluate(store, assistant, items: list[GoldItem], modes=MODES) -> dict:
+    h = Harness(store, assistant)
+    outcomes = [h.run_item(i) for i in items]
+    fig, n_fig = _rate([o.figure_ok for o in outcomes])
+    cit, n_cit = _rate([o.citation_ok for o in outcomes])
+    nf, n_nf = _rate([o.status == "not_found" for o in outcomes if o.item.status == "not_found"] or [None])
+    amb, n_amb = _rate([o.status == "ambiguous" for o in outcomes if o.item.status == "ambiguous"] or [None])
+    nar, n_nar = _rate([o.narrative_ok for o in outcomes])
+    recall = {m: h.recall_at_5(items, m) for m in modes}
+    lat = sorted(o.seconds * 1000 for o in outcomes)
+    p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))] if lat else 0.0
+    default_mode = getattr(assistant, "mode", None) or "hybrid"
+    metrics = {
+        "questions": len(items),
+        "figure_accuracy": fig, "figure_n": n_fig,
+        "citation_accuracy": cit, "citation_n": n_cit,
+        "not_found_accuracy": nf, "not_found_n": n_nf,
+        "ambiguous_accuracy": amb, "ambiguous_n": n_amb,
+        "narrative_answer_accuracy": nar, "narrative_n": n_nar,
+        "narrative_recall@5": recall[default_mode][0] if default_mode in recall else max(r for r, _ in recall.values()),
+        "recall_by_mode": {m: r for m, (r, _) in recall.items()},
+        "recall_misses": {m: miss for m, (_, miss) in recall.items()},
+        "latency_p50_ms": statistics.median(lat) if lat else 0.0,
+        "latency_p95_ms": p95,
+        "mode": default_mode,
+    }
+    metrics["failed"] = [
+        {"id": o.item.id, "question": o.item.question, "problems": o.problems, "answer": o.answer[:300]}
+        for o in outcomes if o.problems
+    ]
+    metrics["passed_thresholds"] = all(metrics[k] >= v for k, v in THRESHOLDS.items())
+    return metrics
+
+
+def markdown(metrics: dict) -> str:
+    pct = lambda x: f"{x * 100:.1f}%"  # noqa: E731
+    lines = [
+        "# Evaluation report", "",
+        f"{metrics['questions']} questions; answers composed with retrieval mode `{metrics['mode']}`.", "",
+        "| metric | value | n | threshold |", "|---|---|---|---|",
+        f"| figure accuracy | {pct(metrics['figure_accuracy'])} | {metrics['figure_n']} | 100% |",
+        f"| citation accuracy | {pct(metrics['citation_accuracy'])} | {metrics['citation_n']} | 100% |",
+        f"| not_found accuracy | {pct(metrics['not_found_accuracy'])} | {metrics['not_found_n']} | ≥ 95% |",
+        f"| ambiguous accuracy | {pct(metrics['ambiguous_accuracy'])} | {metrics['ambiguous_n']} | — |",
+        f"| narrative answer accuracy | {pct(metrics['narrative_answer_accuracy'])} | {metrics['narrative_n']} | — |",
+        f"| narrative recall@5 | {pct(metrics['narrative_recall@5'])} | | ≥ 90% |",
+        f"| latency p50 | {metrics['latency_p50_ms']:.1f} ms | | |",
+        f"| latency p95 | {metrics['latency_p95_ms']:.1f} ms | | ≤ 200 ms (benchmark) |",
+        "", "## Retrieval modes (narrative recall@5)", "", "| mode | recall@5 | missed |", "|---|---|---|",
+    ]
+    for m, r in metrics["recall_by_mode"].items():
+        lines.append(f"| {m} | {pct(r)} | {', '.join(metrics['recall_misses'][m]) or '—'} |")
+    lines += ["", "## Failures", ""]
+    if not metrics["failed"]:
+        lines.append("None.")
+    for f in metrics["failed"]:
+        lines.append(f"- **{f['id']}** {f['question']} — {'; '.join(f['problems'])}")
+    lines.append("")
+    lines.append("Result: " + ("all thresholds met." if metrics["passed_thresholds"] else "BELOW THRESHOLD."))
+    return "\n".join(lines) + "\n"
