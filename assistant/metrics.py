@@ -111,6 +111,7 @@ T2_COLUMN_WORDS = [
 # measures no table holds: time taken, money fined, staff — these go to the narrative (and usually to not_found)
 _NOT_IN_TABLES = re.compile(r"平均|多少天|几天|天数|多长时间|多久|时长|工资|薪|人数|编制|多少人|几个人|(?<!收费)金额|多少钱|罚款.{0,6}(?:多少|金额)|满意度|点击量|访问量")
 _AND = re.compile(r"和|与|及|加上|以及|还有|、")
+_TOGETHER = re.compile(r"加起来|一共|合计|总共|总数|共计|加在一起|总和|合起来|合在一起|算在一起|占了|占比|比例|百分之")
 
 
 def find_metric(question: str) -> Optional[Metric]:
@@ -135,7 +136,10 @@ def find_metric(question: str) -> Optional[Metric]:
     found.sort(key=lambda x: x[0])
     first = found[0][1]
     same = [m for _, m in found if m.table == first.table and m.col == first.col]
-    if len(same) > 1 and _AND.search(question) and re.search(r"加起来|一共|合计|总共|总数|共计|加在一起|总和", question):
+    if len(same) > 2 or (len(same) == 2 and "总计" not in {m.key for m in same}):
+        # 「办理结果里，予以公开和部分公开合计占了百分之几」: 办理结果 is the whole, not a part
+        same = [m for m in same if m.key != "总计"]
+    if len(same) > 1 and _AND.search(question) and _TOGETHER.search(question):
         rows = tuple(dict.fromkeys(r for m in same for r in m.rows))
         label = "与".join(m.label for m in same)
         return Metric("+".join(m.key for m in same), label, first.table, rows, first.col, first.unit, group=True)

@@ -122,7 +122,7 @@ _RELATIVE = {"今年": 0, "本年": 0, "去年": 1, "上一年": 1, "上年": 1,
 _DIFF_RE = re.compile(r"比(?:上一年|上年|去年|前一年|\d{4}\s*年)|增加|减少|增长|下降|变化|多了|少了|相比|同比|对比|差多少|差了")
 _RANK_RE = re.compile(r"哪个|哪家|哪一个|哪一年|哪些部门|哪些单位|最多|最少|最高|最低|排名|排序|排行|更多|更少|更高|更低")
 _SHARE_RE = re.compile(r"公开率|比例|占比|百分之|比率|百分比|几成|率是多少|率为多少|纠错率|纠正率")
-_SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全部加|加在一起|总和")
+_SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全部加|加在一起|总和|合起来|合在一起")
 _RELATIVE_WORDS = ("上一年", "上年", "去年", "前年")
 
 
@@ -141,6 +141,8 @@ def _years(question: str, catalog: Catalog) -> tuple[list[int], str]:
         years = list(dict.fromkeys(years))
         return years, "、".join(str(y) for y in years)
     latest = catalog.latest_year()
+    # 「上一年结转过来的」 names a row of the table, not a report year
+    question = re.sub(r"(?:上一?年|去年|上年度)(?:度)?.{0,3}(?:结转|转过来|转来|遗留|留下|没办完)", "", question)
     if _DIFF_RE.search(question):
         return [], ""  # 比上一年: relative to the year the conversation is about
     for word, back in _RELATIVE.items():
