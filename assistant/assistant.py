@@ -20,7 +20,7 @@ from .compose import Composer
 from .figures import Cells, Missing, Value, cell_value, difference, share, total_over_years, blank_total_parts
 from .metrics import table2_column
 from .models import Answer
-from .narrative import best_sentences, coverage, keywords
+from .narrative import answers_count, best_sentences, content_query, coverage, keywords
 from .understand import Catalog, Intent, ReportEntry, merge, understand
 
 
@@ -36,6 +36,10 @@ class Resolved:
     sentences: list = field(default_factory=list)
     message: str = ""  # for not_found / ambiguous
     choices: list[str] = field(default_factory=list)
+
+
+# a quoted sentence must carry at least this share of the question's concepts, or the answer is not_found
+MIN_COVERAGE = 0.5
 
 
 class Assistant:
@@ -114,6 +118,15 @@ class Assistant:
                 return self._stop(r, "not_found", f"没有{intent.year_text}年的报告。现有报告：{held}。")
             if len(fitting) == 1:
                 agencies = fitting
+            elif intent.metric is None:
+                # a narrative question naming no agency: answer it if one report clearly does
+                r.entries = [e for e in catalog.entries if not intent.years or e.year in intent.years]
+                found = self._narrative(Resolved(intent, entries=[]) if not intent.years else r)
+                if found.status == "answered":
+                    return found
+                r.status, r.entries = "answered", []
+                r.choices = fitting
+                return self._stop(r, "ambiguous", f"请问是哪个单位的报告？现有：{'、'.join(fitting)}。")
             else:
                 r.choices = fitting
                 return self._stop(r, "ambiguous", f"请问是哪个单位的报告？现有：{'、'.join(fitting)}。")
@@ -194,14 +207,23 @@ class Assistant:
 
     def _narrative(self, r: Resolved) -> Resolved:
         intent = r.intent
-        drop = (*intent.agency_text.split("|"), intent.year_text, *(e.agency for e in r.entries))
-        words = keywords(intent.topic, drop)
-        hits = self.retrieve(intent.topic, [e.report_id for e in r.entries], k=self.k)
-        picked = best_sentences(hits, words)
-        if not picked or coverage(words, picked) < 0.34:
-            names = "、".join(f"{e.agency}{e.year}年" for e in r.entries)
-            return self._stop(r, "not_found", f"{names}的报告中没有找到与“{intent.question}”相关的内容。")
+        names = (*intent.agency_text.split("|"), *(e.agency for e in r.entries))
+        groups = keywords(intent.topic, names)
+        query = content_query(intent.topic, names)
+        ids = [e.report_id for e in r.entries]
+        hits = self.retrieve(query, ids or None, k=self.k)
+        if ids and len(ids) <= 3:
+            # the passages retrieval ranked, then the rest of the report: a report has a few dozen
+            seen = {c.chunk_id for c, _ in hits}
+            hits += [(c, 0.0) for c in self.store.facts.chunks(report_ids=ids) if c.chunk_id not in seen]
+        picked = best_sentences(hits, groups, intent.question)
+        if not picked or coverage(groups, picked) < MIN_COVERAGE or not answers_count(intent.question, picked):
+            names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
+            return self._stop(r, "not_found", f"{names_}的报告中没有找到与“{intent.question}”相关的内容。")
         r.sentences = picked
+        if not r.entries:
+            chunk = picked[0].chunk
+            r.entries = [e for e in self.catalog.entries if e.report_id == chunk.report_id]
         return r
 
     def retrieve(self, query: str, report_ids: Optional[list[str]] = None, k: int = 5, mode: Optional[str] = None):

@@ -1,6 +1,7 @@
 """Resolved question → Answer text, figures and citations. Deterministic: the reference answer."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -136,16 +137,25 @@ class Composer:
 
     def _narrative_readings(self, r: "Resolved") -> tuple[list[str], list[Citation]]:
         """Where the report's text gives another figure for the same count (受理62件 vs 新收56件), say so."""
-        if r.intent.metric is None or r.intent.metric.key not in ("新收", "总计") or r.intent.kind == "ranking":
+        if r.intent.metric is None or not {"新收", "总计"} & set(r.intent.metric.rows) or r.intent.kind == "ranking":
             return [], []
         notes, cites = [], []
         for e in {v.entry.report_id: v.entry for v in r.values}.values():
+            shown = {fmt(v.value) for v in r.values if v.entry.report_id == e.report_id}
             for f in self._findings(e.report_id):
-                if f.kind != "narrative_mismatch" or not f.loc or "申请" not in f.quote and "受理" not in f.quote:
+                if f.kind not in ("narrative_mismatch", "narrative_agreement") or not f.loc:
                     continue
-                notes.append(
-                    f"报告正文另有说法：「{f.quote}」与表中数字不同。表格“本年新收”只计本年新收到且进入办理的申请，"
-                    f"正文的数字可能包括撤回的申请或上年结转的申请，以原文为准。")
+                if "申请" not in f.quote and "受理" not in f.quote:
+                    continue
+                if f.kind == "narrative_agreement":
+                    # the text says the same figure in its own words: quote it beside the cells
+                    if not any(re.search(rf"(?<!\d){re.escape(v)}\s*件", f.quote) for v in shown):
+                        continue
+                    notes.append(f"报告正文的说法一致：「{f.quote}」")
+                else:
+                    notes.append(
+                        f"报告正文另有说法：「{f.quote}」与表中数字不同。表格“本年新收”只计本年新收到且进入办理的申请，"
+                        f"正文的数字可能包括撤回的申请或上年结转的申请，以原文为准。")
                 cites.append(Citation(report_id=e.report_id, agency=e.agency, year=e.year, file_name=e.file_name,
                                       section="正文", quote=f.quote, start=f.loc.start, end=f.loc.end, page=f.loc.page))
         return notes, cites

@@ -110,7 +110,8 @@ T2_COLUMN_WORDS = [
 
 # measures no table holds: time taken, money fined, staff — these go to the narrative (and usually to not_found)
 _NOT_IN_TABLES = re.compile(r"平均|多少天|几天|天数|多长时间|多久|时长|工资|薪|人数|编制|多少人|几个人|(?<!收费)金额|多少钱|罚款.{0,6}(?:多少|金额)|满意度|点击量|访问量")
-_AND = re.compile(r"和|与|及|加上|以及|还有|、")
+_FEES = re.compile(r"信息处理费|处理费|收费吗|收费了|收费情况|收不收费|要收费|收了多少(?:钱|费)|收取.{0,4}费|费用|花了多少")
+_AND = re.compile(r"和|与|及|加上|以及|还有|、|包括|连同")
 _TOGETHER = re.compile(r"加起来|一共|合计|总共|总数|共计|加在一起|总和|合起来|合在一起|算在一起|占了|占比|比例|百分之")
 
 
@@ -124,6 +125,8 @@ def find_metric(question: str) -> Optional[Metric]:
         return None
     if _NOT_IN_TABLES.search(question) and not re.search(r"收费金额|行政事业性收费", question):
         return None
+    if _FEES.search(question) and not re.search(r"收费金额|行政事业性收费|事业性收费", question):
+        return None  # 信息处理费 is told in part 六, not counted in a table
     found: list[tuple[int, Metric]] = []
     rest = question
     for rx, metric in _COMPILED:

@@ -8,9 +8,23 @@ from functools import lru_cache
 _SENTENCE_END = "。；！？\n"
 _STOP = set(
     "的 了 是 在 有 和 与 及 吗 呢 吧 啊 么 什么 多少 哪些 哪个 怎么 怎样 如何 为什么 是否 一下 一些 这个 那个 "
-    "年 年度 今年 去年 报告 年报 工作 情况 方面 政府 信息 公开 政府信息公开 请问 一共 总共 有没有 "
-    "我 你 他 们 个 件 条 次 都 也 就 又 还 被 对 把 给 让 从 到 里 中 上 下 做 做了 进行 开展 相关 主要 哪 几".split()
+    "年 年度 今年 去年 报告 年报 工作 情况 方面 政府 信息 公开 政府信息公开 信息公开 政务公开 政务 请问 一共 总共 有没有 "
+    "我 你 他 们 个 件 条 次 都 也 就 又 还 被 对 把 给 让 从 到 里 中 上 下 做 做了 进行 开展 相关 主要 哪 几 "
+    "针对 关于 对于 方面 全年 一年 全区 全县 全市 本年 以前 后来 现在 目前 什么样 怎么样 情况 具体 哪些方面 有关 了吗 "
+    "存在 几件 几个 几条 几次 几天 几人 申请 自己 官方 一下子 多少次 多少条 多少个 多少件 多少人 多少钱 那件 那个 这件".split()
 )
+# everyday words → the words reports use for the same thing (each group counts once)
+_SYNONYMS = {
+    "钱": ("费用", "元", "收取"), "花": ("支出", "费用"), "收费": ("收取", "费用", "收费"), "费": ("费用", "收取"),
+    "不足": ("问题", "不足", "差距"), "问题": ("问题", "不足", "差距"), "网站": ("门户网站", "网站"),
+    "新媒体": ("新媒体", "微博", "微信", "抖音"), "改进": ("改进", "措施", "整改"), "撤回": ("撤销", "撤回"),
+    "关注": ("关注", "粉丝", "订阅"), "纠错": ("纠错", "纠正"), "官司": ("诉讼", "官司"), "判": ("判决", "审结"),
+}
+_MEASURE = re.compile(r"(?:多少|几)\s*(条|个|件|人|元|次|篇|期|项|场|万|名|家|起|天|钱)")
+# the units a report writes a count in, for the unit a question asks in
+_UNITS = {"天": "天|日|个工作日", "钱": "元|万元", "人": "人|名|万"}
+# a sentence naming several parts of the report is its table of contents, not an answer
+_PART_NAMES = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "行政诉讼情况", "存在的主要问题", "其他需要报告的事项")
 
 
 @lru_cache(maxsize=1)
@@ -22,27 +36,34 @@ def _jieba():
     return jieba
 
 
-# everyday words → the words reports use for the same thing
-_SYNONYMS = {
-    "钱": ("费用", "元"), "花": ("支出", "费用"), "费": ("费用",), "收费": ("收取", "费用"),
-    "不足": ("问题",), "问题": ("不足",), "网站": ("门户网站",), "培训": ("培训",),
-    "新媒体": ("微博", "微信"), "解读": ("解读",), "改进": ("改进", "措施"),
-}
+def content_query(text: str, drop: tuple[str, ...] = ()) -> str:
+    """The question without the agency's name and the year: the report filter already says those."""
+    for d in sorted((d for d in drop if d), key=len, reverse=True):
+        text = text.replace(d, " ")
+    return re.sub(r"\d{4}\s*年度?", " ", text).strip() or text
 
 
-def keywords(text: str, drop: tuple[str, ...] = ()) -> list[str]:
-    """The content words of a question: no stop words, no agency names or years; plus the report's words for them."""
-    for d in drop:
-        if d:
-            text = text.replace(d, " ")
-    text = re.sub(r"\d{4}\s*年?", " ", text)
-    tokens = _jieba().lcut(text)
-    words = [w for w in tokens if len(w.strip()) >= 2 and w not in _STOP and not w.isdigit()]
-    for t in tokens:
-        for key, more in _SYNONYMS.items():
-            if key in t:
-                words += [m for m in more]
-    return list(dict.fromkeys(words))
+def keywords(text: str, drop: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The content words of a question, each with the words reports use for it: no stop words,
+    no agency names or years. Each group is one concept to find."""
+    text = content_query(text, drop)
+    groups: list[tuple[str, ...]] = []
+    seen: set[str] = set()
+    for tok in _jieba().lcut(text):
+        tok = tok.strip()
+        if len(tok) >= 3 and tok[0] == "被":
+            tok = tok[1:]  # 被申请人 → 申请人
+        if len(tok) == 2 and tok[1] == "了" and tok not in _SYNONYMS:
+            continue  # 发了, 做了: the verb carries no topic
+        if not tok or tok in _STOP or tok.isdigit() or tok in seen:
+            continue
+        seen.add(tok)
+        alts = next((alts for key, alts in _SYNONYMS.items() if key in tok), ())
+        if len(tok) >= 2:
+            groups.append(tuple(dict.fromkeys((tok, *alts))))
+        elif alts:
+            groups.append(alts)
+    return groups
 
 
 @dataclass
@@ -54,31 +75,56 @@ class Sentence:
     score: float
 
 
+# a line break ends a sentence only after a heading-length line or before a numbered item;
+# PDF and Markdown conversions break lines in mid-sentence
+_BREAK = re.compile(r"[。；！？]|\n(?=\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[、.．]|[一二三四五六七八九十]是))")
+
+
 def sentences(chunk) -> list[tuple[str, int, int]]:
-    out, pos, text = [], 0, chunk.text
-    for m in re.finditer(rf"[^{_SENTENCE_END}]+[{_SENTENCE_END}]?", text):
-        s = m.group()
-        lead = len(s) - len(s.lstrip())
-        body = s.strip()
+    """(text, start, end) of each sentence, verbatim, offsets in the report's text."""
+    out, text, pos = [], chunk.text, 0
+    cuts = [m.end() for m in _BREAK.finditer(text)]
+    # short lines are headings: end them too
+    for m in re.finditer(r"\n", text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if 0 < len(text[line_start:m.start()].strip()) <= 20:
+            cuts.append(m.end())
+    for end in sorted(set(cuts + [len(text)])):
+        piece = text[pos:end]
+        lead = len(piece) - len(piece.lstrip())
+        body = piece.strip()
         if len(body) >= 4:
-            out.append((body, chunk.start + m.start() + lead, chunk.start + m.start() + lead + len(body)))
+            out.append((body, chunk.start + pos + lead, chunk.start + pos + lead + len(body)))
+        pos = end
     return out
 
 
-def best_sentences(hits, words: list[str], limit: int = 2) -> list[Sentence]:
-    """Sentences that share the most content words with the question; passage rank breaks ties."""
-    if not words:
+def _found(group: tuple[str, ...], text: str) -> int:
+    return max((len(a) for a in group if a in text), default=0)
+
+
+def best_sentences(hits, groups: list[tuple[str, ...]], question: str = "", limit: int = 2) -> list[Sentence]:
+    """Sentences that carry the most of the question's concepts; a count asked in 条/人/元 prefers a
+    sentence with such a count, a matching section title helps, passage rank breaks ties."""
+    if not groups:
         return []
+    counted = counted_re(question)
     scored: list[Sentence] = []
     for rank, (chunk, _score) in enumerate(hits):
+        # the most specific heading above the passage: （一）主要问题 answers 「存在哪些问题」
+        heading = (getattr(chunk, "section", "") or "").split("›")[-1]
         for text, start, end in sentences(chunk):
-            overlap = sum(len(w) for w in words if w in text)
-            if overlap:
-                scored.append(Sentence(text, start, end, chunk, overlap - rank * 0.01))
+            if sum(1 for p in _PART_NAMES if p in text) >= 2:
+                continue
+            hit = sum(_found(g, text) for g in groups) + 1.5 * sum(_found(g, heading) for g in groups)
+            if not hit:
+                continue
+            bonus = 3 if counted and counted.search(text) else 0
+            scored.append(Sentence(text, start, end, chunk, hit + bonus - rank * 0.01))
     scored.sort(key=lambda s: s.score, reverse=True)
     top = scored[:1]
-    if top and len(top[0].text) < 24:
-        # a heading (（一）存在问题): the answer is what follows it
+    if top and len(top[0].text) < 40:
+        # a heading (（一）存在问题) or a lead-in (仍存在一定差距。): the answer goes on after it
         return _with_following(top[0])
     for s in scored[1:]:
         if len(top) >= limit:
@@ -88,10 +134,26 @@ def best_sentences(hits, words: list[str], limit: int = 2) -> list[Sentence]:
     return sorted(top, key=lambda s: s.start)
 
 
-def coverage(words: list[str], sentences_: list[Sentence]) -> float:
-    text = "".join(s.text for s in sentences_)
-    total = sum(len(w) for w in words)
-    return sum(len(w) for w in words if w in text) / total if total else 0.0
+def counted_re(question: str):
+    """For 「多少条/几天/多少钱」: a pattern for a number written in that unit, else None."""
+    m = _MEASURE.search(question)
+    if not m:
+        return None
+    return re.compile(rf"\d[\d,.]*\s*(?:{_UNITS.get(m.group(1), m.group(1))})")
+
+
+def answers_count(question: str, picked: list[Sentence]) -> bool:
+    """A question asking how many (in some unit) is answered only by a sentence with such a number."""
+    rx = counted_re(question)
+    return rx is None or any(rx.search(s.text) for s in picked)
+
+
+def coverage(groups: list[tuple[str, ...]], picked: list[Sentence]) -> float:
+    """Share of the question's concepts that the quoted sentences (or their section title) carry."""
+    if not groups:
+        return 0.0
+    text = "".join(s.text for s in picked) + "".join((getattr(s.chunk, "section", "") or "").split("›")[-1] for s in picked[:1])
+    return sum(1 for g in groups if _found(g, text)) / len(groups)
 
 
 def _with_following(head: Sentence, budget: int = 240) -> list[Sentence]:

@@ -21,6 +21,7 @@ _PLACE_RE = re.compile(r"^(?:[\u4e00-\u9fa5]{2,3}(?:省|自治区))?(?:[\u4e00-\
 _AGENCY_MENTION = re.compile(
     r"(?:[\u4e00-\u9fa5]{2,6}?(?:省|市|区|县|州|旗)){1,3}(?:人民政府|政府|[\u4e00-\u9fa5]{1,6}?(?:局|委|厅|办|院|署|中心))?"
 )
+_NOT_NAME_START = set("年的在是和与及全本我各该这那其每从到向对")
 _NOT_PLACES = {"地区", "社区", "市区", "城区", "县区", "新区", "园区", "辖区", "小区", "政区", "本市", "全市", "全区", "全县", "我市", "我区", "我县", "本区", "本县"}
 
 
@@ -159,7 +160,7 @@ def _unknown_agency(question: str, known_text: str) -> str:
             rest = rest.replace(k, " ")
     for m in _AGENCY_MENTION.finditer(rest):
         name = m.group(0)
-        if name in _NOT_PLACES or len(name) < 3:
+        if name in _NOT_PLACES or len(name) < 3 or name[0] in _NOT_NAME_START or any(name.endswith(p) for p in _NOT_PLACES):
             continue
         return name
     return ""

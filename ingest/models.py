@@ -1,6 +1,7 @@
 """The data types ingest produces. Other folders import them from here."""
 from __future__ import annotations
 
+from bisect import bisect_right
 from decimal import Decimal
 from typing import Literal, Optional
 
@@ -115,6 +116,14 @@ class Report(BaseModel):
     facts: list[Fact] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    # Where each page begins in `text` (PDF only; [] for formats without pages). page_starts[0] == 0.
+    page_starts: list[int] = Field(default_factory=list)
+
+    def page_at(self, offset: int) -> Optional[int]:
+        """The 1-based page that character `offset` of `text` is on, or None when the source has no pages."""
+        if not self.page_starts:
+            return None
+        return max(1, bisect_right(self.page_starts, offset))
 
     @property
     def failed_checks(self) -> list[Check]:
@@ -125,6 +134,26 @@ class Report(BaseModel):
             if f.table == table and f.row_key == row_key and f.col_key == col_key:
                 return f
         return None
+
+
+class Chunk(BaseModel):
+    """A passage of a report's narrative (parts 一, 五, 六 and text outside the tables), for retrieval.
+
+    `text` is a verbatim slice of the report's text: report.text[start:end] == text. `section` is
+    the heading path as printed, parts and sub-headings joined by " › ", e.g.
+    "一、总体情况 › （二）依申请公开办理情况" ("" for text before the first part).
+    """
+
+    chunk_id: str  # sha256 of f"{report_id}:{start}"
+    report_id: str
+    agency: str
+    year: Optional[int] = None
+    file_name: str
+    section: str = ""
+    text: str
+    start: int
+    end: int
+    page: Optional[int] = None  # PDF: the page the chunk starts on
 
 
 class IngestError(Exception):

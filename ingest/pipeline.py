@@ -91,5 +91,24 @@ def parse_document(doc: Document, report_id: str) -> Report:
         report_id=report_id, path=str(doc.path), kind=doc.kind, agency=agency,
         agency_aliases=sorted(names), year=year, published=find_published(rows, doc.text, year),
         format_version=fmt, period=find_period(doc.text), text=doc.text, sections=sections,
-        tables=tables, facts=facts, checks=checks, findings=findings,
+        tables=tables, facts=facts, checks=checks, findings=findings, page_starts=page_starts(doc),
     )
+
+
+def page_starts(doc: Document) -> list[int]:
+    """Where each page of a PDF begins in its text (the loader joins pages with one newline)."""
+    if doc.kind != "pdf" or doc.pages <= 0:
+        return []
+    first: dict[int, int] = {}
+    for row in doc.rows:
+        for cell in row.cells:
+            p = cell.loc.page
+            if p is not None and (p not in first or cell.loc.start < first[p]):
+                first[p] = cell.loc.start
+    starts, prev = [0], 0
+    for p in range(2, doc.pages + 1):
+        # a page without text starts where the next page with text starts (or at the end)
+        nxt = next((first[q] for q in range(p, doc.pages + 1) if q in first), len(doc.text))
+        prev = max(prev, nxt)
+        starts.append(prev)
+    return starts

