@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+EVAL_STORE ?= .eval-store
 
-.PHONY: run test install bench clean
+.PHONY: run test unit eval install bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +18,18 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/disclosure-qa demo
 
-test: $(STAMP)
+# the whole suite: pytest, then the evaluation harness over the gold sets (fails below its thresholds)
+test: unit eval
+
+unit: $(STAMP)
 	$(PY) -m pytest -q
+
+eval: $(STAMP)
+	$(VENV)/bin/disclosure-qa --store $(EVAL_STORE) eval
 
 bench: $(STAMP)
 	$(PY) -m evals.bench_ingest
+	$(PY) -m evals.bench_ask --store $(EVAL_STORE)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache $(EVAL_STORE)

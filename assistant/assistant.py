@@ -38,6 +38,8 @@ class Resolved:
     choices: list[str] = field(default_factory=list)
 
 
+# the retrieval mix the evaluation measured best on the gold sets (docs/EVALUATION.md)
+DEFAULT_MODE = "hybrid"
 # a quoted sentence must carry at least this share of the question's concepts, or the answer is not_found
 MIN_COVERAGE = 0.5
 
@@ -45,7 +47,7 @@ MIN_COVERAGE = 0.5
 class Assistant:
     def __init__(self, store, mode: Optional[str] = None, llm=None, k: int = 5):
         self.store = store
-        self.mode = mode
+        self.mode = mode or DEFAULT_MODE
         self.llm = llm
         self.k = k
         self._catalog: Optional[Catalog] = None
@@ -209,9 +211,8 @@ class Assistant:
         intent = r.intent
         names = (*intent.agency_text.split("|"), *(e.agency for e in r.entries))
         groups = keywords(intent.topic, names)
-        query = content_query(intent.topic, names)
         ids = [e.report_id for e in r.entries]
-        hits = self.retrieve(query, ids or None, k=self.k)
+        hits = self.retrieve(intent.topic, ids or None, k=self.k)
         if ids and len(ids) <= 3:
             # the passages retrieval ranked, then the rest of the report: a report has a few dozen
             seen = {c.chunk_id for c, _ in hits}
@@ -227,8 +228,13 @@ class Assistant:
         return r
 
     def retrieve(self, query: str, report_ids: Optional[list[str]] = None, k: int = 5, mode: Optional[str] = None):
-        """Passages for a narrative question: (chunk, score) pairs, best first."""
-        return self.store.chunks.search(query, k=k, report_ids=report_ids, mode=mode or self.mode)
+        """Passages for a narrative question: (chunk, score) pairs, best first.
+
+        The agency's name and the year are taken out of the query: the report filter says them,
+        and left in they pull title lines and metadata ahead of the passage that answers."""
+        _, named = self.catalog.find_agencies(query)
+        names = tuple(n for n in named.split("|") if n)
+        return self.store.chunks.search(content_query(query, names), k=k, report_ids=report_ids, mode=mode or self.mode)
 
     def _answer(self, r: Resolved) -> Answer:
         return self.composer.compose(r)

@@ -485,13 +485,24 @@ def _docx_cell_text(tc) -> str:
 
 
 def _load_pdf(path: Path, data: bytes) -> Document:
-    """The text layer page by page; every non-empty line is a row carrying its page number."""
-    import pdfplumber
+    """The text layer page by page; every non-empty line is a row carrying its page number.
+
+    PDFium reads the text layer about twenty times faster than pdfminer and keeps a table
+    row's label on the line with its numbers."""
+    import pypdfium2 as pdfium
 
     try:
-        with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = [page.extract_text() or "" for page in pdf.pages]
-    except Exception as exc:  # pdfminer has no common base class for a broken or encrypted file
+        pdf = pdfium.PdfDocument(data)
+        try:
+            pages = []
+            for page in pdf:
+                textpage = page.get_textpage()
+                pages.append(textpage.get_text_range() or "")
+                textpage.close()
+                page.close()
+        finally:
+            pdf.close()
+    except Exception as exc:  # a broken or encrypted file: PdfiumError, or worse from a damaged stream
         raise IngestError(
             f"{path} is a PDF that cannot be opened ({type(exc).__name__}: it is damaged or password-protected); "
             "download it again or print it to a new PDF."

@@ -135,7 +135,7 @@ def _only_natural(n: int) -> list[int]:
 
 T3_READ_FROM_DOCUMENT = {
     # PDF: the text layer prints the 国家秘密 row's "1 … 1" above its label and the typo'd row's zeros
-    # beside "2.其他法律行政止公开"; pdfplumber's table finder puts the 1 on 1.属于国家秘密.
+    # beside "2.其他法律行政止公开"; a table-aware reading puts the 1 on 1.属于国家秘密.
     # （六）其他处理 is a single row.
     "洪泽区人民政府_2023.pdf": {
         "新收": _only_natural(21),

@@ -167,6 +167,7 @@ class ChunkIndex:
         self._keyword_fp = None
         self._retriever = None
         self._lock = threading.RLock()
+        self._sync_lock = threading.Lock()
 
     @property
     def stats(self):
@@ -238,7 +239,8 @@ class ChunkIndex:
         t0 = time.perf_counter()
         result = SyncResult()
         embedded_before = self.stats.embedded
-        with self._lock:
+        # one sync at a time; searches go on meanwhile (they see the vectors added so far)
+        with self._sync_lock:
             self._tokenize_missing()
             coll = self.collection()
             want = self.facts.chunk_ids()
