@@ -139,7 +139,7 @@ class Composer:
         """Where the report's text gives another figure for the same count (受理62件 vs 新收56件), say so."""
         if r.intent.metric is None or not {"新收", "总计"} & set(r.intent.metric.rows) or r.intent.kind == "ranking":
             return [], []
-        notes, cites = [], []
+        notes, cites, quoted = [], [], set()
         for e in {v.entry.report_id: v.entry for v in r.values}.values():
             shown = {fmt(v.value) for v in r.values if v.entry.report_id == e.report_id}
             for f in self._findings(e.report_id):
@@ -147,6 +147,8 @@ class Composer:
                     continue
                 if "申请" not in f.quote and "受理" not in f.quote:
                     continue
+                if f.loc.start in quoted:
+                    continue  # one sentence may hold both readings (受理62件 … 实际受理56件): quote it once
                 if f.kind == "narrative_agreement":
                     # the text says the same figure in its own words: quote it beside the cells
                     if not any(re.search(rf"(?<!\d){re.escape(v)}\s*件", f.quote) for v in shown):
@@ -156,6 +158,7 @@ class Composer:
                     notes.append(
                         f"报告正文另有说法：「{f.quote}」与表中数字不同。表格“本年新收”只计本年新收到且进入办理的申请，"
                         f"正文的数字可能包括撤回的申请或上年结转的申请，以原文为准。")
+                quoted.add(f.loc.start)
                 cites.append(Citation(report_id=e.report_id, agency=e.agency, year=e.year, file_name=e.file_name,
                                       section="正文", quote=f.quote, start=f.loc.start, end=f.loc.end, page=f.loc.page))
         return notes, cites
@@ -164,13 +167,24 @@ class Composer:
     def _narrative(self, r: "Resolved") -> Answer:
         intent = r.intent
         citations, quotes = [], []
-        for s in r.sentences:
-            ch = s.chunk
+        for ch, start, end in _runs(r.sentences):
+            quote = ch.text[start - ch.start:end - ch.start]
             citations.append(Citation(report_id=ch.report_id, agency=ch.agency, year=ch.year, file_name=ch.file_name,
-                                      section=ch.section, quote=s.text, start=s.start, end=s.end, page=ch.page))
-            quotes.append(f"「{s.text}」")
+                                      section=ch.section, quote=quote, start=start, end=end, page=ch.page))
+            quotes.append(f"「{quote}」")
         e = r.entries[0] if len(r.entries) == 1 else None
         head = f"{e.agency}{e.year}年报告" if e else "报告"
-        where = "；".join(f"{c.section or '正文'}" for c in citations)
+        where = "；".join(dict.fromkeys(c.section or "正文" for c in citations))
         text = f"{head}原文：" + "".join(quotes) + f"\n来源：{where}。"
         return Answer(question=intent.question, status="answered", answer=text, citations=citations)
+
+
+def _runs(sentences) -> list[tuple[object, int, int]]:
+    """Adjacent sentences of one passage, joined into one verbatim quote."""
+    runs: list[list] = []
+    for s in sorted(sentences, key=lambda s: s.start):
+        if runs and runs[-1][0] is s.chunk and s.start - runs[-1][2] <= 2:
+            runs[-1][2] = s.end
+        else:
+            runs.append([s.chunk, s.start, s.end])
+    return [tuple(r) for r in runs]

@@ -166,12 +166,28 @@ def cmd_demo(args) -> int:
     """The first run: store the bundled sample, then show what was read from it."""
     from ingest.pipeline import parse_file
 
+    from assistant.assistant import Assistant
+
     args.paths, args.quiet = [str(BUNDLED_SAMPLE)], False
     code = cmd_ingest(args)
     for path in sorted(BUNDLED_SAMPLE.glob("*.txt")):
         print()
         print_report(parse_file(path))
+    print("\n— Ask it: disclosure-qa ask \"问题\" (examples below) —")
+    with open_store(args) as store:
+        bot = Assistant(store)
+        for q in DEMO_QUESTIONS:
+            print(f"\n问：{q}")
+            print_answer(bot.ask(q))
     return code
+
+
+DEMO_QUESTIONS = (
+    "滨海新区公安局2022年收到多少信息公开申请？",
+    "2022年滨海新区公安局不予公开的一共多少件？",
+    "滨海新区公安局存在哪些问题？",
+    "滨海新区公安局2021年收到多少申请？",
+)
 
 
 def print_answer(ans, out=sys.stdout) -> None:
@@ -182,7 +198,8 @@ def print_answer(ans, out=sys.stdout) -> None:
         print("\n出处：", file=out)
         for i, c in enumerate(ans.citations, 1):
             page = f" p.{c.page}" if c.page else ""
-            quote = c.quote if len(c.quote) <= 80 else c.quote[:78] + "…"
+            quote = " ".join(c.quote.split())
+            quote = quote if len(quote) <= 80 else quote[:78] + "…"
             print(f"  [{i}] {c.file_name}{page} {c.section} 字符{c.start}–{c.end}：{quote or '（空白）'}", file=out)
 
 
