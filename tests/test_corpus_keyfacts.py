@@ -360,12 +360,11 @@ def test_table3_totals(name):
     _report_problems(problems, name)
 
 
-@pytest.mark.parametrize("name", NAMES)
+# only the reports keyfacts gives the row for (all of them when keyfacts is missing, so that fails on CI)
+@pytest.mark.parametrize("name", [n for n in NAMES if not KEYFACTS or "t3_新收_by_col" in KEYFACTS[n]])
 def test_table3_new_applications_by_column(name):
-    by_col = KEYFACTS.get(name, {}).get("t3_新收_by_col")
-    if by_col is None:
-        _require_corpus()
-        pytest.skip(f"keyfacts gives no t3_新收_by_col for {name}")
+    _require_corpus()
+    by_col = KEYFACTS[name]["t3_新收_by_col"]
     report = load(name)
     problems: list[str] = []
     for col, v in zip(T3_COLS, by_col):
