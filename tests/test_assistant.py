@@ -172,3 +172,29 @@ def test_ask_batch_mode_one_json_per_line(built_store):
     lines = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     assert [a["status"] for a in lines] == ["answered", "not_found", "answered"]
     assert all({"question", "status", "answer", "figures", "citations"} <= set(a) for a in lines)
+
+
+@pytest.mark.parametrize("factory, shown, absent", [
+    ("keeps_the_numbers", "2022年，滨海新区公安局新收信息公开申请56件。", None),
+    ("changes_a_number", "56", "57"),
+])
+def test_llm_configured_on_the_command_line(built_store, factory, shown, absent):
+    out = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "--store", str(built_store.directory), "ask", "--json",
+         "--llm", f"tests.llm_factories:{factory}", "滨海新区公安局2022年收到多少申请"],
+        capture_output=True, text=True, cwd=REPO, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    ans = json.loads(out.stdout)
+    assert shown in ans["answer"]
+    if absent:
+        assert absent not in ans["answer"] and any(absent in n for n in ans["notes"])
+
+
+def test_llm_spec_that_names_nothing_is_a_clear_error(built_store):
+    out = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "--store", str(built_store.directory), "ask", "--llm", "gpt", "问题"],
+        capture_output=True, text=True, cwd=REPO, timeout=300,
+    )
+    assert out.returncode == 2
+    assert "openai:MODEL@BASE_URL" in out.stderr and "Traceback" not in out.stderr

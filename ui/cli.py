@@ -206,11 +206,17 @@ def print_answer(ans, out=sys.stdout) -> None:
 def cmd_ask(args) -> int:
     from assistant.assistant import Assistant
 
+    from assistant.llm import LLMConfigError, load_llm
+
+    try:
+        llm = load_llm(args.llm)
+    except LLMConfigError as e:
+        print(f"✗ {e}", file=sys.stderr)
+        return 2
     with open_store(args) as store:
-        bot = Assistant(store, mode=args.mode)
+        bot = Assistant(store, mode=args.mode, llm=llm)
         if args.question == "-":
             # batch mode: one question per line, one JSON object per line, one process
-            history: list[str] = []
             for line in sys.stdin:
                 q = line.strip()
                 if not q:
@@ -223,7 +229,7 @@ def cmd_ask(args) -> int:
             print(ans.model_dump_json(indent=1))
         else:
             print_answer(ans)
-        return 0 if ans.status == "answered" else 2
+        return 0
 
 
 DEFAULT_EVAL_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "reports"
@@ -304,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the Answer as JSON (one object per line with -)")
     s.add_argument("--mode", choices=["dense", "bm25", "hybrid"], default=None,
                    help="retrieval for narrative questions (default: the mode the evaluation measured best)")
+    s.add_argument("--llm", default=None, metavar="SPEC",
+                   help="optional model to reword answers (numbers are checked against the sources): "
+                        "openai:MODEL@BASE_URL or module:factory (env DISCLOSURE_QA_LLM; default none)")
     s.set_defaults(func=cmd_ask)
 
     s = sub.add_parser("eval", help="run gold question sets over the corpus, print metrics, write a report")
