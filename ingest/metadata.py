@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Optional
 
 from .models import Finding, Row, Section
-from .rows import PART_CORES, SPACE, heading_part, strip_space
+from .rows import PART_CORES, SPACE, heading_match, strip_space
 
 _CN_DIGITS = dict(zip("〇零一二三四五六七八九", "0012345678 9".replace(" ", "")))
 _AGENCY_END = r"(?:人民政府办公室|人民政府办公厅|人民政府|政府办公室|管委会|管理委员会|委员会|委|局|厅|办公室|办|院|署|会|中心|政府|综合实验区|新区|开发区|区|县|市)"
@@ -137,10 +137,10 @@ def find_sections(rows: list[Row], text: str) -> list[Section]:
     for row in rows:
         if nxt >= len(order):
             break
-        part = heading_part(row)
-        if part and part in order[nxt:]:
-            found.append((part, row.text.strip(SPACE)[:40], row.cells[0].loc.start))
-            nxt = order.index(part) + 1
+        hit = heading_match(row)
+        if hit and hit[0] in order[nxt:]:
+            found.append((hit[0], hit[1], row.cells[0].loc.start))
+            nxt = order.index(hit[0]) + 1
     sections = []
     for i, (num, title, start) in enumerate(found):
         end = found[i + 1][2] if i + 1 < len(found) else len(text)
@@ -170,3 +170,33 @@ def agency_from_filename(path: str) -> str:
 def year_from_filename(path: str) -> Optional[int]:
     m = re.search(r"(?:19|20)\d{2}", Path(path).stem)
     return int(m.group()) if m else None
+
+
+_FORMAT_TITLES = {
+    "二": "主动公开政府信息情况",
+    "三": "收到和处理政府信息公开申请情况",
+    "四": "政府信息公开行政复议、行政诉讼情况",
+}
+_NUMBER_RE = re.compile(r"^\s*(?:表[一二三四]\s*[：:]\s*)?([一二三四五六七1-7])\s*[、.．]\s*")
+
+
+def heading_findings(sections: list[Section]) -> list[Finding]:
+    """Table titles printed with a typo, and parts numbered otherwise than the format's 一…六."""
+    out = []
+    renumbered = []
+    for s in sections:
+        m = _NUMBER_RE.match(s.title)
+        number = m.group(1) if m else ""
+        title = s.title[m.end():] if m else s.title
+        if number and number != s.number:
+            renumbered.append(f"{s.title[:m.end()].strip()}{title[:8]}… is part {s.number}")
+        canonical = _FORMAT_TITLES.get(s.number)
+        if canonical and title.startswith(canonical[:2]) and not title.startswith(canonical):
+            printed = title[: title.find("情况") + 2] if "情况" in title else title[: len(canonical) + 2]
+            if re.sub(r"[、和及]", "", printed).startswith(re.sub(r"[、和及]", "", canonical)):
+                continue  # 行政复议和行政诉讼 is the same title in other words
+            out.append(Finding(kind="label_typo", quote=printed, loc=None,
+                               message=f"part {s.number}'s title is printed as 「{printed}」; the format's is 「{canonical}」"))
+    if renumbered:
+        out.append(Finding(kind="layout", message="the report numbers its parts its own way: " + "; ".join(renumbered)))
+    return out

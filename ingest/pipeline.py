@@ -14,12 +14,12 @@ from pathlib import Path
 from .checks import arithmetic_checks, narrative_findings
 from .loaders import load_document
 from .metadata import (
-    agency_from_filename, find_agency, find_period, find_published, find_sections, find_year,
+    agency_from_filename, find_agency, heading_findings, find_period, find_published, find_sections, find_year,
     ocr_findings, short_forms, year_from_filename,
 )
 from .models import Document, Finding, IngestError, Report, TableResult
 from .rows import cut_flat_rows, detect_format, table_regions, value_row
-from .tables import parse_table2, parse_table3, parse_table4
+from .tables import header_findings, parse_table2, parse_table3, parse_table4
 
 
 def file_hash(path: str | Path) -> str:
@@ -69,6 +69,7 @@ def parse_document(doc: Document, report_id: str) -> Report:
         for t, (a, b) in regions.items()
     }
     sections = find_sections(rows, doc.text)
+    findings += heading_findings(sections)
     narrative_spans = [(s.start, s.end) for s in sections if s.number in ("一", "五", "六")] or [(0, len(doc.text))]
     narrative = "".join(doc.text[a:b] for a, b in narrative_spans)
 
@@ -81,6 +82,9 @@ def parse_document(doc: Document, report_id: str) -> Report:
         facts += parsed.facts
         findings += parsed.findings
         tables.append(parsed.result)
+    if "三" in regions:
+        a, b = regions["三"]
+        findings += header_findings(rows[a:b])
     for tr in tables:
         if tr.empty:
             findings.append(Finding(kind="empty_table", message=f"table {tr.table} is present but every cell is blank (an unfilled template?)"))

@@ -184,12 +184,18 @@ def cut_flat_rows(rows: list[Row]) -> list[Row]:
 
 def heading_part(row: Row) -> Optional[str]:
     """Which part (一…六) this row is the heading of, if it is one."""
+    found = heading_match(row)
+    return found[0] if found else None
+
+
+def heading_match(row: Row) -> Optional[tuple[str, str]]:
+    """(part, the heading as printed) when this row is the heading of a part (一…六)."""
     text = row.text.strip(SPACE)
     for part, rx in HEADING_RES.items():
         m = rx.match(text)
         # a long row is a heading only when numbered like one (a flat line cut at "三、收到和处理…")
         if m and (len(text) <= 60 or _NUMBERED.match(text)):
-            return part
+            return part, (text if len(text) <= 60 else m.group(0)).lstrip("# ").strip(SPACE)
     return None
 
 

@@ -245,6 +245,13 @@ def parse_table3(rows: list[ValueRow]) -> Parsed:
             return out
         if kind == "fuzzy":
             out.findings.append(Finding(kind="label_typo", message=f"row label printed as {vr.label!r}, read as {spec.label}", quote=vr.label, loc=vr.label_loc))
+    placed = [spec.label for spec, _, kind in aligned if kind == "position"]
+    if placed:
+        out.findings.append(Finding(
+            kind="layout",
+            message=f"table 三: {len(placed)} rows carry no label beside their numbers (a converted PDF breaks "
+                    f"labels from values); they were placed by their order between labelled rows: "
+                    + "、".join(placed[:6]) + ("…" if len(placed) > 6 else "")))
     if runs:
         solved = _solve_t3(full, runs, [s for s, _, _ in aligned])
         if isinstance(solved, str):
@@ -323,4 +330,26 @@ def parse_table4(rows: list[ValueRow]) -> Parsed:
         out.facts.append(_fact("四", (group.key, group.label), result, tok, ""))
     empty = all(f.blank for f in out.facts)
     out.result = TableResult(table="四", parsed=True, empty=empty, fact_count=len(out.facts))
+    return out
+
+
+_ROW_WORDS = ("本年新收", "上年结转", "予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "结转下年度")
+
+
+def header_findings(rows) -> list[Finding]:
+    """A header row over table 三's applicant columns that names the format's rows instead
+    (本年新收件数 / 上年结转件数 / …): the numbers below it are read by position, and the person should know."""
+    out = []
+    for row in rows:
+        if not row.in_table or len(row.cells) < 4:
+            continue
+        texts = [strip_space(c.text) for c in row.cells]
+        if any(t and t.replace(".", "").isdigit() for t in texts):
+            continue
+        named = [t for t in texts if any(w in t for w in _ROW_WORDS)]
+        if len(named) >= 3:
+            out.append(Finding(kind="layout", quote=" | ".join(texts), loc=row.cells[0].loc,
+                               message="table 三: a header row names rows of the format (" + "、".join(named[:4])
+                                       + "…) over the applicant columns; the numbers under it are read by position "
+                                         "as 自然人 … 总计"))
     return out
