@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import BUILT_STORE_FILES, REPO, SEED, require_files
+from tests.conftest import BUILT_STORE_FILES, REPO, SEED, require_files
 from ingest.chunking import MAX_CHARS, chunk_report
 from ingest.pipeline import parse_file
 from vectorstore.chunks import _Keyword, tokenize
