@@ -14,12 +14,13 @@ if TYPE_CHECKING:
     from .assistant import Resolved
 
 _UNIT = {"件": "件", "万元": "万元", "%": ""}
+_BLANK_NOTE = "（原表此格为空，按0计）"
 
 
 def cell_citation(f: FactRecord) -> Citation:
     where = f"表{f.table} · {f.row_label} · {f.col_label}"
     if f.blank:
-        where += "（原表此格为空，按0计）"
+        where += _BLANK_NOTE
     return Citation(
         report_id=f.report_id, agency=f.agency, year=f.year, file_name=f.file_name, section=where,
         quote=f.source_text, start=f.loc.start, end=f.loc.end, page=f.loc.page,
@@ -119,11 +120,14 @@ class Composer:
         """One title per report, then its cells: 《…年报》表三 · 新收 · 总计、…"""
         by_report: dict[str, list[str]] = {}
         titles: dict[str, str] = {}
+        blank = False
         for c in citations:
             titles[c.report_id] = f"《{c.agency}{c.year}年政府信息公开工作年度报告》"
             page = f"第{c.page}页 " if c.page else ""
-            by_report.setdefault(c.report_id, []).append(page + c.section)
-        return "；".join(titles[r] + "、".join(cells) for r, cells in by_report.items())
+            blank |= c.section.endswith(_BLANK_NOTE)
+            by_report.setdefault(c.report_id, []).append(page + c.section.removesuffix(_BLANK_NOTE))
+        text = "；".join(titles[r] + "、".join(cells) for r, cells in by_report.items())
+        return text + ("（空白格按0计）" if blank else "")
 
     def _check_notes(self, values: list[Value]) -> list[str]:
         notes, seen = [], set()
