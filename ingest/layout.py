@@ -24,6 +24,7 @@ class RowSpec:
 class ColumnSpec:
     key: str
     label: str
+    unit: str = ""  # when it differs from its block's (采购总金额 is 万元, 采购项目数量 a count)
 
 
 @dataclass(frozen=True)
@@ -113,9 +114,8 @@ _T2_2019 = (
         "第二十条第九项",
         "第二十条第（九）项",
         (RowSpec("政府集中采购", "政府集中采购"),),
-        (ColumnSpec("采购项目数量", "采购项目数量"), ColumnSpec("采购总金额", "采购总金额")),
+        (ColumnSpec("采购项目数量", "采购项目数量"), ColumnSpec("采购总金额", "采购总金额", unit="万元")),
         decimal=True,
-        unit="万元",
     ),
 )
 

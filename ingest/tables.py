@@ -132,7 +132,7 @@ def parse_table2(rows: list[ValueRow], format_version: str, narrative: str) -> P
                     continue
                 tokens = picked
             for col, tok in zip(block.columns, tokens):
-                out.facts.append(_fact("二", spec, col, tok, match.label, unit))
+                out.facts.append(_fact("二", spec, col, tok, match.label, col.unit or unit))
     found = bool(rows)
     empty = found and bool(out.facts) and all(f.blank for f in out.facts)
     reason = ("could not read: " + "、".join(problems)) if problems else ("" if out.facts else "no rows of table 二 found")
