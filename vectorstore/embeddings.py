@@ -311,6 +311,21 @@ from chromadb.utils.embedding_functions import register_embedding_function  # no
 CHROMA_NAME = "disclosure_qa"
 
 
+class _NamedOnly:
+    """The name of an embedder this process cannot rebuild from its name (a custom Embedder instance)."""
+
+    dim = 0
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        raise RuntimeError(f"the embedder {self.name!r} is not a spec this process can build: pass the Embedder itself")
+
+    def embed_query(self, text: str) -> np.ndarray:
+        raise RuntimeError(f"the embedder {self.name!r} is not a spec this process can build: pass the Embedder itself")
+
+
 @register_embedding_function
 class ChunkEmbeddingFunction(EmbeddingFunction[Documents]):
     """Our embedder as a Chroma embedding function. Its config is the embedder spec, so a
@@ -334,7 +349,14 @@ class ChunkEmbeddingFunction(EmbeddingFunction[Documents]):
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> "ChunkEmbeddingFunction":
-        return ChunkEmbeddingFunction(config.get("embedder") or DEFAULT_SPEC)
+        spec = config.get("embedder") or DEFAULT_SPEC
+        try:
+            return ChunkEmbeddingFunction(spec)
+        except ValueError:
+            # made by an Embedder instance given to Store.open, whose name is no spec make_embedder knows.
+            # Keep the name, so that ChunkIndex.collection() recognises the collection as that embedder's
+            # (without it the stored function reads as None, and the collection would be dropped on reopen).
+            return ChunkEmbeddingFunction(_NamedOnly(spec))
 
     def default_space(self) -> str:
         return "cosine"
