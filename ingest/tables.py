@@ -104,10 +104,11 @@ def fit_values(tokens: list[Token], n: int) -> list[Token]:
 
 # ---- table 二 -------------------------------------------------------------
 
+# How a narrative states table 二's counts; {row} is the row's own words, so 规章 is never read for 规范性文件.
 _T2_NARRATIVE = {
-    "本年制发件数": r"(?:制发|新制发|印发)[^。；，\d]{0,16}?(\d+)\s*件",
-    "现行有效件数": r"现行有效[^。；，\d]{0,16}?(\d+)\s*件",
-    "本年废止件数": r"废止[^。；，\d]{0,16}?(\d+)\s*件",
+    "本年制发件数": r"(?:制发|新制发|印发|出台)[^。；，\d]{{0,10}}?{row}[^。；，\d]{{0,6}}?(\d+)\s*件",
+    "现行有效件数": r"现行有效[^。；，\d]{{0,8}}?{row}[^。；，\d]{{0,6}}?(\d+)\s*件",
+    "本年废止件数": r"废止[^。；，\d]{{0,10}}?{row}[^。；，\d]{{0,6}}?(\d+)\s*件",
 }
 
 
@@ -149,12 +150,12 @@ def _split_t2(tokens, block, narrative, out: Parsed, spec) -> Optional[list[Toke
     if len(options) == 1:
         return _runs_to_tokens(tokens, options[0])
     stated = {}
+    row_words = "规范性文件" if "规范性文件" in spec.label else re.escape(spec.label)
     for col in block.columns:
         rx = _T2_NARRATIVE.get(col.key)
-        if rx:
-            m = re.search(rx.replace("(?:制发", f"{re.escape(spec.label[-5:])}?(?:制发") if False else rx, narrative)
-            if m:
-                stated[col.key] = (int(m.group(1)), m.group(0))
+        m = re.search(rx.format(row=row_words), narrative) if rx else None
+        if m:
+            stated[col.key] = (int(m.group(1)), m.group(0))
     keys = [c.key for c in block.columns]
     fitting = [o for o in options if all(o[keys.index(k)] == v for k, (v, _) in stated.items())] if stated else []
     said = "；".join(f"「{q}」" for _, q in stated.values())
