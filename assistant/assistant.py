@@ -104,6 +104,18 @@ class Assistant:
         if not catalog.entries:
             return self._stop(r, "not_found", "还没有任何报告入库。请先用 `disclosure-qa ingest` 导入报告。")
         if intent.unknown_agency:
+            near = catalog.agencies_in(intent.unknown_agency)
+            if near and intent.metric is None:
+                # 「“上海科技”公众号…」: a narrative question the reports of that place may answer outright
+                r.entries = [e for e in catalog.entries if e.agency in near and (not intent.years or e.year in intent.years)]
+                found = self._narrative(r)
+                if found.status == "answered":
+                    return found
+                r.status = "answered"
+            if near:
+                # 「天津…」 may mean 天津市滨海新区公安局, or the city: ask rather than guess
+                r.choices = near
+                return self._stop(r, "ambiguous", f"没有{intent.unknown_agency}本级的报告；是指{'、'.join(near)}吗？")
             return self._stop(r, "not_found", f"没有找到{intent.unknown_agency}的报告。现有报告：{held}。")
         if intent.kind == "ranking" and intent.metric is not None:
             entries = [e for e in catalog.entries if not intent.years or e.year in intent.years]

@@ -25,6 +25,13 @@ _NOT_NAME_START = set("年的在是和与及全本我各该这那其每从到向
 _NOT_PLACES = {"地区", "社区", "市区", "城区", "县区", "新区", "园区", "辖区", "小区", "政区", "本市", "全市", "全区", "全县", "我市", "我区", "我县", "本区", "本县"}
 
 
+_NAME_END = set("的年在收有被去今前共一是对和与及里从向")
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
 @dataclass(frozen=True)
 class ReportEntry:
     report_id: str
@@ -68,6 +75,10 @@ class Catalog:
     def agencies(self) -> list[str]:
         return sorted({e.agency for e in self.entries})
 
+    def agencies_in(self, place: str) -> list[str]:
+        """Held agencies whose name (as printed or an alias) carries a place: 天津 → 天津市滨海新区公安局."""
+        return sorted({e.agency for e in self.entries if any(place in n for n in e.names())})
+
     def years(self, agency: Optional[str] = None) -> list[int]:
         return sorted({e.year for e in self.entries if e.year and (agency is None or e.agency == agency)})
 
@@ -88,7 +99,34 @@ class Catalog:
                     found += [a for a in sorted(agencies) if a not in found]
                     texts.append(name)
                 rest = rest.replace(name, "\0" * len(name))
+        if not found:
+            found, texts = self._abbreviations(question)
         return found, "|".join(texts)
+
+    def _abbreviations(self, question: str) -> tuple[list[str], list[str]]:
+        """滨海公安 for 滨海新区公安局: characters of one held name, in order, starting with its first two."""
+        hits: dict[str, str] = {}
+        for agency in {e.agency for e in self.entries}:
+            core = _PLACE_RE.sub("", agency)
+            if len(core) < 4:
+                continue
+            start = question.find(core[:2])
+            if start < 0:
+                continue
+            s, pos = core[:2], 2
+            for ch in question[start + 2:]:
+                k = core.find(ch, pos)
+                if k < 0:
+                    break
+                s, pos = s + ch, k + 1
+            after = question[start + len(s):start + len(s) + 1]
+            # 「上海市教委」 is not 上海市科委: the short form must end where the name ends in the question
+            if len(s) >= 4 and len(s) * 2 >= len(core) and (not after or after in _NAME_END or not _is_cjk(after)):
+                hits[agency] = s
+        if len(hits) == 1:
+            (agency, text), = hits.items()
+            return [agency], [text]
+        return [], []
 
     def reports(self, agency: Optional[str] = None, year: Optional[int] = None) -> list[ReportEntry]:
         return [e for e in self.entries if (agency is None or e.agency == agency) and (year is None or e.year == year)]
@@ -153,16 +191,40 @@ def _years(question: str, catalog: Catalog) -> tuple[list[int], str]:
     return [], ""
 
 
+# places named without 省/市: a question about 北京 is not about any report we hold unless one is from there
+_PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
+              "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃",
+              "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门", "全国", "国务院")
+
+
 def _unknown_agency(question: str, known_text: str) -> str:
     rest = question
     for k in known_text.split("|"):
         if k:
             rest = rest.replace(k, " ")
+    for place in _PROVINCES:
+        if place in rest and not re.search(re.escape(place) + r"[\u4e00-\u9fa5]{0,6}?(?:省|市|区|县)", rest):
+            return place
     for m in _AGENCY_MENTION.finditer(rest):
         name = m.group(0)
         if name in _NOT_PLACES or len(name) < 3 or name[0] in _NOT_NAME_START or any(name.endswith(p) for p in _NOT_PLACES):
             continue
         return name
+    return ""
+
+
+_DEPARTMENT = re.compile(r"[\u4e00-\u9fa5]{1,6}?(?:局|委员会|委|办公室|办|院|署|中心|厅|派出所|大队|支队)(?![\u4e00-\u9fa5]*?(?:网站|平台|公众号))")
+
+
+def _department_of(question: str, intent: "Intent") -> str:
+    """A held name followed by a department's (洪泽区 + 教育局) that the held agency's name does not carry."""
+    for text in intent.agency_text.split("|"):
+        i = question.find(text) if text else -1
+        if i < 0:
+            continue
+        m = _DEPARTMENT.match(question, i + len(text))
+        if m and not any(m.group(0) in a for a in intent.agencies):
+            return text + m.group(0)
     return ""
 
 
@@ -191,6 +253,11 @@ def understand(question: str, catalog: Catalog) -> Intent:
     ):
         # 「淮安市政府」 is not 淮安市洪泽区人民政府: a longer name we do not hold wins
         intent.unknown_agency, intent.agencies = unknown, []
+    if intent.agencies and not intent.unknown_agency:
+        dept = _department_of(q, intent)
+        if dept:
+            # 「洪泽区教育局」 names a department, not 洪泽区人民政府
+            intent.unknown_agency, intent.agencies = dept, []
     intent.years, intent.year_text = _years(q, catalog)
     intent.metric = find_metric(q)
     intent.col3 = next((k for k, rx in COLUMN_WORDS if rx.search(q)), None)

@@ -198,3 +198,28 @@ def test_llm_spec_that_names_nothing_is_a_clear_error(built_store):
     )
     assert out.returncode == 2
     assert "openai:MODEL@BASE_URL" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_refusal_rate_is_not_the_disclosure_rate(bot):
+    ans = bot.ask("平潭2024年的不予公开率是多少")
+    pct = [f for f in ans.figures if f.unit == "%"]
+    # (国家秘密4 + 第三方3 + 内部事务32) / 218, not (71 + 29) / 218
+    assert pct and pct[0].value == Decimal("17.89")
+
+
+@pytest.mark.parametrize("question, status", [
+    ("北京2022年收到多少申请", "not_found"),          # a place no report is from
+    ("2022年全国收到多少申请", "not_found"),          # no report covers the country
+    ("洪泽区教育局2023年收到多少申请", "not_found"),   # a department, not 洪泽区人民政府
+    ("平潭综合实验区教育局2024年收到多少申请", "not_found"),
+    ("天津2022年收到多少申请", "ambiguous"),          # the city, or its 滨海新区公安局?
+])
+def test_places_and_departments_not_held_get_no_figure(bot, question, status):
+    ans = bot.ask(question)
+    assert ans.status == status, ans.answer
+    assert not ans.figures
+
+
+def test_everyday_short_name(bot):
+    ans = bot.ask("滨海公安2022年收到多少申请")
+    assert ans.status == "answered" and Decimal(56) in values(ans)
