@@ -223,3 +223,18 @@ def test_places_and_departments_not_held_get_no_figure(bot, question, status):
 def test_everyday_short_name(bot):
     ans = bot.ask("滨海公安2022年收到多少申请")
     assert ans.status == "answered" and Decimal(56) in values(ans)
+
+
+@pytest.mark.parametrize("question, value", [
+    ("平潭2024年有多少申请是公开的", 71),                 # 予以公开
+    ("洪泽2023年一共处理了几件申请", 21),                  # 本年度办理结果总计
+    ("洪泽区2023年有多少申请部分公开了", 4),
+    ("平潭2024年个人申请了多少", 217),                     # 新收 · 自然人
+    ("平潭2024年因为属于内部事务不公开的有几件", 32),
+    ("洪泽区2023年行政处罚多少件", 4119),
+    ("平潭2024年被复议纠正了几次", 1),
+])
+def test_paraphrases(bot, question, value):
+    ans = bot.ask(question)
+    assert ans.status == "answered", ans.answer
+    assert Decimal(value) in values(ans), ans.answer
