@@ -38,6 +38,15 @@ class Resolved:
     choices: list[str] = field(default_factory=list)
 
 
+MAX_CHOICES = 12  # an ambiguous answer names at most this many reports to pick from
+CELL_CACHE = 512  # reports whose cells stay in memory between questions
+
+
+def _listing(names: list[str]) -> str:
+    more = len(names) - MAX_CHOICES
+    return "、".join(names[:MAX_CHOICES]) + (f"等{len(names)}个" if more > 0 else "")
+
+
 # the retrieval mix the evaluation measured best on the gold sets (docs/EVALUATION.md)
 DEFAULT_MODE = "hybrid"
 # a quoted sentence must carry at least this share of the question's concepts, or the answer is not_found
@@ -78,11 +87,25 @@ class Assistant:
         return self._catalog
 
     def cells(self, entry: ReportEntry) -> Cells:
-        if entry.report_id not in self._cells:
-            self._cells[entry.report_id] = {
-                (f.table, f.row_key, f.col_key): f for f in self.store.facts.report_facts(entry.report_id)
-            }
-        return self._cells[entry.report_id]
+        """Every cell of one report, kept for the next question about it (the last CELL_CACHE reports)."""
+        cached = self._cells.pop(entry.report_id, None)
+        if cached is None:
+            cached = {(f.table, f.row_key, f.col_key): f for f in self.store.facts.report_facts(entry.report_id)}
+        self._cells[entry.report_id] = cached
+        while len(self._cells) > CELL_CACHE:
+            self._cells.pop(next(iter(self._cells)))
+        return cached
+
+    def cells_across(self, entries: list[ReportEntry], table: str, rows: set[str], cols: set[str]) -> dict[str, Cells]:
+        """Only the cells a ranking needs, from every report at once: one query per row, not one per report."""
+        wanted = {e.report_id for e in entries}
+        out: dict[str, Cells] = {rid: {} for rid in wanted}
+        for row in rows:
+            for col in cols:
+                for f in self.store.facts.facts(table=table, row_key=row, col_key=col):
+                    if f.report_id in wanted:
+                        out[f.report_id][(f.table, f.row_key, f.col_key)] = f
+        return out
 
     # ---- chain steps ------------------------------------------------------
     def _understand(self, inp: dict) -> Intent:
@@ -100,7 +123,7 @@ class Assistant:
     def _resolve(self, intent: Intent) -> Resolved:
         catalog = self.catalog
         r = Resolved(intent)
-        held = "、".join(f"{a}（{'、'.join(map(str, catalog.years(a)))}年）" for a in catalog.agencies)
+        held = catalog.summary()
         if not catalog.entries:
             return self._stop(r, "not_found", "还没有任何报告入库。请先用 `disclosure-qa ingest` 导入报告。")
         if intent.unknown_agency:
@@ -139,11 +162,11 @@ class Assistant:
                 if found.status == "answered":
                     return found
                 r.status, r.entries = "answered", []
-                r.choices = fitting
-                return self._stop(r, "ambiguous", f"请问是哪个单位的报告？现有：{'、'.join(fitting)}。")
+                r.choices = fitting[:MAX_CHOICES]
+                return self._stop(r, "ambiguous", f"请问是哪个单位的报告？现有：{_listing(fitting)}。")
             else:
-                r.choices = fitting
-                return self._stop(r, "ambiguous", f"请问是哪个单位的报告？现有：{'、'.join(fitting)}。")
+                r.choices = fitting[:MAX_CHOICES]
+                return self._stop(r, "ambiguous", f"请问是哪个单位的报告？现有：{_listing(fitting)}。")
         if len(agencies) > 1:
             r.choices = agencies
             return self._stop(r, "ambiguous", f"“{intent.agency_text}”对应多个单位：{'、'.join(agencies)}，请指明是哪一个。")
@@ -179,8 +202,12 @@ class Assistant:
         intent = r.intent
         col = self._column(intent)
         as_share = intent.kind == "share" or "share" in intent.signals
+        many = None
+        if len(r.entries) > 3:
+            m = intent.metric
+            many = self.cells_across(r.entries, m.table, {*m.rows, *m.fallback_rows, "总计"}, {col, "总计", m.col})
         for entry in r.entries:
-            cells = self.cells(entry)
+            cells = many[entry.report_id] if many is not None else self.cells(entry)
             if as_share:
                 v = share(entry, cells, intent.metric, intent.column)
             else:

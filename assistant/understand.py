@@ -55,12 +55,17 @@ def _core(name: str) -> str:
 
 
 class Catalog:
-    """The reports held, and the names people may use for their agencies."""
+    """The reports held, and the names people may use for their agencies.
+
+    Built once per store version and indexed, so a question costs the same with ten reports or ten thousand.
+    """
 
     def __init__(self, entries: list[ReportEntry]):
         self.entries = entries
         self.names: dict[str, set[str]] = {}  # name → agencies
+        self._by_agency: dict[str, list[ReportEntry]] = {}
         for e in entries:
+            self._by_agency.setdefault(e.agency, []).append(e)
             for n in e.names():
                 self.names.setdefault(n, set()).add(e.agency)
             core = _core(e.agency)
@@ -69,36 +74,52 @@ class Catalog:
                 # 洪泽区 → 洪泽, 沭阳县 → 沭阳 (people drop the 区/县)
                 if core[-1] in "区县市" and len(core) >= 3:
                     self.names.setdefault(core[:-1], set()).add(e.agency)
-        self._by_length = sorted(self.names, key=len, reverse=True)
-
-    @property
-    def agencies(self) -> list[str]:
-        return sorted({e.agency for e in self.entries})
+        self._longest = max(map(len, self.names), default=0)
+        self.agencies = sorted(self._by_agency)
+        self._years = {a: sorted({e.year for e in es if e.year}) for a, es in self._by_agency.items()}
+        all_years = sorted({e.year for e in entries if e.year})
+        self._latest = all_years[-1] if all_years else None
+        # 滨海新区公安局 without its city, for short forms (滨海公安)
+        self._cores = {a: _PLACE_RE.sub("", a) for a in self.agencies}
+        self._by_first2: dict[str, list[str]] = {}
+        for a, core in self._cores.items():
+            if len(core) >= 4:
+                self._by_first2.setdefault(core[:2], []).append(a)
 
     def agencies_in(self, place: str) -> list[str]:
         """Held agencies whose name (as printed or an alias) carries a place: 天津 → 天津市滨海新区公安局."""
-        return sorted({e.agency for e in self.entries if any(place in n for n in e.names())})
+        return sorted({a for n, agencies in self.names.items() if place in n for a in agencies})
 
     def years(self, agency: Optional[str] = None) -> list[int]:
-        return sorted({e.year for e in self.entries if e.year and (agency is None or e.agency == agency)})
+        if agency is None:
+            return sorted({y for ys in self._years.values() for y in ys})
+        return self._years.get(agency, [])
 
     def latest_year(self) -> Optional[int]:
-        ys = self.years()
-        return ys[-1] if ys else None
+        return self._latest
+
+    def summary(self, limit: int = 12) -> str:
+        """What is held, for a not_found answer: the agencies with their years (the first `limit`)."""
+        shown = [f"{a}（{'、'.join(map(str, self._years[a]))}年）" for a in self.agencies[:limit]]
+        more = len(self.agencies) - limit
+        return "、".join(shown) + (f"等{len(self.agencies)}个单位" if more > 0 else "")
 
     def find_agencies(self, question: str) -> tuple[list[str], str]:
         """Agencies the question names (longest names first, each stretch of text used once),
         and the texts that named them joined by |."""
         found: list[str] = []
         texts: list[str] = []
-        rest = question
-        for name in self._by_length:
-            if name in rest:
+        used = [False] * len(question)
+        for size in range(min(self._longest, len(question)), 1, -1):
+            for i in range(len(question) - size + 1):
+                name = question[i:i + size]
+                if name not in self.names or any(used[i:i + size]):
+                    continue
                 agencies = self.names[name]
                 if len(agencies) == 1 or not found:
                     found += [a for a in sorted(agencies) if a not in found]
                     texts.append(name)
-                rest = rest.replace(name, "\0" * len(name))
+                used[i:i + size] = [True] * size
         if not found:
             found, texts = self._abbreviations(question)
         return found, "|".join(texts)
@@ -106,30 +127,27 @@ class Catalog:
     def _abbreviations(self, question: str) -> tuple[list[str], list[str]]:
         """滨海公安 for 滨海新区公安局: characters of one held name, in order, starting with its first two."""
         hits: dict[str, str] = {}
-        for agency in {e.agency for e in self.entries}:
-            core = _PLACE_RE.sub("", agency)
-            if len(core) < 4:
-                continue
-            start = question.find(core[:2])
-            if start < 0:
-                continue
-            s, pos = core[:2], 2
-            for ch in question[start + 2:]:
-                k = core.find(ch, pos)
-                if k < 0:
-                    break
-                s, pos = s + ch, k + 1
-            after = question[start + len(s):start + len(s) + 1]
-            # 「上海市教委」 is not 上海市科委: the short form must end where the name ends in the question
-            if len(s) >= 4 and len(s) * 2 >= len(core) and (not after or after in _NAME_END or not _is_cjk(after)):
-                hits[agency] = s
+        for i in range(len(question) - 1):
+            for agency in self._by_first2.get(question[i:i + 2], ()):
+                core = self._cores[agency]
+                s, pos = core[:2], 2
+                for ch in question[i + 2:]:
+                    k = core.find(ch, pos)
+                    if k < 0:
+                        break
+                    s, pos = s + ch, k + 1
+                after = question[i + len(s):i + len(s) + 1]
+                # 「上海市教委」 is not 上海市科委: the short form must end where the name ends in the question
+                if len(s) >= 4 and len(s) * 2 >= len(core) and (not after or after in _NAME_END or not _is_cjk(after)):
+                    hits[agency] = s
         if len(hits) == 1:
             (agency, text), = hits.items()
             return [agency], [text]
         return [], []
 
     def reports(self, agency: Optional[str] = None, year: Optional[int] = None) -> list[ReportEntry]:
-        return [e for e in self.entries if (agency is None or e.agency == agency) and (year is None or e.year == year)]
+        pool = self.entries if agency is None else self._by_agency.get(agency, [])
+        return [e for e in pool if year is None or e.year == year]
 
 
 @dataclass
