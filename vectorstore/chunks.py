@@ -98,57 +98,21 @@ def _bm25(corpus: list[list[str]]):
     return BM25Okapi(corpus) if any(corpus) else None  # (BM25Okapi divides by the vocabulary size)
 
 
-class _Keyword:
-    """A BM25Okapi index over every tokenized chunk, with the filter columns beside it."""
-
-    def __init__(self, rows: list[tuple[str, str, Optional[int], str]]):
-        self.ids = [r[0] for r in rows]
-        self.years = np.array([-1 if r[2] is None else r[2] for r in rows], dtype=np.int64)
-        self.bm25 = _bm25([r[3].split() for r in rows])
-        self.by_report: dict[str, list[int]] = {}
-        for i, r in enumerate(rows):
-            self.by_report.setdefault(r[1], []).append(i)
-
-    def _tokens(self, i: int) -> list[str]:
-        """Document i's tokens (as a bag: BM25 does not need their order), from BM25's own counts."""
-        return [w for w, count in self.bm25.doc_freqs[i].items() for _ in range(count)]
-
-    def search(self, tokens: list[str], n: int, report_ids: Optional[Sequence[str]], year: Optional[int]):
-        if self.bm25 is None or not tokens:
-            return []
-        if report_ids is not None:
-            mask = np.zeros(len(self.ids), dtype=bool)
-            for rid in report_ids:
-                mask[self.by_report.get(rid, [])] = True
-        else:
-            mask = np.ones(len(self.ids), dtype=bool)
-        if year is not None:
-            mask &= self.years == year
-        idx = np.flatnonzero(mask)
-        if idx.size == 0:
-            return []
-        if idx.size == len(self.ids):
-            scores = np.asarray(self.bm25.get_scores(tokens))[: len(self.ids)]
-        else:
-            # Filtered to a few reports, words are weighed by how rare they are among those reports'
-            # chunks (a word every chunk of the report has, like its agency's name, tells nothing);
-            # over a large subset, by the whole collection (rebuilding per query would cost too much).
-            sub_bm25 = _bm25([self._tokens(i) for i in idx]) if idx.size <= SUBSET_IDF_MAX else None
-            if sub_bm25 is not None:
-                sub = np.asarray(sub_bm25.get_scores(tokens))[: idx.size]
-            elif idx.size > SUBSET_IDF_MAX:
-                sub = np.asarray(self.bm25.get_batch_scores(tokens, idx.tolist()))
-            else:
-                return []  # the chunks filtered to have no words at all
-            scores = np.full(len(self.ids), -np.inf)
-            scores[idx] = sub
-        order = np.argsort(-scores, kind="stable")
-        out = []
-        for i in order[:n]:
-            if not mask[i] or scores[i] <= 0:  # no query word in it: not a keyword match
-                break
-            out.append((self.ids[i], float(scores[i])))
-        return out
+def subset_search(rows: list[tuple[str, str]], tokens: list[str], n: int) -> list[tuple[str, float]]:
+    """BM25 over a few reports' chunks [(chunk_id, tokens)], words weighed by how rare they are among
+    those chunks (a word every chunk of the report has, like its agency's name, tells nothing)."""
+    if not rows or not tokens:
+        return []
+    bm25 = _bm25([t.split() for _, t in rows])
+    if bm25 is None:
+        return []
+    scores = np.asarray(bm25.get_scores(tokens))[: len(rows)]
+    out = []
+    for i in np.argsort(-scores, kind="stable")[:n]:
+        if scores[i] <= 0:  # no query word in it: not a keyword match
+            break
+        out.append((rows[i][0], float(scores[i])))
+    return out
 
 
 class ChunkIndex:
@@ -163,8 +127,7 @@ class ChunkIndex:
         self.embedder = CachedEmbedder(embedder, self.cache)
         self._client = None
         self._collection = None
-        self._keyword: Optional[_Keyword] = None
-        self._keyword_fp = None
+        self._tokens_seen = None  # the store version whose chunks all had tokens
         self._retriever = None
         self._lock = threading.RLock()
         self._sync_lock = threading.Lock()
@@ -295,11 +258,20 @@ class ChunkIndex:
 
     def bm25(self, query: str, n: int, report_ids: Optional[Iterable[str]] = None,
              year: Optional[int] = None) -> list[tuple[str, float]]:
-        """The n best keyword matches: [(chunk_id, BM25 score)], best first; only chunks sharing a word with the query."""
+        """The n best keyword matches: [(chunk_id, BM25 score)], best first; only chunks sharing a word with the query.
+
+        Filtered to a few reports, BM25 runs over just their chunks; otherwise SQLite's FTS5 index
+        answers, so no keyword index is held in memory."""
         ids = None if report_ids is None else list(report_ids)
         if ids is not None and not ids:
             return []
-        return self._keyword_index().search(tokenize(query), n, ids, year)
+        self._tokenize_pending()
+        tokens = tokenize(query)
+        if not tokens:
+            return []
+        if ids is not None and self.facts.chunk_count_for(ids) <= SUBSET_IDF_MAX:
+            return subset_search(self.facts.chunk_tokens_for(ids, year), tokens, n)
+        return self.facts.keyword_search(tokens, n, ids, year)
 
     def search(self, query: str, k: int = 5, report_ids: Optional[Iterable[str]] = None,
                mode: Optional[str] = None, year: Optional[int] = None) -> list[tuple[Chunk, float]]:
@@ -315,16 +287,16 @@ class ChunkIndex:
     def get(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
         return self.facts.get_chunks(chunk_ids)
 
-    def _keyword_index(self) -> _Keyword:
+    def _tokenize_pending(self) -> None:
+        """Chunks stored since the last look get their keyword tokens (sync() usually did it already)."""
+        version = self.facts.data_version()
+        if version == self._tokens_seen:
+            return
         with self._lock:
             fp = self.facts.chunks_fingerprint()
-            if self._keyword is None or fp != self._keyword_fp:
-                if fp[2] < fp[0]:  # some chunks not tokenized yet
-                    self._tokenize_missing()
-                    fp = self.facts.chunks_fingerprint()
-                self._keyword = _Keyword(self.facts.chunk_tokens())
-                self._keyword_fp = fp
-            return self._keyword
+            if fp[2] < fp[0]:  # some chunks not tokenized yet
+                self._tokenize_missing()
+            self._tokens_seen = self.facts.data_version()
 
     def _tokenize_missing(self) -> int:
         rows = self.facts.untokenized_chunks()

@@ -24,7 +24,7 @@ from pydantic import TypeAdapter
 
 from ingest.models import Check, Chunk, Fact, Finding, Location, Report, Section, TableResult
 
-SCHEMA_VERSION = 2  # 2: chunks, meta, reports.page_starts
+SCHEMA_VERSION = 3  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite)
 FILE_NAME = "facts.sqlite"
 
 # Characters stripped from agency names before comparing them; includes the
@@ -127,6 +127,23 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 """
 
+# Keyword search over the chunks' jieba tokens, kept by SQLite itself: FTS5 with the chunks table as its
+# content, so the index costs no memory in the serving process and follows every insert, delete and update.
+_FTS_SCHEMA = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(tokens, content='chunks', content_rowid='rowid', "
+    "tokenize='unicode61')",
+    """CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks WHEN new.tokens IS NOT NULL BEGIN
+        INSERT INTO chunks_fts(rowid, tokens) VALUES (new.rowid, new.tokens);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks WHEN old.tokens IS NOT NULL BEGIN
+        INSERT INTO chunks_fts(chunks_fts, rowid, tokens) VALUES ('delete', old.rowid, old.tokens);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS chunks_fts_update AFTER UPDATE OF tokens ON chunks BEGIN
+        INSERT INTO chunks_fts(chunks_fts, rowid, tokens) SELECT 'delete', old.rowid, old.tokens WHERE old.tokens IS NOT NULL;
+        INSERT INTO chunks_fts(rowid, tokens) SELECT new.rowid, new.tokens WHERE new.tokens IS NOT NULL;
+    END""",
+]
+
 _SECTIONS = TypeAdapter(list[Section])
 _TABLES = TypeAdapter(list[TableResult])
 
@@ -209,6 +226,10 @@ class FactStore:
                 columns = {r["name"] for r in self._conn.execute("PRAGMA table_info(reports)")}
                 if "page_starts" not in columns:
                     self._conn.execute("ALTER TABLE reports ADD COLUMN page_starts TEXT NOT NULL DEFAULT '[]'")
+                for statement in _FTS_SCHEMA:
+                    self._conn.execute(statement)
+                if 0 < version < 3:
+                    self._conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')")
                 if version == 1:
                     # version 1 stored no chunks: cut them now from the stored text
                     from ingest.chunking import chunk_report
@@ -547,6 +568,49 @@ class FactStore:
         with self._lock:
             return [tuple(r) for r in self._conn.execute(
                 "SELECT chunk_id, report_id, year, tokens FROM chunks WHERE tokens IS NOT NULL ORDER BY rowid")]
+
+    def chunk_tokens_for(self, report_ids: Iterable[str], year: Optional[int] = None) -> list[tuple[str, str]]:
+        """(chunk_id, tokens) of the tokenized chunks of these reports, in rowid order."""
+        ids = list(dict.fromkeys(report_ids))
+        if not ids:
+            return []
+        sql = (f"SELECT chunk_id, tokens FROM chunks WHERE report_id IN ({','.join('?' * len(ids))}) "
+               "AND tokens IS NOT NULL" + (" AND year = ?" if year is not None else "") + " ORDER BY rowid")
+        with self._lock:
+            return [tuple(r) for r in self._conn.execute(sql, ids + ([year] if year is not None else []))]
+
+    def chunk_count_for(self, report_ids: Iterable[str]) -> int:
+        ids = list(dict.fromkeys(report_ids))
+        if not ids:
+            return 0
+        with self._lock:
+            return self._conn.execute(
+                f"SELECT COUNT(*) FROM chunks WHERE report_id IN ({','.join('?' * len(ids))})", ids).fetchone()[0]
+
+    def keyword_search(self, tokens: list[str], n: int, report_ids: Optional[Iterable[str]] = None,
+                       year: Optional[int] = None) -> list[tuple[str, float]]:
+        """The n best chunks for these words by SQLite FTS5's BM25: [(chunk_id, score)], best first
+        (score = -bm25, so higher is better); only chunks holding at least one of the words."""
+        words = [t.replace('"', '""') for t in dict.fromkeys(tokens) if t.strip()]
+        if not words:
+            return []
+        match = " OR ".join(f'"{w}"' for w in words)
+        sql = ("SELECT c.chunk_id, -bm25(chunks_fts) AS score FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
+               "WHERE chunks_fts MATCH ?")
+        params: list = [match]
+        if report_ids is not None:
+            ids = list(dict.fromkeys(report_ids))
+            if not ids:
+                return []
+            sql += f" AND c.report_id IN ({','.join('?' * len(ids))})"
+            params += ids
+        if year is not None:
+            sql += " AND c.year = ?"
+            params.append(year)
+        sql += " ORDER BY bm25(chunks_fts) LIMIT ?"
+        params.append(n)
+        with self._lock:
+            return [(r[0], float(r[1])) for r in self._conn.execute(sql, params)]
 
     def chunks_fingerprint(self) -> tuple[int, int, int]:
         """Changes whenever chunks are added, deleted or tokenized (by this or another process)."""
