@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 _UNIT = {"件": "件", "万元": "万元", "%": ""}
 _BLANK_NOTE = "（原表此格为空，按0计）"
+RANK_SHOWN = 10  # a ranking lists (and cites) at most this many reports
 
 
 def cell_citation(f: FactRecord) -> Citation:
@@ -74,10 +75,13 @@ class Composer:
         intent = r.intent
         lines, figures, citations, notes = [], [], [], []
         seen_cells: set[int] = set()
+        shown = r.values
         if intent.kind == "ranking":
             year = f"{intent.year_text}年" if intent.year_text else ""
-            lines.append(f"{year}各报告中“{r.values[0].label}”由多到少：")
-            for i, v in enumerate(r.values, 1):
+            shown = r.values[:RANK_SHOWN]
+            more = f"（共{len(r.values)}份报告，列出前{RANK_SHOWN}名）" if len(r.values) > RANK_SHOWN else ""
+            lines.append(f"{year}各报告中“{r.values[0].label}”由多到少{more}：")
+            for i, v in enumerate(shown, 1):
                 lines.append(f"{i}. {v.entry.agency}{v.entry.year}年：{pct_text(v)}" + (f"（{v.formula}）" if v.formula else ""))
         elif intent.kind == "difference":
             diff, a, b = r.values
@@ -92,7 +96,7 @@ class Composer:
                     lines.append(f"{head}为{pct_text(v)}。计算：{v.formula}。")
                 else:
                     lines.append(f"{head}为{pct_text(v)}。")
-        for v in r.values:
+        for v in shown:
             if v.computed:
                 f0 = v.cells[0]
                 figures.append(Figure(agency=v.entry.agency, year=v.entry.year, table=f0.table, row=v.label,
@@ -107,7 +111,7 @@ class Composer:
         lines.append("来源：" + self._sources(citations) + "。")
         for m in r.missing:
             notes.append(f"{m.entry.agency}{m.entry.year}年：{m.reason}")
-        notes += self._check_notes(r.values)
+        notes += self._check_notes(shown)
         narrative_notes, narrative_cites = self._narrative_readings(r)
         notes += narrative_notes
         citations += narrative_cites
