@@ -11,8 +11,7 @@ Figures come from stored cells only; an optional LLM may rephrase, guarded by as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any, Optional
+from typing import Optional
 
 from langchain_core.runnables import Runnable, RunnableLambda
 

@@ -6,11 +6,11 @@ arithmetic on stored cells.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Optional
 
-from ingest.layout import T3_COLUMNS, T4_GROUPS, T4_RESULTS
+from ingest.layout import T3_COLUMNS, T4_RESULTS
 from vectorstore.facts import FactRecord
 
 from .metrics import Metric

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional, Protocol
+from typing import Iterable, Iterator, Optional, Protocol
 
 from .models import IngestError, Report
 from .pipeline import file_hash, parse_file

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Iterable, Optional
+from typing import Iterable
 
 from .layout import T3_COLUMNS, T4_GROUPS, T4_RESULTS, table3_rows
 from .models import Check, Fact, Finding, Location
@@ -68,7 +68,6 @@ def arithmetic_checks(facts: Iterable[Fact]) -> list[Check]:
 
 # ---- narrative against table ---------------------------------------------
 
-_SENTENCE = re.compile(r"[^。；！？\n]*[。；！？\n]?")
 
 
 def _sentence_at(text: str, pos: int) -> tuple[int, int]:

@@ -6,7 +6,7 @@ these labels; the keys never change with how an agency spelled the label.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 FORMAT_2021 = "2021"
 FORMAT_2019 = "2019"

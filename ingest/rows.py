@@ -8,10 +8,10 @@ cut at the labels the national format prints.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
-from .layout import table2_blocks, table3_rows, FORMAT_2019, FORMAT_2021
+from .layout import table3_rows, FORMAT_2019, FORMAT_2021
 from .models import Cell, Location, Row
 
 SPACE = " \t\n\r\u3000\xa0"

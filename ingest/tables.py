@@ -14,9 +14,9 @@ from typing import Optional
 
 from . import digits
 from .layout import (
-    FORMAT_2019, T3_COLUMNS, T4_GROUPS, T4_RESULTS, RowSpec, table2_blocks, table3_rows,
+    T3_COLUMNS, T4_GROUPS, T4_RESULTS, RowSpec, table2_blocks, table3_rows,
 )
-from .models import Fact, Finding, Location, TableResult
+from .models import Fact, Finding, TableResult
 from .rows import Token, ValueRow, normalize_label, strip_space
 
 
