@@ -329,13 +329,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("demo", help="store the bundled sample report and show what was read from it")
     s.set_defaults(func=cmd_demo)
+    # --store and --embedder also work after the sub-command (disclosure-qa ask --store DIR "…")
+    for sp in sub.choices.values():
+        sp.add_argument("--store", default=argparse.SUPPRESS, metavar="DIR", help="store directory (as before the sub-command)")
+        sp.add_argument("--embedder", default=argparse.SUPPRESS, metavar="SPEC", help=argparse.SUPPRESS)
     return p
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     # --store may also come after the sub-command's own options
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        # the reader went away (| head): stop quietly, as command-line tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
