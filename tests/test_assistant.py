@@ -238,3 +238,17 @@ def test_paraphrases(bot, question, value):
     ans = bot.ask(question)
     assert ans.status == "answered", ans.answer
     assert Decimal(value) in values(ans), ans.answer
+
+
+def test_chat_keeps_the_conversation(built_store):
+    out = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "--store", str(built_store.directory), "chat", "--json"],
+        input="洪泽区2023年收到多少申请\n那平潭2024年呢？\n/new\n那部分公开呢\n", capture_output=True, text=True,
+        cwd=REPO, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    first, second, third = (json.loads(line) for line in out.stdout.splitlines())
+    assert [f["value"] for f in first["figures"]] == ["21"]
+    assert "218" in [f["value"] for f in second["figures"]]
+    # after /new nothing is carried over: no agency, no year
+    assert third["status"] == "ambiguous"

@@ -232,6 +232,36 @@ def cmd_ask(args) -> int:
         return 0
 
 
+def cmd_chat(args) -> int:
+    """A conversation on the terminal: follow-ups keep what they don't say (「那2021年呢？」)."""
+    from assistant.assistant import Assistant
+
+    interactive = sys.stdin.isatty()
+    with open_store(args) as store:
+        bot = Assistant(store, mode=args.mode)
+        history: list[str] = []
+        if interactive:
+            print("问吧（/new 开始新话题，Ctrl-D 退出）", file=sys.stderr)
+        while True:
+            try:
+                line = input("问：" if interactive else "")
+            except EOFError:
+                return 0
+            q = line.strip()
+            if not q:
+                continue
+            if q == "/new":
+                history.clear()
+                continue
+            ans = bot.ask(q, history=history)
+            if args.json:
+                print(ans.model_dump_json(), flush=True)
+            else:
+                print_answer(ans)
+                print(flush=True)
+            history.append(q)
+
+
 DEFAULT_EVAL_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "reports"
 
 
@@ -314,6 +344,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="optional model to reword answers (numbers are checked against the sources): "
                         "openai:MODEL@BASE_URL or module:factory (env DISCLOSURE_QA_LLM; default none)")
     s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("chat", help="a conversation: one question per line, follow-ups keep the context")
+    s.add_argument("--json", action="store_true", help="print each Answer as one JSON line")
+    s.add_argument("--mode", choices=["dense", "bm25", "hybrid"], default=None)
+    s.set_defaults(func=cmd_chat)
 
     s = sub.add_parser("eval", help="run gold question sets over the corpus, print metrics, write a report")
     s.add_argument("gold", nargs="*", help="gold JSONL files or folders (default: evals/gold)")
