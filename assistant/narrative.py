@@ -126,12 +126,26 @@ def best_sentences(hits, groups: list[tuple[str, ...]], question: str = "", limi
     if top and len(top[0].text) < 40:
         # a heading (（一）存在问题) or a lead-in (仍存在一定差距。): the answer goes on after it
         return _with_following(top[0])
+    follow = _next_sentence(top[0]) if top else None
+    if follow is not None and _ELABORATES.match(follow.text):
+        # 「仍存在一定差距。」「如依申请公开工作规范性还有待提高…」: the sentence after names them
+        top.append(follow)
     for s in scored[1:]:
         if len(top) >= limit:
             break
         if s.score >= top[0].score * 0.6 and s.chunk is top[0].chunk and s.start != top[0].start:
             top.append(s)
     return sorted(top, key=lambda s: s.start)
+
+
+_ELABORATES = re.compile(r"^(?:如|例如|比如|主要(?:是|有|表现)|具体(?:是|有|表现)|一是|表现在|包括|其中)")
+
+
+def _next_sentence(s: Sentence) -> "Sentence | None":
+    for text, start, end in sentences(s.chunk):
+        if start >= s.end:
+            return Sentence(text, start, end, s.chunk, s.score)
+    return None
 
 
 def counted_re(question: str):
