@@ -68,12 +68,13 @@ class Catalog:
             self._by_agency.setdefault(e.agency, []).append(e)
             for n in e.names():
                 self.names.setdefault(n, set()).add(e.agency)
-            core = _core(e.agency)
-            if len(core) >= 2:
-                self.names.setdefault(core, set()).add(e.agency)
-                # 洪泽区 → 洪泽, 沭阳县 → 沭阳 (people drop the 区/县)
-                if core[-1] in "区县市" and len(core) >= 3:
-                    self.names.setdefault(core[:-1], set()).add(e.agency)
+                # every name's distinctive part too: 沭阳县 for a report printed 沐阳县人民政府
+                core = _core(n)
+                if len(core) >= 2:
+                    self.names.setdefault(core, set()).add(e.agency)
+                    # 洪泽区 → 洪泽, 沭阳县 → 沭阳 (people drop the 区/县)
+                    if core[-1] in "区县市" and len(core) >= 3:
+                        self.names.setdefault(core[:-1], set()).add(e.agency)
         self._longest = max(map(len, self.names), default=0)
         self.agencies = sorted(self._by_agency)
         self._years = {a: sorted({e.year for e in es if e.year}) for a, es in self._by_agency.items()}
