@@ -156,8 +156,9 @@ class Assistant:
                 agencies = fitting
             elif intent.metric is None:
                 # a narrative question naming no agency: answer it if one report clearly does
-                r.entries = [e for e in catalog.entries if not intent.years or e.year in intent.years]
-                found = self._narrative(Resolved(intent, entries=[]) if not intent.years else r)
+                # (no year: search every report, unfiltered)
+                r.entries = [e for e in catalog.entries if e.year in intent.years] if intent.years else []
+                found = self._narrative(r)
                 if found.status == "answered":
                     return found
                 r.status, r.entries = "answered", []

@@ -81,6 +81,9 @@ def _term(f: FactRecord) -> str:
     return f.row_label if f.table != "四" else f"{f.row_label}{f.col_label}"
 
 
+_T3_TOTAL = Metric("总计", "本年度办理结果总计", "三", ("总计",), "总计")
+
+
 def share(entry: ReportEntry, cells: Cells, metric: Metric, col: Optional[str]) -> Value | Missing:
     """part ÷ whole × 100, rounded half-up to two decimals, with the formula."""
     if metric.table == "三" and metric.key in ("新收", "上年结转", "结转下年度", "总计") and col and col != "总计":
@@ -90,8 +93,7 @@ def share(entry: ReportEntry, cells: Cells, metric: Metric, col: Optional[str]) 
     elif metric.table == "三":
         c = col or "总计"
         part = cell_value(entry, cells, metric, c)
-        from .metrics import Metric as M
-        whole = cell_value(entry, cells, M("总计", "本年度办理结果总计", "三", ("总计",), "总计"), c)
+        whole = cell_value(entry, cells, _T3_TOTAL, c)
         label = "公开率" if metric.key == "公开" else f"{metric.label}占本年度办理结果的比例"
     elif metric.table == "四" and col and col != "总计":
         part = cell_value(entry, cells, metric, col)

@@ -2,8 +2,8 @@
 
     >>> catalog = Catalog([ReportEntry("r1", "天津市滨海新区公安局", ["滨海新区公安局"], 2022, "x.txt")])
     >>> intent = understand("2022年滨海新区公安局受理了多少申请", catalog)
-    >>> intent.report_ids, intent.metric.key, intent.kind
-    (['r1'], '新收', 'figure')
+    >>> intent.agencies, intent.years, intent.metric.key, intent.kind
+    (['天津市滨海新区公安局'], [2022], '新收', 'figure')
 """
 from __future__ import annotations
 

@@ -149,8 +149,7 @@ def find_sections(rows: list[Row], text: str) -> list[Section]:
 
 def ocr_findings(printed: str, path: str) -> tuple[list[Finding], list[str]]:
     """A name that differs from the file's by a character or two is most likely an OCR slip: say so, don't fix it."""
-    stem = Path(path).stem
-    file_agency = re.split(r"[_\-\s]?(?:19|20)\d{2}", stem)[0]
+    file_agency = agency_from_filename(path)
     if not printed or not file_agency or file_agency == printed or len(file_agency) != len(printed):
         return [], []
     diff = [(a, b) for a, b in zip(printed, file_agency) if a != b]
