@@ -13,14 +13,17 @@ as a report raises `IngestError` with one sentence for the person at the termina
 """
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
+from bisect import bisect_left
 from pathlib import Path
+from typing import NamedTuple
 
 from lxml import etree
 
-from ingest.models import Cell, Document, IngestError, Location, Row
+from ingest.models import Cell, Document, Finding, IngestError, Location, Row
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -54,13 +57,18 @@ def load_document(path: str | Path) -> Document:
         raise IngestError(f"{path} is an old Word .doc file; open it in Word or LibreOffice and save it as .docx.")
     if data.startswith(b"{\\rtf"):
         raise IngestError(f"{path} is an RTF file; open it in Word or LibreOffice and save it as .docx.")
-    text, encoding = _decode(path, data)
+    decoded = _decode(path, data)
+    text, encoding = decoded.text, decoded.encoding
     kind = _text_kind(path, text)
     if kind == "html":
-        return _load_html(path, text, encoding)
-    if kind == "md":
-        return _load_md(path, text, encoding)
-    return _load_txt(path, text, encoding)
+        doc = _load_html(path, text, encoding)
+    elif kind == "md":
+        doc = _load_md(path, text, encoding)
+    else:
+        doc = _load_txt(path, text, encoding)
+    # txt and md keep the decoded text as Document.text, so a replaced byte has a place in it; html composes its own
+    doc.findings.extend(_replacement_findings(decoded, text if kind != "html" else None))
+    return doc
 
 
 # ---- reading and sniffing ----------------------------------------------------
@@ -89,41 +97,136 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
-def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    for text, encoding in _decodings(data):
-        if len(_NOT_TEXT.findall(text)) <= len(text) // 100:  # a stray control character is tolerated
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
+class _Decoded(NamedTuple):
+    text: str  # newlines normalised to "\n"
+    encoding: str
+    # UTF-8 read leniently: each run of bytes that were not valid UTF-8 and were read as U+FFFD, as
+    # (first byte, end byte) in the file, (start, end) in `text`, and the bytes in hex
+    replaced: tuple[tuple[int, int, int, int, str], ...] = ()
+
+
+def _decode(path: Path, data: bytes) -> _Decoded:
+    for text, encoding, replaced in _decodings(data):
+        # a stray control character is tolerated; the U+FFFD put in for replaced bytes are accounted for
+        odd = len(_NOT_TEXT.findall(text)) - sum(run[3] - run[2] for run in replaced)
+        if odd <= len(text) // 100:
+            text, replaced = _normalise_newlines(text, replaced)
             if not text.strip(_BLANK):
                 raise IngestError(f"{path} contains only whitespace; re-export or re-download the report.")
-            return text, encoding
+            return _Decoded(text, encoding, replaced)
     raise IngestError(
         f"{path} is not a text, Word, HTML or PDF file; convert the report to one of those formats first."
     )
 
 
 def _decodings(data: bytes):
-    """Candidate decodings, most trustworthy first; the caller takes the first that looks like text."""
+    """Candidate decodings (text, encoding, replaced runs), most trustworthy first; the caller takes the
+    first that looks like text."""
     for bom, codec, name in _BOMS:
         if data.startswith(bom):
             try:
-                yield data[len(bom):].decode(codec), name
+                yield data[len(bom):].decode(codec), name, ()
             except UnicodeDecodeError:
-                pass
+                if codec == "utf-8":
+                    lenient = _lenient_utf8(data, len(bom))
+                    if lenient:
+                        yield lenient[0], name, lenient[1]
             break
-    for codec in ("utf-8", "gb18030"):
-        try:
-            yield data.decode(codec), codec
-        except UnicodeDecodeError:
-            pass
+    try:
+        yield data.decode("utf-8"), "utf-8", ()
+    except UnicodeDecodeError:
+        # Before GB18030: GB18030 reads almost any byte string, so UTF-8 with one broken byte would come
+        # out as plausible-looking nonsense. A legacy GBK file fails as UTF-8 on nearly every character.
+        lenient = _lenient_utf8(data, 0)
+        if lenient:
+            yield lenient[0], "utf-8", lenient[1]
+    try:
+        yield data.decode("gb18030"), "gb18030", ()
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     # Only a sample: guessing on 20 MiB of binary junk would take seconds.
     best = from_bytes(data[: 1 << 16]).best()
     if best is not None:
         try:
-            yield data.decode(best.encoding), best.encoding
+            yield data.decode(best.encoding), best.encoding, ()
         except (UnicodeDecodeError, LookupError):
             pass
+
+
+_MAX_REPLACED = 100  # more broken runs than this and the file is not UTF-8 with a few broken bytes
+
+
+def _lenient_utf8(data: bytes, start: int):
+    """`data[start:]` as UTF-8 with each invalid sequence read as U+FFFD (as errors="replace" does), and
+    the runs replaced, or None when the bytes are not mostly UTF-8: at least 20 valid multi-byte
+    characters per invalid sequence, which a GBK or GB18030 file never has."""
+    view = memoryview(data)
+    parts: list[str] = []
+    bad: list[tuple[int, int, int]] = []  # (first byte, end byte, char index of its U+FFFD)
+    pos, length = start, 0
+    while True:
+        try:
+            part, _ = codecs.utf_8_decode(view[pos:], "strict", True)
+            parts.append(part)
+            break
+        except UnicodeDecodeError as exc:
+            part, _ = codecs.utf_8_decode(view[pos:pos + exc.start], "strict", True)
+            parts.append(part)
+            length += len(part)
+            bad.append((pos + exc.start, pos + exc.end, length))
+            parts.append("\ufffd")
+            length += 1
+            pos += exc.end
+            if len(bad) > _MAX_REPLACED:
+                return None
+    text = "".join(parts)
+    multibyte = sum(1 for ch in text if ch > "\x7f") - len(bad)
+    if not bad or multibyte < 20 * len(bad):
+        return None
+    runs: list[list[int]] = []  # adjacent invalid sequences (one mangled character) as one run
+    for first, end, index in bad:
+        if runs and runs[-1][1] == first:
+            runs[-1][1], runs[-1][3] = end, index + 1
+        else:
+            runs.append([first, end, index, index + 1])
+    return text, tuple((a, b, s, e, data[a:b].hex(" ").upper()) for a, b, s, e in runs)
+
+
+def _normalise_newlines(text: str, replaced) -> tuple[str, tuple]:
+    """CRLF and CR to LF, moving the replaced runs' character spans with the text."""
+    if replaced and "\r\n" in text:
+        crlf = [m.start() for m in re.finditer("\r\n", text)]
+        replaced = tuple(
+            (a, b, s - bisect_left(crlf, s), e - bisect_left(crlf, e), hexed) for a, b, s, e, hexed in replaced
+        )
+    return text.replace("\r\n", "\n").replace("\r", "\n"), replaced
+
+
+def _replacement_findings(decoded: _Decoded, text: str | None) -> list[Finding]:
+    """One finding per run of broken bytes; located in `text` when Document.text is the decoded text."""
+    findings = []
+    for first, end, start, stop, hexed in decoded.replaced:
+        where = f"byte {first}" if end - first == 1 else f"bytes {first}–{end - 1}"
+        context = ""
+        loc = None
+        if text is not None:
+            loc = Location(start=start, end=stop)
+            before = text[max(0, start - 12):start].rsplit("\n", 1)[-1]
+            after = text[stop:stop + 12].split("\n", 1)[0]
+            context = f" in 「{before}{text[start:stop]}{after}」"
+        findings.append(Finding(
+            kind="encoding",
+            quote=text[start:stop] if text is not None else "",
+            loc=loc,
+            message=(
+                f"{where} of the file ({hexed}) "
+                f"{'is' if end - first == 1 else 'are'} not valid {decoded.encoding}; "
+                f"read as {stop - start} × U+FFFD{context}; the rest of the file is valid {decoded.encoding}"
+            ),
+        ))
+    return findings
 
 
 def _text_kind(path: Path, text: str) -> str:

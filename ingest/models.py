@@ -45,6 +45,7 @@ class Document(BaseModel):
     text: str
     rows: list[Row]
     pages: int = 0
+    findings: list["Finding"] = Field(default_factory=list)  # what the loader noticed (a replaced broken byte…)
 
 
 class Section(BaseModel):
@@ -86,18 +87,29 @@ class Check(BaseModel):
 class Finding(BaseModel):
     """Something a person should know about the source: a quirk, a disagreement, an unparsed table."""
 
-    kind: Literal["ocr", "label_typo", "narrative_mismatch", "narrative_agreement", "unparsed", "layout", "empty_table"]
+    kind: Literal["ocr", "label_typo", "narrative_mismatch", "narrative_agreement", "unparsed", "layout", "empty_table", "encoding"]
     message: str
     quote: str = ""
     loc: Optional[Location] = None
 
 
+class Unread(BaseModel):
+    """A row (or one cell of it) of the format that was found or expected but not read, and why."""
+
+    row_key: str
+    col_key: str = ""  # "" for the whole row
+    reason: str
+    quote: str = ""  # the text as printed, when there is any
+    loc: Optional[Location] = None
+
+
 class TableResult(BaseModel):
     table: Literal["二", "三", "四"]
-    parsed: bool
+    parsed: bool  # every row of the table was read
     empty: bool = False  # found, but every cell blank (a template)
-    reason: str = ""  # why it was not parsed
+    reason: str = ""  # why it was not (wholly) read
     fact_count: int = 0
+    unread: list[Unread] = Field(default_factory=list)  # rows and cells left unread, each with its reason
 
 
 class Report(BaseModel):
@@ -158,3 +170,6 @@ class Chunk(BaseModel):
 
 class IngestError(Exception):
     """A file that cannot be read as a report. The message is meant for the person at the terminal."""
+
+
+Document.model_rebuild()  # Document names Finding, defined after it

@@ -40,7 +40,7 @@ def parse_file(path: str | Path) -> Report:
 def parse_document(doc: Document, report_id: str) -> Report:
     rows = cut_flat_rows(doc.rows)
     regions = table_regions(rows)
-    findings: list[Finding] = []
+    findings: list[Finding] = list(doc.findings)
 
     agency, aliases = find_agency(rows, doc.text)
     year = find_year(rows, doc.text)

@@ -15,7 +15,7 @@ from .layout import table3_rows, FORMAT_2019, FORMAT_2021
 from .models import Cell, Location, Row
 
 SPACE = " \t\n\r\u3000\xa0"
-NUMBER = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 NUMBER_RE = re.compile(rf"^{NUMBER}$")
 BLANK_MARKS = {"", "-", "—", "–", "/", "／", "\\"}
 TRAILING_NUMBERS_RE = re.compile(rf"^(?P<label>.*?)(?P<nums>(?:[{SPACE}]*{NUMBER})+)[{SPACE}]*$", re.S)
@@ -26,7 +26,7 @@ PART_CORES = {
     "一": r"总体情况",
     "二": r"主动公开政府信息情况",
     "三": r"收到和处理政府信息公开申请情况",
-    "四": r"(?:政府信息公开)?行政法?复议[、和及]?(?:行政诉讼)情况",
+    "四": r"(?:政府信息公开)?行政法?复议[、和及与]?(?:行政诉讼)情况",
     "五": r"(?:政府信息公开工作)?存在的主要问题(?:及改进情况)?|主要问题及改进情况|存在问题及整改|主要问题",
     "六": r"其他需要报告的事项",
 }
@@ -53,6 +53,7 @@ def normalize_label(text: str) -> str:
 class Token:
     text: str
     loc: Location
+    atomic: bool = False  # a real table cell: never cut into several cells
 
     @property
     def blank(self) -> bool:
@@ -106,7 +107,13 @@ def value_row(row: Row, index: int) -> Optional[ValueRow]:
         i = len(cells)
         while i > 0 and _is_value_cell(cells[i - 1].text):
             i -= 1
-        values = [Token(strip_space(c.text), c.loc) for c in cells[i:]]
+        values = []
+        for c in cells[i:]:
+            parts = TOKEN_RE.findall(c.text)
+            if len(parts) > 1:  # one cell printing several numbers apart ("0 0"): each is a cell's figure
+                values += _cell_numbers(c)[2]
+            else:
+                values.append(Token(strip_space(c.text), c.loc, atomic=True))
         labels = [c for c in cells[:i] if strip_space(c.text)]
         label = " ".join(c.text.strip(SPACE) for c in labels)
         label_loc = labels[-1].loc if labels else None

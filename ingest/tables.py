@@ -12,11 +12,11 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from typing import Optional
 
-from . import digits
+from . import digits, solve
 from .layout import (
     T3_COLUMNS, T4_GROUPS, T4_RESULTS, RowSpec, table2_blocks, table3_rows,
 )
-from .models import Fact, Finding, TableResult
+from .models import Fact, Finding, Location, TableResult, Unread
 from .rows import Token, ValueRow, normalize_label, strip_space
 
 
@@ -25,6 +25,8 @@ class Parsed:
     facts: list[Fact] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     result: Optional[TableResult] = None
+    unread: list[Unread] = field(default_factory=list)
+    split_rows: list[str] = field(default_factory=list)
 
 
 def _value(token: Token) -> Decimal:
@@ -38,16 +40,6 @@ def _fact(table, row: RowSpec | tuple[str, str], col, token: Token, printed: str
         printed_row_label=printed, value=_value(token), unit=unit, blank=token.blank,
         source_text=token.text, loc=token.loc,
     )
-
-
-def _runs_to_tokens(tokens: list[Token], values: tuple[int, ...]) -> list[Token]:
-    """Tokens for numbers cut out of one digit run, each located inside the run."""
-    (run,) = tokens
-    spans = digits.cut_positions(run.text, values)
-    return [
-        Token(str(v), run.loc.model_copy(update={"start": run.loc.start + a, "end": run.loc.start + b}))
-        for v, (a, b) in zip(values, spans)
-    ]
 
 
 def _core(spec: RowSpec) -> str:
@@ -93,13 +85,132 @@ def match_kind(label: str, spec: RowSpec) -> Optional[str]:
 
 
 def fit_values(tokens: list[Token], n: int) -> list[Token]:
-    """Drop empty cells a converter added around a row (a Markdown row with a trailing empty cell)."""
+    """Drop empty cells a converter added around a row (a Markdown row with a trailing empty cell).
+
+    Never drops a printed figure: a row with more figures than cells stays as it is (and unread)."""
     tokens = list(tokens)
     while len(tokens) > n and tokens[-1].blank:
         tokens.pop()
     while len(tokens) > n and tokens[0].blank:
         tokens.pop(0)
-    return tokens[-n:] if len(tokens) > n else tokens
+    return tokens
+
+
+# ---- reading a row's printed tokens as cells ----------------------------------------------
+
+Values = tuple[Decimal, ...]
+
+
+def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000) -> tuple[list[list[Token]], str]:
+    """Every way to read a row's printed tokens as its n cells (see digits.token_cuts), as located tokens.
+
+    Returns (readings, why-none). `cell_ok(col, text)` may reject a cell text in a column (a sign
+    outside 本年增/减)."""
+    tokens = fit_values(tokens, n)
+    texts = [t.text for t in tokens]
+    raw, complete = digits.token_cuts(texts, n, [t.atomic for t in tokens], limit=limit)
+    if not complete:
+        return [], f"the digits {''.join(texts)} can be cut into {n} cells in more than {limit} ways"
+    out = []
+    for reading in raw:
+        if cell_ok and not all(cell_ok(c, text) for c, (_, text, _, _) in enumerate(reading)):
+            continue
+        cells = []
+        for ti, text, a, b in reading:
+            tok = tokens[ti]
+            if a == 0 and b == len(tok.text):
+                cells.append(tok)
+            else:
+                cells.append(Token(text, tok.loc.model_copy(update={"start": tok.loc.start + a, "end": tok.loc.start + b})))
+        out.append(cells)
+    if not out:
+        printed = " ".join(texts)
+        if len(tokens) > n and all(t.atomic for t in tokens):
+            return [], f"{len(tokens)} cells printed where the format has {n}"
+        return [], f"the printed values 「{printed}」 cannot be read as {n} cells"
+    return out, ""
+
+
+def _vals(reading: list[Token]) -> Values:
+    return tuple(_value(t) for t in reading)
+
+
+def _printed(tokens: list[Token]) -> str:
+    return " ".join(t.text for t in tokens)
+
+
+@dataclass
+class _Row:
+    """One row of the format as found in the document, with its possible readings."""
+
+    key: str
+    label: str  # canonical
+    printed: str  # as printed
+    cols: tuple
+    readings: list[list[Token]]
+    why: str = ""
+    loc: Optional[object] = None
+    quote: str = ""
+
+
+def _settle(table: str, rows: list[_Row], rules, row_rule, out: Parsed, unit_of=lambda col: "件",
+            spec_of=None) -> None:
+    """Decide every row with its readings and the table's rules; store facts and unread cells."""
+    cands: dict[str, list[Values]] = {}
+    for r in rows:
+        if len(r.readings) > 1 and row_rule is not None:
+            fitting = [x for x in r.readings if row_rule(_vals(x))]
+            if not fitting:
+                r.why = (f"the printed values 「{r.quote}」 can be cut into {len(r.cols)} cells in "
+                         f"{len(r.readings)} ways and none adds up to its 总计")
+            r.readings = fitting
+        if r.readings:
+            cands[r.key] = [_vals(x) for x in r.readings]
+    outcome = solve.resolve(cands, rules)
+    for r in rows:
+        spec = spec_of(r) if spec_of else (r.key, r.label)
+        if not r.readings:
+            out.unread.append(Unread(row_key=r.key, reason=r.why or "not found", quote=r.quote, loc=r.loc))
+            continue
+        keep = [r.readings[i] for i in outcome.domains.get(r.key, [])]
+        if not keep:
+            out.unread.append(Unread(row_key=r.key, quote=r.quote, loc=r.loc,
+                                     reason="no reading of its digits fits the table's arithmetic"))
+            continue
+        agree = solve.agreed_cells([_vals(x) for x in keep]) if len(keep) > 1 else [True] * len(r.cols)
+        if len(keep) > 1:
+            shown = "; ".join("/".join(t.text for t in x) for x in keep[:3]) + ("…" if len(keep) > 3 else "")
+        for c, col in enumerate(r.cols):
+            same_place = all(x[c].loc.start == keep[0][c].loc.start and x[c].loc.end == keep[0][c].loc.end for x in keep)
+            if agree[c] and same_place:
+                out.facts.append(_fact(table, spec, col, keep[0][c], r.printed, unit_of(col)))
+            else:
+                out.unread.append(Unread(
+                    row_key=r.key, col_key=col.key, quote=r.quote, loc=r.loc,
+                    reason=f"the digits 「{r.quote}」 run together and {len(keep)} readings fit "
+                           f"({shown}); nothing in the report decides between them"))
+        if len(r.readings) > 1 and len(keep) == 1:
+            out.split_rows.append(r.label)
+
+
+def _summarise(table: str, out: Parsed, expected_rows: int) -> None:
+    rows_unread = sorted({u.row_key for u in out.unread})
+    empty = bool(out.facts) and all(f.blank for f in out.facts)
+    if out.split_rows:
+        out.findings.append(Finding(
+            kind="layout",
+            message=f"table {table}: the digits of {len(out.split_rows)} row(s) ran together; each was split the "
+                    f"only way the table's arithmetic allows ({'、'.join(out.split_rows[:4])}{'…' if len(out.split_rows) > 4 else ''})"))
+    for u in out.unread:
+        if u.col_key == "" or u is out.unread[0] or u.row_key != out.unread[out.unread.index(u) - 1].row_key:
+            out.findings.append(Finding(kind="unparsed", quote=u.quote, loc=u.loc,
+                                        message=f"table {table}, {u.row_key}{'' if not u.col_key else ''}: {u.reason} — left unread"))
+    reason = ""
+    if rows_unread:
+        reason = f"{len(rows_unread)} of {expected_rows} rows not (wholly) read: " + "; ".join(
+            f"{k}: {next(u.reason for u in out.unread if u.row_key == k)}" for k in rows_unread[:3]) + ("…" if len(rows_unread) > 3 else "")
+    out.result = TableResult(table=table, parsed=bool(out.facts) and not out.unread, empty=empty, reason=reason,
+                             fact_count=len(out.facts), unread=out.unread)
 
 
 # ---- table 二 -------------------------------------------------------------
@@ -112,95 +223,84 @@ _T2_NARRATIVE = {
 }
 
 
+def _t2_row(rows: list[ValueRow], spec: RowSpec) -> Optional[ValueRow]:
+    cores = [normalize_label(spec.label), *(normalize_label(a) for a in spec.aliases)]
+    for r in rows:
+        norm = normalize_label(r.label)
+        if any(_strip_numbering(norm).endswith(c) or norm == c for c in cores):
+            return r
+    return None
+
+
 def parse_table2(rows: list[ValueRow], format_version: str, narrative: str) -> Parsed:
     out = Parsed()
-    seen: set[str] = set()
-    problems = []
+    found: list[_Row] = []
+    units = {}
+    seen: set[int] = set()
     for block in table2_blocks(format_version):
         for spec in block.rows:
-            cores = [normalize_label(spec.label), *(normalize_label(a) for a in spec.aliases)]
-            match = next((r for r in rows if any(_strip_numbering(normalize_label(r.label)).endswith(c) or normalize_label(r.label) == c for c in cores)), None)
-            if match is None or spec.key in seen:
+            match = _t2_row([r for r in rows if r.values and id(r) not in seen], spec)
+            if match is None:
                 continue
-            seen.add(spec.key)
-            unit = block.unit
-            n = len(block.columns)
-            tokens = fit_values(match.values, n)
-            if len(tokens) < n:
-                picked = _split_t2(tokens, block, narrative, out, spec)
-                if picked is None:
-                    problems.append(spec.label)
-                    continue
-                tokens = picked
-            for col, tok in zip(block.columns, tokens):
-                out.facts.append(_fact("二", spec, col, tok, match.label, col.unit or unit))
-    found = bool(rows)
-    empty = found and bool(out.facts) and all(f.blank for f in out.facts)
-    reason = ("could not read: " + "、".join(problems)) if problems else ("" if out.facts else "no rows of table 二 found")
-    out.result = TableResult(table="二", parsed=bool(out.facts) and not problems, empty=empty, reason=reason, fact_count=len(out.facts))
+            seen.add(id(match))
+            for col in block.columns:
+                units[(spec.key, col.key)] = col.unit or block.unit
+            signed = {i for i, c in enumerate(block.columns) if c.key == "本年增减"}
+            readings, why = _readings(
+                match.values, len(block.columns),
+                cell_ok=lambda c, text, signed=signed, dec=block.decimal: (not text[:1] or text[0] not in "+-" or c in signed)
+                and ("." not in text or dec))
+            row = _Row(spec.key, spec.label, match.label, block.columns, readings, why,
+                       loc=match.values[0].loc if match.values else match.label_loc, quote=_printed(match.values))
+            if len(readings) > 1:
+                row.readings = _t2_pin(row, spec, narrative, out)
+            found.append(row)
+    specs = {s.key: s for b in table2_blocks(format_version) for s in b.rows}
+    _settle("二", found, [], None, out, spec_of=lambda r: specs[r.key])
+    for f in out.facts:
+        f.unit = units.get((f.row_key, f.col_key), f.unit)
+    if not found:
+        out.result = TableResult(table="二", parsed=False, reason="no rows of table 二 found")
+        return out
+    _summarise("二", out, sum(len(b.rows) for b in table2_blocks(format_version)))
     return out
 
 
-def _split_t2(tokens, block, narrative, out: Parsed, spec) -> Optional[list[Token]]:
-    """A run of digits in table 二 has no arithmetic to split it: only the narrative can pin it down."""
-    if len(tokens) != 1 or not tokens[0].digits_only:
-        return None
-    run = tokens[0].text
-    options = list(digits.cuts(run, len(block.columns)))
-    if len(options) == 1:
-        return _runs_to_tokens(tokens, options[0])
+def _t2_pin(row: _Row, spec: RowSpec, narrative: str, out: Parsed) -> list[list[Token]]:
+    """Table 二 has no arithmetic: only what the narrative states can pick one reading of run-together digits."""
     stated = {}
     row_words = "规范性文件" if "规范性文件" in spec.label else re.escape(spec.label)
-    for col in block.columns:
+    for col in row.cols:
         rx = _T2_NARRATIVE.get(col.key)
         m = re.search(rx.format(row=row_words), narrative) if rx else None
         if m:
             stated[col.key] = (int(m.group(1)), m.group(0))
-    keys = [c.key for c in block.columns]
-    fitting = [o for o in options if all(o[keys.index(k)] == v for k, (v, _) in stated.items())] if stated else []
+    if not stated:
+        return row.readings
+    keys = [c.key for c in row.cols]
+    fitting = [x for x in row.readings if all(_vals(x)[keys.index(k)] == v for k, (v, _) in stated.items())]
     said = "；".join(f"「{q}」" for _, q in stated.values())
-    if stated and len(fitting) == 1:
+    if len(fitting) == 1:
         out.findings.append(Finding(
-            kind="layout",
-            message=f"{spec.label}: the digits {run} run together; read as {'/'.join(map(str, fitting[0]))} because the narrative states {said}",
-            quote=run, loc=tokens[0].loc))
-        return _runs_to_tokens(tokens, fitting[0])
-    why = (f"the narrative states {said}, which no reading of the digits fits" if stated and not fitting
-           else f"{len(options)} readings are possible and nothing in the report decides between them")
-    out.findings.append(Finding(
-        kind="unparsed", message=f"{spec.label}: the cells run together as {run}; {why} — left unread", quote=run, loc=tokens[0].loc))
-    return None
+            kind="layout", quote=row.quote, loc=row.loc,
+            message=f"{spec.label}: the digits {row.quote} run together; read as "
+                    f"{'/'.join(t.text for t in fitting[0])} because the narrative states {said}"))
+        return fitting
+    if not fitting:
+        row.why = f"the cells run together as {row.quote}; the narrative states {said}, which no reading of the digits fits"
+        return []
+    return fitting
 
 
 # ---- table 三 -------------------------------------------------------------
 
-def _align(rows: list[ValueRow], specs: tuple[RowSpec, ...]) -> tuple[Optional[list[tuple[RowSpec, ValueRow, str]]], str]:
-    """Assign value rows to canonical rows in order; labels anchor, unlabeled rows fill the gaps."""
-    out, cursor = [], 0
-    for vr in rows:
-        if cursor >= len(specs):
-            return None, f"more value rows than the {len(specs)} rows of the format"
-        if vr.label:
-            hit = None
-            for j in range(cursor, len(specs)):
-                kind = match_kind(vr.label, specs[j])
-                if kind:
-                    hit = (j, kind)
-                    break
-            if hit is None:
-                if len(vr.values) >= 6 and any(not t.blank for t in vr.values) and not _is_group_label(vr.label):
-                    return None, f"a row labelled {vr.label!r} matches no remaining row"
-                continue  # a heading or a subtotal row the format does not have
-            j, kind = hit
-            if j != cursor:
-                return None, f"{vr.label!r} found where {specs[cursor].label!r} was expected"
-            out.append((specs[j], vr, kind))
-        else:
-            out.append((specs[cursor], vr, "position"))
-        cursor += 1
-    if cursor != len(specs):
-        return None, f"{cursor} rows read for the {len(specs)} rows of the format"
-    return out, ""
+def _find_spec(label: str, specs: tuple[RowSpec, ...], start: int) -> Optional[tuple[int, str]]:
+    """The first row of the format at or after `start` whose label this is; a typo only close by."""
+    for j in range(start, len(specs)):
+        kind = match_kind(label, specs[j])
+        if kind == "exact" or (kind == "fuzzy" and j - start <= 2):
+            return j, kind
+    return None
 
 
 def _is_group_label(label: str) -> bool:
@@ -208,129 +308,180 @@ def _is_group_label(label: str) -> bool:
     return norm in {"不予公开", "无法提供", "不予处理", "其他处理", "本年度办理结果"} or norm.endswith("小计") or norm.endswith("合计")
 
 
-def _t3_rows(rows: list[ValueRow]) -> list[ValueRow]:
-    """Value rows that can be rows of table 三: labelled, or carrying a full row of values."""
-    keep = []
+def _single_other_row(rows: list[ValueRow]) -> bool:
+    """Does this table print （六）其他处理 as one row (2019 format, some 2021 reports)?"""
+    three = table3_rows(False)
+    if any(match_kind(vr.label, s) for vr in rows if vr.label for s in three if s.key.startswith("其他处理_") and s.key != "其他处理_其他"):
+        return False
+    single = table3_rows(True)
+    spec = next(s for s in single if s.key == "其他处理")
+    return any(vr.has_number and match_kind(vr.label, spec) == "exact" for vr in rows if vr.label)
+
+
+def align_table3(rows: list[ValueRow]) -> tuple[tuple[RowSpec, ...], dict[str, tuple[ValueRow, str]], list[Finding], list[ValueRow]]:
+    """Assign the value rows of table 三 to the format's rows, row by row.
+
+    A labelled row goes to the row of the format its label names; rows printed without a label
+    (a converted PDF breaks labels from values) fill the rows between two labelled ones only when
+    their number is exactly the gap. Rows that cannot be placed are not placed: they are returned
+    so that the rows of the format they might be stay unread. A figure is never shifted into
+    another row."""
+    specs = table3_rows(_single_other_row(rows))
+    separated = any(vr.has_number and not vr.label for vr in rows)
+    assigned: dict[str, tuple[ValueRow, str]] = {}
+    findings: list[Finding] = []
+    lost: list[ValueRow] = []
+    pending: list[ValueRow] = []
+    cursor = 0
+
+    def place(upto: int):
+        nonlocal pending
+        gap = [s for s in specs[cursor:upto] if s.key not in assigned]
+        if pending and len(pending) == len(gap):
+            for s, vr in zip(gap, pending):
+                assigned[s.key] = (vr, "position")
+        else:
+            lost.extend(pending)
+        pending = []
+
     for vr in rows:
-        if vr.label or len(vr.values) >= 6:
-            keep.append(vr)
-    return keep
+        if not vr.label:
+            if len(vr.values) >= 6 or sum(len(t.text) for t in vr.values) >= 7:
+                pending.append(vr)  # a stray number of a broken label is no row of seven cells
+            continue
+        if not vr.values and separated:
+            continue  # a label whose numbers stand elsewhere
+        hit = _find_spec(vr.label, specs, cursor)
+        if hit is None:
+            if vr.has_number and not _is_group_label(vr.label):
+                findings.append(Finding(kind="layout", quote=vr.label, loc=vr.label_loc,
+                                        message=f"table 三: a row labelled 「{vr.label}」 matches no row of the format; its figures are not read"))
+                lost.append(vr)
+            continue
+        j, kind = hit
+        place(j)
+        if vr.values or not separated:
+            assigned[specs[j].key] = (vr, kind)
+        cursor = j + 1
+    place(len(specs))
+    return specs, assigned, findings, lost
+
+
+def _t3_rules(specs: tuple[RowSpec, ...]) -> list:
+    keys = [s.key for s in specs]
+    detail = [k for k in keys if k not in ("新收", "上年结转", "总计", "结转下年度")]
+    rules = []
+    for c in range(len(T3_COLUMNS)):
+        rules.append([("新收", c, 1), ("上年结转", c, 1), ("总计", c, -1), ("结转下年度", c, -1)])
+        rules.append([(k, c, 1) for k in detail] + [("总计", c, -1)])
+    return rules
 
 
 def parse_table3(rows: list[ValueRow]) -> Parsed:
     out = Parsed()
-    candidates = _t3_rows(rows)
-    reasons = []
-    aligned = None
-    for single in (False, True):
-        aligned, why = _align(candidates, table3_rows(single))
-        if aligned:
-            break
-        reasons.append(("（六）其他处理 as one row: " if single else "") + why)
-    if not aligned:
-        out.result = TableResult(table="三", parsed=False, reason="; ".join(reasons) or "no rows of table 三 found")
-        out.findings.append(Finding(kind="unparsed", message="table 三 left unread: " + out.result.reason))
+    candidates = [vr for vr in rows if vr.label or len(vr.values) >= 1]
+    if not any(vr.has_number or vr.values for vr in candidates):
+        out.result = TableResult(table="三", parsed=False, reason="no rows of table 三 found")
         return out
+    specs, assigned, findings, lost = align_table3(candidates)
+    out.findings += findings
     ncol = len(T3_COLUMNS)
-    full, runs = {}, {}
-    for spec, vr, kind in aligned:
-        vals = fit_values(vr.values, ncol)
-        if len(vals) == ncol:
-            full[spec.key] = vals
-        elif len(vals) == 1 and vals[0].digits_only:
-            runs[spec.key] = vals
-        else:
-            out.result = TableResult(table="三", parsed=False,
-                                     reason=f"row {spec.label} has {len(vals)} values where {ncol} are printed")
-            out.findings.append(Finding(kind="unparsed", message="table 三 left unread: " + out.result.reason, loc=vr.label_loc))
-            return out
+    found: list[_Row] = []
+    for spec in specs:
+        if spec.key not in assigned:
+            why = "row not found in the document" if not lost else "row not found; some rows without labels could not be placed"
+            found.append(_Row(spec.key, spec.label, "", T3_COLUMNS, [], why))
+            continue
+        vr, kind = assigned[spec.key]
+        if not vr.values:
+            # a row printed with its label and no figures at all, in a table whose rows carry their own
+            # figures: every cell is blank, and blank is 0 in this format
+            blank = [Token("", vr.label_loc or Location(start=0, end=0)) for _ in T3_COLUMNS]
+            found.append(_Row(spec.key, spec.label, vr.label, T3_COLUMNS, [blank], loc=vr.label_loc))
+            out.findings.append(Finding(kind="layout", quote=vr.label, loc=vr.label_loc,
+                                        message=f"table 三: row 「{vr.label}」 is printed without figures; its cells are read as blank (0)"))
+            continue
+        readings, why = _readings(vr.values, ncol)
+        found.append(_Row(spec.key, spec.label, vr.label, T3_COLUMNS, readings, why,
+                          loc=vr.values[0].loc, quote=_printed(vr.values)))
         if kind == "fuzzy":
             out.findings.append(Finding(kind="label_typo", message=f"row label printed as {vr.label!r}, read as {spec.label}", quote=vr.label, loc=vr.label_loc))
-    placed = [spec.label for spec, _, kind in aligned if kind == "position"]
+    placed = [spec.label for spec in specs if spec.key in assigned and assigned[spec.key][1] == "position"]
     if placed:
         out.findings.append(Finding(
             kind="layout",
             message=f"table 三: {len(placed)} rows carry no label beside their numbers (a converted PDF breaks "
                     f"labels from values); they were placed by their order between labelled rows: "
                     + "、".join(placed[:6]) + ("…" if len(placed) > 6 else "")))
-    if runs:
-        solved = _solve_t3(full, runs, [s for s, _, _ in aligned])
-        if isinstance(solved, str):
-            out.result = TableResult(table="三", parsed=False, reason=solved)
-            out.findings.append(Finding(kind="unparsed", message="table 三 left unread: " + solved))
-            return out
-        full.update(solved)
-        out.findings.append(Finding(kind="layout", message=f"table 三: the digits of {len(runs)} rows ran together; each was split the only way the table's arithmetic allows"))
-    for spec, vr, kind in aligned:
-        for col, tok in zip(T3_COLUMNS, full[spec.key]):
-            out.facts.append(_fact("三", spec, col, tok, vr.label))
-    empty = all(f.blank for f in out.facts)
-    out.result = TableResult(table="三", parsed=True, empty=empty, fact_count=len(out.facts))
+    if lost:
+        out.findings.append(Finding(kind="unparsed", message=f"table 三: {len(lost)} rows of figures without labels could not be placed; the rows they may belong to are left unread"))
+    _settle("三", found, _t3_rules(specs), lambda v: sum(v[:6]) == v[6], out)
+    _summarise("三", out, len(specs))
     return out
 
 
-def _solve_t3(full: dict, runs: dict, specs: list[RowSpec]):
-    known = {k: tuple(int(_value(t)) for t in v) for k, v in full.items()}
-    keys = list(runs)
-    cands = []
-    for k in keys:
-        c = digits.row_candidates(runs[k][0].text, 7, lambda v: sum(v[:6]) == v[6])
-        if not c:
-            return f"the digits {runs[k][0].text} of row {k} cannot be cut into 7 cells whose 总计 is their sum"
-        cands.append(c)
-    detail = [s.key for s in specs if s.key not in ("新收", "上年结转", "总计", "结转下年度")]
-
-    def table_ok(choice):
-        v = dict(known)
-        v.update(zip(keys, choice))
-        for c in range(7):
-            if v["新收"][c] + v["上年结转"][c] != v["总计"][c] + v["结转下年度"][c]:
-                return False
-            if sum(v[k][c] for k in detail) != v["总计"][c]:
-                return False
-        return True
-
-    found = digits.solve(cands, table_ok)
-    if not found:
-        return "the digits run together and no split satisfies the table's arithmetic (or too many do to search)"
-    if len(found) > 1:
-        differ = [k for i, k in enumerate(keys) if found[0][i] != found[1][i]]
-        return f"the digits run together and more than one split satisfies the arithmetic (rows {', '.join(differ)})"
-    return {k: _runs_to_tokens(runs[k], vals) for k, vals in zip(keys, found[0])}
-
-
 # ---- table 四 -------------------------------------------------------------
+
+def _t4_prefix_ok(texts: list[str]) -> bool:
+    n = len(texts)
+    if n % 5 or n == 0:
+        return True
+    v = [Decimal(t) if t not in BLANK_TEXTS else Decimal(0) for t in texts[n - 5:]]
+    return sum(v[:4]) == v[4]
+
+
+BLANK_TEXTS = {"", "-", "—", "–", "/", "／", "\\"}
+
 
 def parse_table4(rows: list[ValueRow]) -> Parsed:
     out = Parsed()
     tokens: list[Token] = []
     for vr in rows:
+        if vr.label and re.search(r"[。；，]", vr.label):
+            continue  # a sentence of the narrative that ends with a number
         if vr.has_number or (not vr.label and vr.values):
             tokens.extend(vr.values)
-        if len(tokens) >= 15:
-            break
     cells = [(g, r) for g in T4_GROUPS for r in T4_RESULTS]
-    if len(tokens) < 15 and tokens and all(t.digits_only for t in tokens):
-        run = "".join(t.text for t in tokens)
-        if len(tokens) == 1:
-            cands = digits.row_candidates(run, 15, lambda v: all(sum(v[i:i + 4]) == v[i + 4] for i in (0, 5, 10)))
-            if len(cands) == 1:
-                tokens = _runs_to_tokens(tokens, cands[0])
-                out.findings.append(Finding(kind="layout", message=f"table 四: the digits ran together as {run}; split the only way its totals allow", quote=run))
-            else:
-                why = "no split makes each 总计 the sum of its results" if not cands else f"{len(cands)} splits satisfy its totals"
-                out.result = TableResult(table="四", parsed=False, reason=f"the digits ran together as {run}; {why}")
-                out.findings.append(Finding(kind="unparsed", message="table 四 left unread: " + out.result.reason, quote=run, loc=tokens[0].loc))
-                return out
-    if len(tokens) != 15:
-        out.result = TableResult(table="四", parsed=False, reason=f"found {len(tokens)} values where 15 are printed")
-        if rows:
-            out.findings.append(Finding(kind="unparsed", message="table 四 left unread: " + out.result.reason))
+    if not tokens:
+        out.result = TableResult(table="四", parsed=False, reason="no figures of table 四 found")
         return out
-    for (group, result), tok in zip(cells, tokens):
-        out.facts.append(_fact("四", (group.key, group.label), result, tok, ""))
-    empty = all(f.blank for f in out.facts)
-    out.result = TableResult(table="四", parsed=True, empty=empty, fact_count=len(out.facts))
+    tokens = fit_values(tokens, 15)
+    texts = [t.text for t in tokens]
+    quote = " ".join(texts)
+    plain, complete = digits.token_cuts(texts, 15, [t.atomic for t in tokens], limit=1)
+    if complete and len(plain) == 1:
+        readings, _ = _readings(tokens, 15)
+    else:
+        raw, complete = digits.token_cuts(texts, 15, [t.atomic for t in tokens], prefix_ok=_t4_prefix_ok)
+        readings = []
+        if complete:
+            for reading in raw:
+                cells_ = []
+                for ti, text, a, b in reading:
+                    tok = tokens[ti]
+                    cells_.append(tok if (a, b) == (0, len(tok.text)) else Token(
+                        text, tok.loc.model_copy(update={"start": tok.loc.start + a, "end": tok.loc.start + b})))
+                readings.append(cells_)
+        if len(readings) == 1:
+            out.findings.append(Finding(kind="layout", quote=quote, loc=tokens[0].loc,
+                                        message=f"table 四: the digits ran together as {quote}; split the only way its totals allow"))
+    why = ""
+    if not readings:
+        why = (f"found {len(tokens)} values where 15 are printed" if len(tokens) > 15 or all(t.atomic for t in tokens)
+               else f"the digits ran together as {quote}; no split makes each 总计 the sum of its results")
+    if len(readings) > 1:
+        agree = solve.agreed_cells([_vals(x) for x in readings])
+        shown = f"{len(readings)} splits satisfy its totals"
+    for gi, group in enumerate(T4_GROUPS):
+        for ri, result in enumerate(T4_RESULTS):
+            c = gi * 5 + ri
+            if len(readings) == 1 or (len(readings) > 1 and agree[c] and all(
+                    (x[c].loc.start, x[c].loc.end) == (readings[0][c].loc.start, readings[0][c].loc.end) for x in readings)):
+                out.facts.append(_fact("四", (group.key, group.label), result, readings[0][c], ""))
+            else:
+                out.unread.append(Unread(row_key=group.key, col_key=result.key, quote=quote, loc=tokens[0].loc,
+                                         reason=why or f"the digits ran together as {quote}; {shown}"))
+    _summarise("四", out, 3)
     return out
 
 
