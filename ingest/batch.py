@@ -19,7 +19,7 @@ class ReportSink(Protocol):
 @dataclass
 class Outcome:
     path: Path
-    status: str  # added | replaced | unchanged | error
+    status: str  # added | replaced | merged (another file of a stored report) | unchanged | error
     report: Optional[Report] = None
     error: str = ""
 

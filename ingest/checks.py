@@ -66,6 +66,27 @@ def arithmetic_checks(facts: Iterable[Fact]) -> list[Check]:
     return checks
 
 
+# ---- sanity -------------------------------------------------------------------
+
+# The largest count a cell of each table plausibly holds: table 二's decisions reach millions in a big
+# city (行政许可 517645, 行政处罚 1325160); applications and appeals are counted in thousands at most.
+PLAUSIBLE_MAX = {"二": Decimal(10) ** 8, "三": Decimal(10) ** 5, "四": Decimal(10) ** 4}
+
+
+def sanity_findings(facts: Iterable[Fact]) -> list[Finding]:
+    """A negative count (only 本年增/减 may be negative) or a value far outside the format's range."""
+    out = []
+    for f in facts:
+        what = f"{f.table}/{f.row_label}/{f.col_label} = {_fmt(f.value)}"
+        if f.value < 0 and f.col_key != "本年增减":
+            out.append(Finding(kind="layout", quote=f.source_text, loc=f.loc,
+                               message=f"a negative count: {what} (only 本年增/减 can be negative); shown as printed"))
+        elif f.value > PLAUSIBLE_MAX[f.table]:
+            out.append(Finding(kind="layout", quote=f.source_text, loc=f.loc,
+                               message=f"a value far outside this table's range: {what}; shown as printed, check the source"))
+    return out
+
+
 # ---- narrative against table ---------------------------------------------
 
 

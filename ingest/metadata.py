@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 from typing import Optional
 
+from .agency import identify, same_agency
 from .models import Finding, Row, Section
 from .rows import PART_CORES, SPACE, heading_match, strip_space
 
@@ -29,6 +30,11 @@ def _clean_agency(name: str) -> str:
     return name
 
 
+def _plausible_agency(name: str) -> bool:
+    """An agency's name ends like one (…局, …人民政府, …管委会) and is not a piece of the title."""
+    return bool(re.search(_AGENCY_END + "$", name)) and not re.search(r"信息公开|政务公开|报告|年度", name)
+
+
 def find_agency(rows: list[Row], text: str) -> tuple[str, list[str]]:
     """The agency as printed (title or signature), and the other names the report itself uses for it."""
     head = [r.text.strip(SPACE) for r in rows[:12]]
@@ -49,27 +55,72 @@ def find_agency(rows: list[Row], text: str) -> tuple[str, list[str]]:
                 title_name = _clean_agency(m.group("agency"))
         if not title_name and _YEAR_LINE_RE.match(line) and i > 0:
             title_name = _clean_agency(head[i - 1])
+        if title_name and not _plausible_agency(title_name):
+            title_name = ""
         if title_name:
             break
-    signature = ""
-    for row in reversed(rows[-6:]):
-        line = strip_space(row.text)
-        if 3 <= len(line) <= 30 and re.fullmatch(r"[\u4e00-\u9fa5（）()]+", line) and re.search(_AGENCY_END + "$", line):
-            signature = line
-            break
-    names = [n for n in (title_name, signature) if n]
+    signature = find_signature(rows, text)
+    publisher = ""
+    m = _PUBLISHER_RE.search(text[:5000])
+    if m and re.search(_AGENCY_END + "$", m.group("name")):
+        publisher = _clean_agency(m.group("name"))
+    # who published the page (发布机构) names the agency only when the report itself does not
+    names = [n for n in (title_name, signature) if n] or ([publisher] if publisher else [])
     if not names:
         return "", []
-    # the fuller of two names that agree ("滨海新区公安局" in the title, "天津市滨海新区公安局" signed)
+    # the fullest of the names that are one agency ("滨海新区公安局" in the title, "天津市滨海新区公安局" signed)
     printed = names[0]
     for n in names[1:]:
-        if printed in n:
+        if printed in n or (len(n) > len(printed) and same_agency(printed, n)):
             printed = n
     aliases = set(names)
     # the report may name itself with its city ("淮安市洪泽区人民政府")
     for m in re.finditer(r"[\u4e00-\u9fa5]{2}市" + re.escape(printed), text):
         aliases.add(m.group(0))
     return printed, sorted(aliases - {printed})
+
+
+_PUBLISHER_RE = re.compile(r"(?:发布机构|发文机关|发布单位)\s*[:：]\s*(?P<name>[\u4e00-\u9fa5（）()]{3,40})")
+_SIGNATURE_RE = re.compile(
+    r"(?:^|(?<=[。！？；\s\u3000]))(?P<name>[\u4e00-\u9fa5（）()]{3,40}?)[\s\u3000]*"
+    r"(?P<date>(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)(?![^\n。]{0,3}印发)")
+
+
+def find_signature(rows: list[Row], text: str) -> str:
+    """The signing agency (落款): a name followed by a date, after the last part of the report.
+
+    Text after the signature (a pasted paragraph, 抄送/印发 lines, 附件下载) does not move it: the
+    first signature after the start of the last part is the one."""
+    tail_start = 0
+    for row in rows:
+        hit = heading_match(row)
+        if hit and hit[0] in ("五", "六"):
+            tail_start = row.cells[0].loc.start
+    tail = text[tail_start:]
+    for m in _SIGNATURE_RE.finditer(tail):
+        name = _clean_agency(m.group("name"))
+        if re.search(_AGENCY_END + "$", name) and (not identify(name).key.startswith("name:") or len(name) >= 5):
+            return name
+    return ""
+
+
+_SUBJECT_RE = re.compile(
+    r"(?:19|20)\d{2}\s*年度?\s*[，,]\s*(?P<name>[\u4e00-\u9fa5（）()]{2,30}?" + _AGENCY_END + r")"
+    r"(?:坚持|认真|深入|紧紧|紧密|全面|始终|持续|积极|高度|严格|围绕|扎实|进一步|以)")
+
+
+def agency_from_first_sentence(rows: list[Row], text: str) -> str:
+    """The agency a report names as the subject of part 一's first sentence (「2024年，XX坚持…」), when
+    it prints no title or signature (an article body without its page)."""
+    for row in rows:
+        hit = heading_match(row)
+        if hit and hit[0] == "一":
+            start = row.cells[0].loc.start
+            m = _SUBJECT_RE.search(text, start, start + 300)
+            if m and not identify(m.group("name")).key.startswith("name:"):
+                return _clean_agency(m.group("name"))
+            break
+    return ""
 
 
 def short_forms(name: str) -> set[str]:

@@ -87,7 +87,8 @@ class Check(BaseModel):
 class Finding(BaseModel):
     """Something a person should know about the source: a quirk, a disagreement, an unparsed table."""
 
-    kind: Literal["ocr", "label_typo", "narrative_mismatch", "narrative_agreement", "unparsed", "layout", "empty_table", "encoding"]
+    kind: Literal["ocr", "label_typo", "narrative_mismatch", "narrative_agreement", "unparsed", "layout", "empty_table", "encoding",
+                  "source_mismatch"]
     message: str
     quote: str = ""
     loc: Optional[Location] = None
@@ -117,6 +118,7 @@ class Report(BaseModel):
     path: str
     kind: str
     agency: str  # as printed
+    agency_key: str = ""  # the canonical identity (ingest.agency): one agency, however it is printed
     agency_aliases: list[str] = Field(default_factory=list)
     year: Optional[int] = None  # the year reported on
     published: Optional[str] = None  # ISO date
@@ -170,6 +172,14 @@ class Chunk(BaseModel):
 
 class IngestError(Exception):
     """A file that cannot be read as a report. The message is meant for the person at the terminal."""
+
+
+class TemplateError(IngestError):
+    """A blank report template: tables without a figure and no agency. `report` is what was read."""
+
+    def __init__(self, message: str, report: "Report"):
+        super().__init__(message)
+        self.report = report
 
 
 Document.model_rebuild()  # Document names Finding, defined after it

@@ -11,14 +11,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .checks import arithmetic_checks, narrative_findings
+from .checks import arithmetic_checks, narrative_findings, sanity_findings
 from .loaders import load_document
+from .agency import identify
 from .metadata import (
-    agency_from_filename, find_agency, heading_findings, find_period, find_published, find_sections, find_year,
+    agency_from_first_sentence, agency_from_filename, find_agency, heading_findings, find_period, find_published, find_sections, find_year,
     ocr_findings, short_forms, year_from_filename,
 )
-from .models import Document, Finding, IngestError, Report, TableResult
-from .rows import cut_flat_rows, detect_format, table_regions, value_row
+from .models import Document, Finding, IngestError, Report, TableResult, TemplateError
+from .rows import cut_flat_rows, detect_format, label_row, table_regions, value_row
 from .tables import header_findings, parse_table2, parse_table3, parse_table4
 
 
@@ -48,10 +49,18 @@ def parse_document(doc: Document, report_id: str) -> Report:
         raise IngestError(
             f"{Path(doc.path).name}: this does not look like a 政府信息公开工作年度报告 "
             "(no report title and none of the tables 二/三/四 were found)")
+    file_agency = agency_from_filename(doc.path)
     if not agency:
-        agency = agency_from_filename(doc.path)
+        agency = agency_from_first_sentence(rows, doc.text)
         if agency:
-            findings.append(Finding(kind="layout", message=f"the report prints no agency name in its title or signature; {agency} is taken from the file name"))
+            findings.append(Finding(kind="layout", message=f"the report prints no agency name in its title or signature; {agency} is read from the first sentence of part 一"))
+    if not agency and file_agency and not identify(file_agency).key.startswith("name:"):
+        agency = file_agency
+        findings.append(Finding(kind="layout", message=f"the report prints no agency name in its title or signature; {agency} is taken from the file name"))
+    if file_agency and agency and not identify(file_agency).key.startswith("name:") \
+            and identify(file_agency).key != identify(agency).key and not _close(file_agency, agency):
+        findings.append(Finding(kind="layout", quote=agency,
+                                message=f"the file name says {file_agency}, the document names {agency}: the document's name is used"))
     if year is None:
         year = year_from_filename(doc.path)
         if year:
@@ -68,6 +77,11 @@ def parse_document(doc: Document, report_id: str) -> Report:
         t: [vr for i in range(a, b) if (vr := value_row(rows[i], i))]
         for t, (a, b) in regions.items()
     }
+    if "三" in regions:
+        # table 三 also sees the labels printed without figures: a row left empty is a row of blanks
+        a, b = regions["三"]
+        region_rows["三"] = [value_row(rows[i], i) or label_row(rows[i], i) for i in range(a, b)]
+        region_rows["三"] = [vr for vr in region_rows["三"] if vr]
     sections = find_sections(rows, doc.text)
     findings += heading_findings(sections)
     narrative_spans = [(s.start, s.end) for s in sections if s.number in ("一", "五", "六")] or [(0, len(doc.text))]
@@ -89,14 +103,33 @@ def parse_document(doc: Document, report_id: str) -> Report:
         if tr.empty:
             findings.append(Finding(kind="empty_table", message=f"table {tr.table} is present but every cell is blank (an unfilled template?)"))
 
-    checks = [] if all(t.empty or not t.parsed for t in tables) else arithmetic_checks(facts)
+    checks = [] if all(t.empty or not t.fact_count for t in tables) else arithmetic_checks(facts)
+    findings += sanity_findings(facts)
     findings += narrative_findings(doc.text, narrative_spans, facts)
-    return Report(
-        report_id=report_id, path=str(doc.path), kind=doc.kind, agency=agency,
+    key = identify(agency).key if agency else ""
+    if key.startswith("name:"):  # a misprinted place (沐阳): the name the file or the report also gives
+        key = next((k for k in (identify(n).key for n in sorted(names)) if k and not k.startswith("name:")), key)
+    report = Report(
+        report_id=report_id, agency_key=key, path=str(doc.path), kind=doc.kind, agency=agency,
         agency_aliases=sorted(names), year=year, published=find_published(rows, doc.text, year),
         format_version=fmt, period=find_period(doc.text), text=doc.text, sections=sections,
         tables=tables, facts=facts, checks=checks, findings=findings, page_starts=page_starts(doc),
     )
+    if not agency:
+        name = Path(doc.path).name
+        if tables and all(t.empty or not t.fact_count for t in tables) and not any(not f.blank for f in facts):
+            raise TemplateError(
+                f"{name}: a blank report template (every table cell is empty and no agency is named); nothing to store",
+                report)
+        raise IngestError(
+            f"{name}: the report names no agency (no title, signature or 发布机构 line was found). "
+            "Name the file after the agency and year (e.g. 某某县人民政府_2023.html) or add the report's title")
+    return report
+
+
+def _close(a: str, b: str) -> bool:
+    """Names of one length that differ in a character or two (an OCR slip, reported on its own)."""
+    return len(a) == len(b) and 0 < sum(x != y for x, y in zip(a, b)) <= 2
 
 
 def page_starts(doc: Document) -> list[int]:

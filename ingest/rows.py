@@ -136,6 +136,14 @@ def value_row(row: Row, index: int) -> Optional[ValueRow]:
     return ValueRow(label, tokens, index, label_loc)
 
 
+def label_row(row: Row, index: int) -> Optional[ValueRow]:
+    """A row that prints a label and no figures (a value row has figures: see value_row)."""
+    labels = [c for c in row.cells if strip_space(c.text)]
+    if not labels or any(_is_value_cell(c.text) for c in labels):
+        return None
+    return ValueRow(" ".join(c.text.strip(SPACE) for c in labels), [], index, labels[-1].loc)
+
+
 # ---- cutting flat lines -------------------------------------------------------
 
 def _anchor_patterns() -> list[str]:

@@ -53,6 +53,14 @@ def _strip_numbering(label: str) -> str:
     return re.sub(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、])", "", label)
 
 
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、．])")
+
+
+def _same_number(a: str, b: str) -> bool:
+    norm = lambda x: normalize_label(x).replace("、", ".").rstrip(".")
+    return norm(a) == norm(b)
+
+
 def _words(text: str) -> str:
     """Only the words: no numbering, spacing or punctuation (、 or ， between the same words)."""
     return re.sub(r"[^\u4e00-\u9fffA-Za-z]", "", text)
@@ -65,8 +73,12 @@ def match_kind(label: str, spec: RowSpec) -> Optional[str]:
         return None
     cores = [_core(spec), *(normalize_label(a) for a in spec.aliases)]
     if len(cores[0]) <= 3:
-        # "3.其他" / "（七）总计": such short words occur inside other labels; ask for the whole label.
+        # "3.其他" / "（七）总计": such short words occur inside other labels; ask for the whole label,
+        # and for the item's own number where the label prints one (「（六）其他」 is not 「3.其他」)
         core = cores[0]
+        printed_no = _NUMBERING.match(norm)
+        if printed_no and spec.number and _same_number(printed_no.group(0), spec.number) is False:
+            return None
         tail = _strip_numbering(norm.split("）")[-1] if norm.endswith(core) else norm)
         if _strip_numbering(norm) == core or tail == core or norm.endswith(normalize_label(spec.label)):
             return "exact"
@@ -76,9 +88,10 @@ def match_kind(label: str, spec: RowSpec) -> Optional[str]:
         return "exact"
     core = _words(cores[0])
     # a typo: compare with the end of the printed label, where the item's own words are
+    # (the window must begin with the row's first two characters: 本年新收… is no typo of 上年结转…)
     best = max(
         (SequenceMatcher(None, core, words[-n:]).ratio()
-         for n in range(max(1, len(core) - 4), min(len(words), len(core) + 2) + 1)),
+         for n in range(max(1, len(core) - 4), min(len(words), len(core) + 2) + 1) if words[-n:][:2] == core[:2]),
         default=0,
     )
     return "fuzzy" if best >= 0.8 else None
@@ -295,12 +308,13 @@ def _t2_pin(row: _Row, spec: RowSpec, narrative: str, out: Parsed) -> list[list[
 # ---- table 三 -------------------------------------------------------------
 
 def _find_spec(label: str, specs: tuple[RowSpec, ...], start: int) -> Optional[tuple[int, str]]:
-    """The first row of the format at or after `start` whose label this is; a typo only close by."""
-    for j in range(start, len(specs)):
-        kind = match_kind(label, specs[j])
-        if kind == "exact" or (kind == "fuzzy" and j - start <= 2):
-            return j, kind
-    return None
+    """The first row of the format at or after `start` whose label this is; a typo only close by,
+    and only when no row carries the label's words exactly."""
+    kinds = [(j, match_kind(label, specs[j])) for j in range(start, len(specs))]
+    exact = next(((j, k) for j, k in kinds if k == "exact"), None)
+    if exact:
+        return exact
+    return next(((j, k) for j, k in kinds if k == "fuzzy" and j - start <= 2), None)
 
 
 def _is_group_label(label: str) -> bool:
@@ -351,7 +365,9 @@ def align_table3(rows: list[ValueRow]) -> tuple[tuple[RowSpec, ...], dict[str, t
             continue
         if not vr.values and separated:
             continue  # a label whose numbers stand elsewhere
-        hit = _find_spec(vr.label, specs, cursor)
+        # a label printed as a heading over its own row of figures: the row may name it again
+        heading = cursor - 1 if cursor and specs[cursor - 1].key in assigned and not assigned[specs[cursor - 1].key][0].values else cursor
+        hit = _find_spec(vr.label, specs, heading if vr.values else cursor)
         if hit is None:
             if vr.has_number and not _is_group_label(vr.label):
                 findings.append(Finding(kind="layout", quote=vr.label, loc=vr.label_loc,

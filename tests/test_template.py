@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.models import TemplateError
 from ingest.pipeline import parse_file
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "年报格式模板_2021.docx"
@@ -19,7 +20,11 @@ TEMPLATE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "年报�
 
 @lru_cache(maxsize=None)
 def _parse():
-    return parse_file(TEMPLATE)
+    """The template is refused (nothing to store); the error carries what was read."""
+    with pytest.raises(TemplateError) as refused:
+        parse_file(TEMPLATE)
+    assert "template" in str(refused.value) and TEMPLATE.name in str(refused.value)
+    return refused.value.report
 
 
 def _report():

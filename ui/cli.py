@@ -14,6 +14,11 @@ from vectorstore.store import ENV_VAR, Store, default_store_dir
 EMBEDDER_ENV_VAR = "DISCLOSURE_QA_EMBEDDER"  # same as vectorstore.embeddings.ENV_VAR (not imported: it loads chromadb)
 
 
+def _status_words(status: str) -> str:
+    # "merged": another file of a report already stored (same agency and year); the fuller reading is kept
+    return "another source of a stored report; the fuller reading is kept" if status == "merged" else status
+
+
 def open_store(args, check: bool = True) -> Store:
     """The store of --store with the embedder of --embedder; a mismatch is a message, not a traceback."""
     from vectorstore.store import EmbedderMismatchError
@@ -54,9 +59,13 @@ def cmd_ingest(args) -> int:
             else:
                 r = out.report
                 parsed = "".join(t.table for t in r.tables if t.parsed)
+                partly = "".join(t.table for t in r.tables if not t.parsed and t.fact_count)
+                if partly:
+                    parsed += f"{' and ' if parsed else ''}{partly} in part"
                 bar.write(
                     f"✓ {out.path.name}: {r.agency} {r.year} ({r.format_version} format), tables {parsed or 'none'}, "
-                    f"{len(r.facts)} facts, {len(r.failed_checks)} failed checks [{out.status}]", file=sys.stdout)
+                    f"{len(r.facts)} facts, {len(r.failed_checks)} failed checks [{_status_words(out.status)}]",
+                    file=sys.stdout)
         bar.close()
 
         def announce(n: int) -> None:

