@@ -41,6 +41,25 @@ MAX_CHOICES = 12  # an ambiguous answer names at most this many reports to pick 
 CELL_CACHE = 512  # reports whose cells stay in memory between questions
 
 
+def _sentence_text(picked) -> str:
+    return getattr(picked, "text", "") or getattr(picked, "quote", "") or str(picked)
+
+
+def catalog_entries(rows: list[dict]) -> list[ReportEntry]:
+    """One agency, however it was printed: reports of one canonical identity (ingest.agency) share the
+    name of its latest report, and every other printing is an alias (北京市海淀区人民政府 one year,
+    海淀区人民政府 the next, is one agency with two years)."""
+    by_key: dict[str, list[dict]] = {}
+    for r in rows:
+        by_key.setdefault(r.get("agency_key") or f"printed:{r['agency']}", []).append(r)
+    out = []
+    for group in by_key.values():
+        latest = max(group, key=lambda r: (r["year"] or 0, r["agency"]))
+        names = sorted({n for r in group for n in (r["agency"], *r["agency_aliases"])} - {latest["agency"]})
+        out += [ReportEntry(r["report_id"], latest["agency"], names, r["year"], r["file_name"]) for r in group]
+    return out
+
+
 def _listing(names: list[str]) -> str:
     more = len(names) - MAX_CHOICES
     return "、".join(names[:MAX_CHOICES]) + (f"等{len(names)}个" if more > 0 else "")
@@ -78,9 +97,7 @@ class Assistant:
         version = self.store.facts.data_version()
         if self._catalog is None or version != self._catalog_version:
             rows = self.store.facts.catalog()
-            self._catalog = Catalog([
-                ReportEntry(r["report_id"], r["agency"], list(r["agency_aliases"]), r["year"], r["file_name"]) for r in rows
-            ])
+            self._catalog = Catalog(catalog_entries(rows))
             self._catalog_version = version
             self._cells.clear()
         return self._catalog
@@ -126,7 +143,7 @@ class Assistant:
         if not catalog.entries:
             return self._stop(r, "not_found", "还没有任何报告入库。请先用 `disclosure-qa ingest` 导入报告。")
         if intent.unknown_agency:
-            near = catalog.agencies_in(intent.unknown_agency)
+            near = intent.near
             if near and intent.metric is None:
                 # 「“上海科技”公众号…」: a narrative question the reports of that place may answer outright
                 r.entries = [e for e in catalog.entries if e.agency in near and (not intent.years or e.year in intent.years)]
@@ -134,6 +151,9 @@ class Assistant:
                 if found.status == "answered":
                     return found
                 r.status = "answered"
+            if near and intent.unknown_organ:
+                # 「淮安市政府」「洪泽区教育局」: named whole, and not held — say what that place has
+                return self._stop(r, "not_found", f"没有找到{intent.unknown_agency}的报告；该地现有：{_listing(near)}。")
             if near:
                 # 「天津…」 may mean 天津市滨海新区公安局, or the city: ask rather than guess
                 r.choices = near
@@ -260,6 +280,13 @@ class Assistant:
         if not picked or coverage(groups, picked) < MIN_COVERAGE or not answers_count(intent.question, picked):
             names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
             return self._stop(r, "not_found", f"{names_}的报告中没有找到与“{intent.question}”相关的内容。")
+        if intent.unexplained:
+            # a table question with a qualifier no cell holds (撤回, 败诉率…): only a sentence that says it answers
+            picked = [p for p in picked if any(w in _sentence_text(p) for w in intent.unexplained)]
+            if not picked:
+                names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
+                words = "、".join(f"“{w}”" for w in intent.unexplained)
+                return self._stop(r, "not_found", f"{names_}的报告的表格不统计{words}，正文也没有写到。")
         r.sentences = picked
         if not r.entries:
             chunk = picked[0].chunk

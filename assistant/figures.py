@@ -62,9 +62,27 @@ def _rows_for(metric: Metric, cells: Cells, col: str) -> Optional[list[str]]:
     return None
 
 
+# The same column under the other format's name: a 2019 trial-format report counts 本年新制作数量 where
+# a 2021 report counts 本年制发件数, and 处理决定数量 where it counts 本年处理决定数量.
+SAME_COLUMN = {
+    "本年制发件数": "本年新制作数量", "本年新制作数量": "本年制发件数",
+    "现行有效件数": "对外公开总数量", "对外公开总数量": "现行有效件数",
+    "本年处理决定数量": "处理决定数量", "处理决定数量": "本年处理决定数量",
+}
+
+
 def cell_value(entry: ReportEntry, cells: Cells, metric: Metric, col: str) -> Value | Missing:
     """One cell, or the sum over a group of rows (不予公开 = its 8 reasons; 诉讼 = 直接起诉 + 复议后起诉)."""
     rows = _rows_for(metric, cells, col)
+    if rows is None and metric.table == "二" and col in SAME_COLUMN:
+        other = SAME_COLUMN[col]
+        rows = _rows_for(metric, cells, other)
+        if rows is not None:
+            col = other
+            facts = [cells[(metric.table, r, col)] for r in rows]
+            label = f"{metric.label}（{facts[0].col_label}）"
+            if len(facts) == 1:
+                return Value(entry, label, facts[0].value, facts, facts[0].unit)
     if rows is None:
         return Missing(entry, f"表{metric.table}中“{metric.label}”一项未能从原文读出")
     facts = [cells[(metric.table, r, col)] for r in rows]

@@ -96,12 +96,17 @@ COLUMN_WORDS = [
     ("其他", re.compile(r"其他组织|其他法人|其他单位")),
 ]
 T4_RESULT_WORDS = [
-    ("结果纠正", re.compile(r"纠正|纠错|撤销|改判|败诉|被改|确认违法")),
-    ("结果维持", re.compile(r"维持|胜诉|驳回")),
+    # (败诉 and 驳回 are not results the format counts: 结果纠正 includes 确认违法, 维持 is not 驳回)
+    ("结果纠正", re.compile(r"(?<![没未不非])纠正|纠错|撤销|改判|被改|确认违法")),
+    ("结果维持", re.compile(r"(?<![没未不非])维持")),
     ("尚未审结", re.compile(r"尚未审结|没审完|未审结|还在审|没有结案|未结案|还没结|没结案|审理中")),
     ("其他结果", re.compile(r"其他结果|其他的结果")),
 ]
 T2_COLUMN_WORDS = [
+    # the 2019 trial format's columns first: 新制作 is not 制作 of the 2021 format's 制发
+    ("本年新公开数量", re.compile(r"新公开")),
+    ("对外公开总数量", re.compile(r"对外公开总数|公开总数")),
+    ("本年新制作数量", re.compile(r"新制作")),
     ("本年废止件数", re.compile(r"废止|废除|取消")),
     ("现行有效件数", re.compile(r"现行有效|有效的|还有效|现行")),
     ("本年制发件数", re.compile(r"制发|新制|出台|印发|发布|制定")),

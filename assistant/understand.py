@@ -11,6 +11,10 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal, Optional
 
+from ingest.agency import ORGAN_FORMS
+
+from .accounting import one_slip, unexplained
+from .agencies import AgencyResolver, Resolution
 from .metrics import COLUMN_WORDS, Metric, find_metric, T4_RESULT_WORDS
 
 Kind = Literal["figure", "sum", "share", "difference", "ranking", "narrative"]
@@ -86,6 +90,7 @@ class Catalog:
         for a, core in self._cores.items():
             if len(core) >= 4:
                 self._by_first2.setdefault(core[:2], []).append(a)
+        self.resolver = AgencyResolver({a: sorted({n for e in es for n in e.names()}) for a, es in self._by_agency.items()})
 
     def agencies_in(self, place: str) -> list[str]:
         """Held agencies whose name (as printed or an alias) carries a place: 天津 → 天津市滨海新区公安局."""
@@ -105,9 +110,18 @@ class Catalog:
         more = len(self.agencies) - limit
         return "、".join(shown) + (f"等{len(self.agencies)}个单位" if more > 0 else "")
 
+    def resolve(self, question: str, years: list[int]) -> Resolution:
+        """Which held agencies the question names (see assistant.agencies), with the printed names as a
+        fallback for names the gazetteer does not know."""
+        res = self.resolver.resolve(question, self._years, years)
+        if not res.agencies and not res.unknown:
+            found, text = self.find_agencies(question)
+            res.agencies, res.text = found, text
+        return res
+
     def find_agencies(self, question: str) -> tuple[list[str], str]:
-        """Agencies the question names (longest names first, each stretch of text used once),
-        and the texts that named them joined by |."""
+        """Agencies the question names by a name they were printed under (longest names first, each
+        stretch of text used once), and the texts that named them joined by |."""
         found: list[str] = []
         texts: list[str] = []
         used = [False] * len(question)
@@ -157,6 +171,11 @@ class Intent:
     agencies: list[str] = field(default_factory=list)
     agency_text: str = ""
     unknown_agency: str = ""  # a named agency that no report held belongs to
+    near: list[str] = field(default_factory=list)  # held agencies of the place an unknown agency is in
+    unknown_organ: bool = False  # the unknown agency was named with its organ: not one of `near`
+    unexplained: list[str] = field(default_factory=list)  # words no cell accounts for (then no table answer)
+    vague: bool = False  # the agency was named vaguely (那个局): several fit, ask which — never rank them
+    notes: list[str] = field(default_factory=list)  # how a name was read (a typo)
     years: list[int] = field(default_factory=list)
     year_text: str = ""
     metric: Optional[Metric] = None
@@ -182,9 +201,23 @@ _RANK_RE = re.compile(r"哪个|哪家|哪一个|哪一年|哪些部门|哪些单
 _SHARE_RE = re.compile(r"公开率|比例|占比|百分之|比率|百分比|几成|率是多少|率为多少|纠错率|纠正率")
 _SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全部加|加在一起|总和|合起来|合在一起")
 _RELATIVE_WORDS = ("上一年", "上年", "去年", "前年")
+_YEAR_WORDS = re.compile(r"(?:19|20)\d{2}\s*年度?|今年|去年|前年|上一年|上年|本年")
+
+
+_CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_CN_YEAR_RE = re.compile(r"([〇零一二三四五六七八九]{4})\s*年")
+_SHORT_YEAR_RE = re.compile(r"(?<![\d.])(\d{2})\s*年(?!代)")
+
+
+def normalize_years(question: str) -> str:
+    """二〇二三年 and 23年 written as 2023年, so one rule reads every year (a two-digit year is this
+    century's: 23年 is 2023)."""
+    q = _CN_YEAR_RE.sub(lambda m: m.group(1).translate(_CN_DIGITS) + "年", question)
+    return _SHORT_YEAR_RE.sub(lambda m: f"20{m.group(1)}年", q)
 
 
 def _years(question: str, catalog: Catalog) -> tuple[list[int], str]:
+    question = normalize_years(question)
     m = _YEAR_RANGE_RE.search(question)
     if m:
         a, b = sorted((int(m.group(1)), int(m.group(2))))
@@ -263,27 +296,42 @@ def _signals(q: str) -> frozenset:
 def understand(question: str, catalog: Catalog) -> Intent:
     q = question.strip()
     intent = Intent(question=q, topic=q)
-    intent.agencies, intent.agency_text = catalog.find_agencies(q)
-    unknown = _unknown_agency(q, intent.agency_text)
-    if unknown and not intent.agencies:
-        intent.unknown_agency = unknown
-    elif unknown and len(unknown) > max(len(t) for t in intent.agency_text.split("|")) and not any(
-        t in unknown for t in intent.agency_text.split("|")
-    ):
-        # 「淮安市政府」 is not 淮安市洪泽区人民政府: a longer name we do not hold wins
-        intent.unknown_agency, intent.agencies = unknown, []
-    if intent.agencies and not intent.unknown_agency:
-        dept = _department_of(q, intent)
-        if dept:
-            # 「洪泽区教育局」 names a department, not 洪泽区人民政府
-            intent.unknown_agency, intent.agencies = dept, []
     intent.years, intent.year_text = _years(q, catalog)
+    res = catalog.resolve(q, intent.years)
+    intent.agencies, intent.agency_text, intent.notes = res.agencies, res.text, res.notes
+    intent.vague = res.vague
+    if res.unknown:
+        intent.unknown_agency, intent.near, intent.unknown_organ = res.unknown, res.near, res.unknown_organ
+    elif not intent.agencies:
+        unknown = _unknown_agency(q, "")
+        if unknown:
+            intent.unknown_agency = unknown
     intent.metric = find_metric(q)
     intent.col3 = next((k for k, rx in COLUMN_WORDS if rx.search(q)), None)
     intent.col4 = next((k for k, rx in T4_RESULT_WORDS if rx.search(q)), None)
     intent.signals = _signals(q)
+    if intent.metric is not None and not intent.unknown_agency:
+        intent.unexplained = unexplained_words(q, intent, catalog)
+        if intent.unexplained:
+            # a qualifier no cell answers (撤回, 败诉率, 外省人…): not a table question
+            intent.metric = None
     intent.kind = classify(intent)
     return intent
+
+
+def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
+    """The content words of a table question that its reading does not account for."""
+    qq = normalize_years(q)
+    explained = [t for t in intent.agency_text.split("|") if t] + [intent.year_text]
+    for rx in (_DIFF_RE, _RANK_RE, _SHARE_RE, _SUM_RE, _YEAR_WORDS):
+        explained += [m.group(0) for m in rx.finditer(qq)]
+    organs = []
+    for a in intent.agencies:
+        ident = catalog.resolver.ids.get(a)
+        if ident is not None:
+            organs += [ident.organ, ident.printed_organ, *ORGAN_FORMS.get(ident.organ, ())]
+    explained += [o for o in organs if o]
+    return [w for w in unexplained(qq, explained) if not one_slip(w, ["政府", *organs])]
 
 
 def classify(intent: Intent, previous: Optional[Intent] = None) -> Kind:
@@ -291,7 +339,7 @@ def classify(intent: Intent, previous: Optional[Intent] = None) -> Kind:
     s = intent.signals
     if intent.metric is None:
         return "narrative"
-    if "ranking" in s or len(intent.agencies) > 1:
+    if "ranking" in s or (len(intent.agencies) > 1 and not intent.vague):
         return "ranking"
     if "share" in s:
         return "share"
@@ -313,7 +361,7 @@ def merge(previous: Intent, current: Intent) -> Intent:
     out = replace(current)
     if not current.agencies and not current.unknown_agency:
         out.agencies, out.agency_text = previous.agencies, previous.agency_text
-        out.unknown_agency = previous.unknown_agency
+        out.unknown_agency, out.near, out.unknown_organ = previous.unknown_agency, previous.near, previous.unknown_organ
     if not current.years:
         out.years, out.year_text = previous.years, previous.year_text
     if current.metric is None and previous.metric is not None and (is_followup(current.question) or current.col3 or current.col4 or current.signals):

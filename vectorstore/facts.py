@@ -450,7 +450,7 @@ class FactStore:
         """
         with self._lock:
             rows = self._conn.execute(
-                "SELECT report_id, agency, agency_aliases, year, file_name FROM reports ORDER BY agency, year"
+                "SELECT report_id, agency, agency_key, agency_aliases, year, file_name FROM reports ORDER BY agency, year"
             ).fetchall()
         return [{**dict(r), "agency_aliases": json.loads(r["agency_aliases"] or "[]")} for r in rows]
 

@@ -1,0 +1,74 @@
+"""Does the understanding account for every word of the question?
+
+A table answer is given only when each content word of the question is explained: by the agency,
+the year, the cell (its row, column or result), the kind of answer (sum, share, comparison,
+ranking), or the ordinary words of any question (多少, 请问, 申请, 报告…). A word left over is a
+qualifier no cell answers — 撤回, 驳回, 败诉率, 外省人, 男性, 局长 — and the question then goes to
+the narrative, or is not found; it never gets a figure for a cell it did not ask about.
+"""
+from __future__ import annotations
+
+import re
+
+from .metrics import COLUMN_WORDS, METRICS, T2_COLUMN_WORDS, T4_RESULT_WORDS
+
+# Words any question about these reports may use without asking for anything more. Function words,
+# question words, counters, and the names of the report and of what it is about.
+GENERIC = set("""
+多少 几 几件 几个 几起 几次 几条 几份 几项 多少件 多少个 多少起 多少次 多少条 多少份 多少项 一共 总共 共 共有 共计 合计 总数 总计
+请问 问 问问 想 想问 想知道 知道 了解 查询 查 查一下 看看 告诉 告诉我 帮 帮我 一下 麻烦 谢谢 你好 您好
+我 我们 你 你们 他们 它 其 自己 本 该 此 这 那 这个 那个 这些 那些 这次 那次 这里 那里 哪 哪个 哪些 哪里
+其中 里 里面 当中 之中 中 内 方面 情况 数量 数字 数据 件数 个数 数目 数 统计 统计数据 具体 分别 各 各自 各个 每
+有 有没有 没有 没 是 是否 是不是 为 为了 因为 由于 所以 因 而 并 和 与 及 以及 或 或者 还是 还有 以及 跟 同
+的 了 呢 吗 啊 呀 吧 嘛 哦 么 着 过 地 得 都 也 还 又 就 才 再 已 已经 曾 曾经 共 总 一 一个 一些 有些 有的
+年 年度 年份 全年 当年 那年 这年 这一年 那一年 一年 本年 本年度 该年 该年度 期间 时候 时 的话 以来 全 整个 整年
+报告 年报 年度报告 工作 工作年度报告 政府 政府信息 信息 公开 信息公开 政府信息公开 政务公开 政务 依申请 依申请公开 主动
+申请 申请人 申请者 件 起 次 个 项 条 份 单位 部门 机关 本机关 单位的 机构 局里 局 委 办 官方 相关 有关 关于 对于 对 向 给 被 把 让 由 从 在 到 于 以
+作出 做出 作了 做了 作 做 出 发生 产生 出现 涉及 属于 算 算是 计 计入 列为 显示 记录 记载 写 写的 写了 说 说的 讲 提到 提 表 表格 表里 里头
+来 去 来了 收 收到 接到 提出 提交 提起 办 办理 处理 办结 答复 回复 作 情形 结果 决定 案件 案子 事项 类 种 方面的 方式 原因 因为是
+多 少 更 最 比较 大概 大约 约 左右 到底 究竟 实际 实际上 真正 真的 一共是 总共是 能 可以 会 要 需要 应该 应 如何 怎么 怎样 怎么样 什么 啥
+包括 包含 算上 加上 几家 几年 两年 三年 这几年 这三年 几份 哪份 哪一年 哪年 目前 现在 最后 最终 后来 新 新发 发 直接 继续 提供 不予 占 占多大 多大
+行政 法院 法庭 采取 措施 金额 万元 元 钱 收费 通知 保护 权益 合法 机关 人员 群众 百姓 老百姓 单位
+""".split())
+
+# Qualifiers that change which figure is meant and no cell of the format holds: a question using one
+# is not a table question. (The words themselves are general: they name what the format does not count.)
+NO_CELL = re.compile(
+    r"撤回|撤销申请|驳回|败诉|胜诉率|外省|外地|外国|境外|男性|女性|男的|女的|年龄|岁|学历|局长|主任|书记|领导|"
+    r"预算|经费|财政|资金|工资|平均|天数|多少天|多久|时长|满意|点击|浏览|访问量|粉丝|网民")
+
+
+def explained_texts(question: str) -> list[str]:
+    """The pieces of the question the table lexicon explains (cell, column, result words)."""
+    out = []
+    for pattern, _ in METRICS:
+        out += [m.group(0) for m in re.finditer(pattern, question)]
+    for _, rx in (*COLUMN_WORDS, *T4_RESULT_WORDS, *T2_COLUMN_WORDS):
+        out += [m.group(0) for m in rx.finditer(question)]
+    # a result the question rules out (既没维持也没纠正) is read, as what it is not
+    out += [m.group(0) for m in re.finditer(r"(?:既|也|并)?[没未不非](?:有|被)?(?:维持|纠正|纠错)", question)]
+    return [t for t in out if t]
+
+
+def unexplained(question: str, explained: list[str]) -> list[str]:
+    """Content words of `question` that neither `explained` nor the ordinary words account for."""
+    from vectorstore.chunks import _jieba
+
+    rest = question
+    for piece in sorted(set(explained + explained_texts(question)), key=len, reverse=True):
+        if piece:
+            rest = rest.replace(piece, " ")
+    words = []
+    for token in _jieba().cut(rest):
+        t = token.strip()
+        if len(t) < 2 or not re.search(r"[\u4e00-\u9fff]", t) or t in GENERIC:
+            continue
+        if all(ch in "".join(GENERIC) for ch in t) and not NO_CELL.search(t):
+            continue  # made of ordinary words jieba joined (这件, 几次了)
+        words.append(t)
+    return words
+
+
+def one_slip(word: str, names: list[str]) -> bool:
+    """A word one character away from a name the question used (政付 for 政府)."""
+    return any(len(word) == len(n) and sum(a != b for a, b in zip(word, n)) == 1 for n in names)

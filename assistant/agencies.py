@@ -1,0 +1,324 @@
+"""Which held agency a question means: places from the gazetteer, the organ by its name or the
+abbreviations people use, a typo forgiven, a zone told apart from its departments.
+
+    >>> r = AgencyResolver({"平潭综合实验区交通与建设局": ["平潭综合实验区交通与建设局"]})
+    >>> r.resolve("平潭交建局2020年收到几件申请").agencies
+    ['平潭综合实验区交通与建设局']
+
+Each held agency (one canonical identity, ingest.agency, with every name it was printed under) is
+scored against what the question names:
+- places: every place the question names must be one of the agency's places or contain it
+  (天津 contains 滨海新区); a place of no held agency makes the question about an agency not held;
+- the organ: named (教育局, 发改委, 交建局, 政府) it must be the agency's organ — by canonical name, by
+  abbreviation (the characters in order: 交建局 → 交通与建设局), by the name's tail (审批局 → 行政审批局)
+  or by a one-character slip (监官局 → 监管局); not named, the place's own government (人民政府,
+  管委会) is meant, and its departments only when no government is held;
+- 那个局 / 哪个局 names some department: every department of the place fits, so the person is asked.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from ingest.agency import ORGAN_FORMS, ZONE_WORDS, AgencyIdentity, Place, canonical_organ, gazetteer, identify
+
+GOVERNMENT_ORGANS = {"人民政府", "管委会"}
+_ORGAN_END = re.compile(r"(?:人民政府|政府|管委会|管理委员会|委员会|局|委|办公室|办|厅|院|署|中心|所|队)$")
+_STOP = set("的年在收有被去今前共一是对和与及里从向这那哪个各该每其我你他她它们么吗呢了啊吧？?，,。.、 ")
+_VAGUE = re.compile(r"^(?:那个|这个|哪个|哪些|某个|某|那|这|哪|各|有个|有的)?(?:局|部门|单位|委|办)$")
+# shortened zone words people type: 平潭实验区, 平潭试验区
+_ZONE_SHORT = ("实验区", "试验区")
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    places: list[Place] = field(default_factory=list)  # the places this text may be
+    typo: str = ""  # the held name's text, when the question has a one-character slip
+
+
+@dataclass
+class Resolution:
+    agencies: list[str] = field(default_factory=list)  # the best-fitting held agencies (several: ask back)
+    text: str = ""  # the words that named them, joined by |
+    unknown: str = ""  # an agency the question names that no held report belongs to
+    near: list[str] = field(default_factory=list)  # held agencies of the same place, for the unknown one
+    unknown_organ: bool = False  # the unknown agency was named with its organ (淮安市政府, 洪泽区教育局)
+    vague: bool = False  # named as 那个局 / 哪个部门: several fit, the person is asked which
+    notes: list[str] = field(default_factory=list)  # e.g. a typo read as the held name
+
+
+class AgencyResolver:
+    def __init__(self, agencies: dict[str, list[str]]):
+        """agencies: display name → every name it was printed under."""
+        self.ids: dict[str, AgencyIdentity] = {}
+        self.names = agencies
+        for display, names in agencies.items():
+            ident = identify(display)
+            if ident.key.startswith("name:"):
+                ident = next((i for i in map(identify, names) if not i.key.startswith("name:")), ident)
+            self.ids[display] = ident
+        # the place texts of held agencies, for typos (平谭 → 平潭, 述阳 → 沭阳)
+        self._held_place_texts: dict[str, Place] = {}
+        for ident in self.ids.values():
+            for p in ident.places:
+                for text in _place_texts(p):
+                    self._held_place_texts[text] = p
+                    zone = next((w for w in ZONE_WORDS if text.endswith(w) and len(text) - len(w) >= 2), "")
+                    if zone:  # 滨海 for 滨海新区
+                        self._held_place_texts[text[:-len(zone)]] = p
+
+    # ---- what the question names --------------------------------------------------------------
+    def _mentions(self, q: str) -> list[Mention]:
+        index = gazetteer()
+        out: list[Mention] = []
+        i = 0
+        while i < len(q):
+            hit = None
+            for n in range(min(12, len(q) - i), 1, -1):
+                piece = q[i:i + n]
+                places = [p for p in index.get(piece, ()) if p.name == piece or _boundary(q, i)]
+                held = self._held_place_texts.get(piece)
+                if held is not None and held not in places:
+                    places.append(held)  # 滨海 for 滨海新区: a held place by its stem
+                if places:
+                    hit = Mention(i, i + n, places)
+                    break
+            if hit is None:
+                hit = self._typo(q, i)
+            if hit is not None:
+                out.append(hit)
+                i = hit.end
+            else:
+                i += 1
+        return out
+
+    def _typo(self, q: str, i: int) -> Optional[Mention]:
+        """A held place typed with one character wrong (平谭 for 平潭, 述阳县 for 沭阳县). A two-character
+        place counts only where a zone, 县/区/市 or an organ follows it."""
+        for text, place in self._held_place_texts.items():
+            n = len(text)
+            piece = q[i:i + n]
+            if len(piece) != n or n < 2 or piece == text or sum(a != b for a, b in zip(piece, text)) != 1:
+                continue
+            nxt = q[i + n:i + n + 3]
+            follows = any(nxt.startswith(w) for w in (*ZONE_WORDS, *_ZONE_SHORT, "县", "区", "市")) or bool(_organ_run(q, i + n))
+            if n >= 3 or follows or (piece[0] == text[0] and nxt[:1].isdigit()):
+                return Mention(i, i + n, [place], typo=text)
+        return None
+
+    # ---- scoring -----------------------------------------------------------------------------
+    def resolve(self, question: str, years_held: Optional[dict[str, list[int]]] = None,
+                years: Iterable[int] = ()) -> Resolution:
+        q = question
+        years = list(years)
+        items = self._items(q)
+        out = Resolution()
+        for chain, organ_text, zone, (a, b) in items:
+            one = self._resolve_item(q, chain, organ_text, zone, (a, b), years_held, years)
+            out.notes += one.notes
+            if one.unknown:
+                out.unknown, out.near, out.unknown_organ = one.unknown, one.near, bool(organ_text) and not _VAGUE.match(organ_text)
+                out.agencies, out.text = [], ""
+                return out
+            out.agencies += [d for d in one.agencies if d not in out.agencies]
+            out.vague = out.vague or bool(organ_text and _VAGUE.match(organ_text) and len(one.agencies) > 1)
+            out.text = "|".join(t for t in (out.text, one.text) if t)
+        return out
+
+    def _items(self, q: str):
+        """The agencies a question names, in order: (places, organ words, zone?, span) each."""
+        mentions = self._mentions(q)
+        chains: list[list[Mention]] = []
+        for m in mentions:
+            if chains and chains[-1][-1].end == m.start and any(
+                    _contains(outer, inner) and outer.code != inner.code for outer in chains[-1][-1].places for inner in m.places):
+                chains[-1].append(m)  # 天津市 + 滨海新区 (not 滨海新区 + 公安(县): 公安局 is the organ)
+            else:
+                chains.append([m])
+        items = []
+        consumed = 0
+        for chain in chains:
+            if chain[0].start < consumed:
+                continue  # a place name inside an organ's name (资源 in 自然资源局)
+            pos = chain[-1].end
+            z = next((w for w in (*ZONE_WORDS, *_ZONE_SHORT) if q.startswith(w, pos)), "")
+            zone = bool(z)
+            pos += len(z)
+            if q.startswith("的", pos):
+                pos += 1
+            run = _organ_run(q, pos)
+            items.append((chain, run, zone, (chain[0].start, pos + len(run) if run else chain[-1].end + len(z))))
+            # 平潭的行政审批局、市场监管局、经发局: more organs of the same place
+            pos += len(run)
+            while run and pos < len(q) and q[pos] in "、和与及,，" and not any(m.start == pos + 1 for m in mentions):
+                nxt = _organ_run(q, pos + 1)
+                if not nxt or _VAGUE.match(nxt):
+                    break
+                items.append((chain, nxt, zone, (pos + 1, pos + 1 + len(nxt))))
+                pos += 1 + len(nxt)
+            consumed = pos
+        if not items:
+            m = _standalone_organ(q, self.ids.values())
+            if m:
+                items.append(([], m[0], False, m[1]))
+        return items
+
+    def _resolve_item(self, q, mentions, organ_text, zone, span, years_held, years) -> Resolution:
+        out = Resolution()
+        text = q[span[0]:span[1]]
+        out.notes = [f"「{q[m.start:m.end]}」读作「{m.typo}」" for m in mentions if m.typo]
+        scored = [(s, d) for d, ident in self.ids.items()
+                  if (s := self._score(ident, mentions, organ_text, zone)) is not None]
+        if not scored:
+            out.unknown = text
+            out.near = self._near(mentions) if mentions else []
+            return out
+        best = max(s for s, _ in scored)
+        top = sorted(d for s, d in scored if s == best)
+        if years and years_held:
+            has_year = lambda d: bool(set(years) & set(years_held.get(d, [])))
+            if len(top) > 1 and any(map(has_year, top)):
+                top = [d for d in top if has_year(d)]  # 那个局 in 2021: the departments with a 2021 report
+            elif organ_text == "" and not zone and not any(map(has_year, top)):
+                # 「平潭2019年」: the place's government has no 2019 report, some of its departments do — ask which
+                others = sorted(d for _, d in scored if has_year(d))
+                if others:
+                    out.unknown, out.near = text, others
+                    return out
+        if organ_text == "" and mentions and not any(self.ids[d].organ in GOVERNMENT_ORGANS for d in top):
+            # the place named alone means its own government, which is not held: ask which department
+            out.unknown, out.near = text, top
+            return out
+        out.agencies, out.text = top, text
+        return out
+
+    def _score(self, ident: AgencyIdentity, mentions: list[Mention], organ_text: str, zone: bool) -> Optional[int]:
+        score = 0
+        if mentions:
+            if not self._places_fit(ident, mentions):
+                return None
+            score += 1
+        if zone and not ident.zone:
+            return None
+        if organ_text:
+            if _VAGUE.match(organ_text):
+                if ident.organ in GOVERNMENT_ORGANS:
+                    return None
+                return score + 1
+            if not organ_matches(organ_text, ident.organ):
+                return None
+            score += 2
+        else:
+            # the place named alone means its own government; a department only when nothing better fits
+            score += 1 if ident.organ in GOVERNMENT_ORGANS else 0
+        return score
+
+    def _places_fit(self, ident: AgencyIdentity, mentions: list[Mention]) -> bool:
+        if not ident.places:
+            return False
+        target = ident.places[-1]
+        for m in mentions:
+            if not any(_contains(p, target) for p in m.places):
+                return False
+        # the most specific place named is the agency's own: 淮安市政府 is not 洪泽区人民政府
+        return any(p.code == target.code for p in mentions[-1].places)
+
+    def _near(self, mentions: list[Mention]) -> list[str]:
+        """Held agencies inside the places named (for an agency not held: 天津 → 天津市滨海新区公安局)."""
+        return sorted(d for d, ident in self.ids.items() if ident.places and all(
+            any(_contains(p, ident.places[-1]) for p in m.places) for m in mentions))
+
+
+def _boundary(q: str, i: int) -> bool:
+    """A place's short form (公安 for 公安县) counts only where a word can begin: 「因为公安局」 names no place."""
+    return i == 0 or not ("\u4e00" <= q[i - 1] <= "\u9fff") or q[i - 1] in _STOP or q[i - 1] in "在到给向从对问"
+
+
+def _place_texts(p: Place) -> set[str]:
+    from ingest.agency import _ADMIN_SUFFIX  # the gazetteer's own suffix rule
+
+    out = {p.name}
+    short = _ADMIN_SUFFIX.sub("", p.name)
+    if len(short) >= 2:
+        out.add(short)
+    return out
+
+
+def _contains(outer: Place, inner: Place) -> bool:
+    """Is `inner` the place `outer`, or inside it?"""
+    if outer.code == inner.code:
+        return True
+    keep = {0: 2, 1: 4}.get(outer.rank)
+    return keep is not None and inner.rank > outer.rank and inner.code[:keep] == outer.code[:keep]
+
+
+def _organ_run(q: str, pos: int) -> str:
+    """The organ's words right after a place: CJK characters up to a word that is not part of a name."""
+    j = pos
+    while j < len(q) and "\u4e00" <= q[j] <= "\u9fff" and j - pos < 12 and (
+            q[j] not in _STOP or (q[j] in "和与及" and j > pos and not _ORGAN_END.search(q[pos:j]))):
+        # 发展和改革委员会, 自然资源与生态环境局 — but 交建局和市场监管局 are two
+        j += 1
+    run = q[pos:j]
+    # keep the longest piece that ends like an organ (交建局 in 交建局收到…), or an abbreviation without one (公安)
+    for k in range(len(run), 1, -1):
+        if _ORGAN_END.search(run[:k]) or run[:k] in _ORGAN_STEMS:
+            return run[:k]
+    vague = re.match(r"(?:那个|这个|哪个|某个)?(?:局|部门|单位)", q[pos:])
+    return vague.group(0) if vague else ""
+
+
+# organ abbreviations without their 局/委 (滨海公安, 平潭市场监管): the canonical organs' stems
+_ORGAN_STEMS = {re.sub(r"(局|委员会|委|厅|办公室|办)$", "", o) for o in ORGAN_FORMS} - {""}
+
+
+def _standalone_organ(q: str, idents: Iterable[AgencyIdentity]):
+    """An organ named without a place (社会事业局23年…): one that some held agency is."""
+    organs = {i.organ for i in idents if i.organ and i.organ not in GOVERNMENT_ORGANS}
+    best = None
+    for m in re.finditer(r"[\u4e00-\u9fa5]{2,12}?(?:局|委员会|委|办公室|厅|院|中心)", q):
+        text = m.group(0)
+        for k in range(len(text)):
+            piece = text[k:]
+            if len(piece) >= 3 and any(organ_matches(piece, o) for o in organs):
+                if best is None or len(piece) > len(best[0]):
+                    best = (piece, (m.start() + k, m.end()))
+                break
+    return best
+
+
+def organ_matches(text: str, organ: str) -> bool:
+    """Does the organ as a person typed it name this organ?"""
+    if not text or not organ:
+        return False
+    canon = canonical_organ(text)
+    if canon == organ or text == organ:
+        return True
+    if canon in GOVERNMENT_ORGANS or organ in GOVERNMENT_ORGANS:
+        return canon in GOVERNMENT_ORGANS and organ in GOVERNMENT_ORGANS  # 政府 of a zone is its 管委会
+    forms = (organ, *ORGAN_FORMS.get(organ, ()))
+    for form in forms:
+        if _abbreviates(text, form) or (len(text) >= 3 and form.endswith(text)) or _one_slip(text, form):
+            return True
+    stem = re.sub(r"(局|委员会|委|厅|办公室|办)$", "", organ)
+    return len(text) >= 2 and text == stem
+
+
+def _abbreviates(short: str, full: str) -> bool:
+    """交建局 → 交通与建设局: same first and last character, the rest in order."""
+    if len(short) < 2 or len(short) >= len(full) or short[0] != full[0] or short[-1] != full[-1]:
+        return False
+    pos = 0
+    for ch in short:
+        k = full.find(ch, pos)
+        if k < 0:
+            return False
+        pos = k + 1
+    return True
+
+
+def _one_slip(a: str, b: str) -> bool:
+    return len(a) == len(b) >= 4 and sum(x != y for x, y in zip(a, b)) == 1 and a[-1] == b[-1]
