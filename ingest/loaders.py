@@ -9,11 +9,15 @@
 
 The kind is sniffed from the content (the extension only breaks ties), then one function per
 kind builds the rows. Every cell's span points into `Document.text`. A file that cannot be read
-as a report raises `IngestError` with one sentence for the person at the terminal.
+as a report raises `IngestError` with one sentence for the person at the terminal; what the
+loader had to work around (a broken byte read as U+FFFD) is in `Document.findings`.
+
+HTML tables are laid on their real grid (rowspan/colspan), and a whole portal page is cut down to
+its article (`_html_article`). `artifact_spans` finds what a Word or PDF export left in the text
+that is not the report's (page numbers, [bookmark: _GoBack]) for chunking and quoting to skip.
 """
 from __future__ import annotations
 
-import codecs
 import io
 import re
 import zipfile
@@ -100,7 +104,7 @@ def _read_bytes(path: Path) -> bytes:
 class _Decoded(NamedTuple):
     text: str  # newlines normalised to "\n"
     encoding: str
-    # UTF-8 read leniently: each run of bytes that were not valid UTF-8 and were read as U+FFFD, as
+    # each run of bytes that were not valid in `encoding` and were read as U+FFFD, as
     # (first byte, end byte) in the file, (start, end) in `text`, and the bytes in hex
     replaced: tuple[tuple[int, int, int, int, str], ...] = ()
 
@@ -128,7 +132,7 @@ def _decodings(data: bytes):
                 yield data[len(bom):].decode(codec), name, ()
             except UnicodeDecodeError:
                 if codec == "utf-8":
-                    lenient = _lenient_utf8(data, len(bom))
+                    lenient = _lenient(data, len(bom), "utf-8")
                     if lenient:
                         yield lenient[0], name, lenient[1]
             break
@@ -137,13 +141,15 @@ def _decodings(data: bytes):
     except UnicodeDecodeError:
         # Before GB18030: GB18030 reads almost any byte string, so UTF-8 with one broken byte would come
         # out as plausible-looking nonsense. A legacy GBK file fails as UTF-8 on nearly every character.
-        lenient = _lenient_utf8(data, 0)
+        lenient = _lenient(data, 0, "utf-8")
         if lenient:
             yield lenient[0], "utf-8", lenient[1]
     try:
         yield data.decode("gb18030"), "gb18030", ()
     except UnicodeDecodeError:
-        pass
+        lenient = _lenient(data, 0, "gb18030")  # a legacy file with a broken byte, or cut mid-character
+        if lenient:
+            yield lenient[0], "gb18030", lenient[1]
     from charset_normalizer import from_bytes
 
     # Only a sample: guessing on 20 MiB of binary junk would take seconds.
@@ -155,35 +161,38 @@ def _decodings(data: bytes):
             pass
 
 
-_MAX_REPLACED = 100  # more broken runs than this and the file is not UTF-8 with a few broken bytes
-
-
-def _lenient_utf8(data: bytes, start: int):
-    """`data[start:]` as UTF-8 with each invalid sequence read as U+FFFD (as errors="replace" does), and
-    the runs replaced, or None when the bytes are not mostly UTF-8: at least 20 valid multi-byte
-    characters per invalid sequence, which a GBK or GB18030 file never has."""
-    view = memoryview(data)
-    parts: list[str] = []
+def _lenient(data: bytes, start: int, codec: str):
+    """`data[start:]` in `codec` with each invalid sequence read as U+FFFD (as errors="replace" does), and
+    the runs replaced; or None when the bytes are not mostly in `codec`: it takes at least 20 valid
+    multi-byte characters per invalid sequence, which a GBK file read as UTF-8 never has (nearly every
+    Chinese character is invalid UTF-8), nor the reverse."""
+    body = data[start:]
+    text = body.decode(codec, "replace")
+    marks = text.count("\ufffd")
+    if not marks:
+        return None
+    mark_bytes = "\ufffd".encode(codec)
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    if non_ascii - marks < 20 * max(1, marks - body.count(mark_bytes)):  # counted generously, checked below
+        return None
     bad: list[tuple[int, int, int]] = []  # (first byte, end byte, char index of its U+FFFD)
-    pos, length = start, 0
-    while True:
+    byte, char = 0, 0
+    for index in (m.start() for m in re.finditer("\ufffd", text)):
+        byte += len(text[char:index].encode(codec))  # valid text encodes back to the bytes it came from
+        char = index + 1
+        if body.startswith(mark_bytes, byte):
+            byte += len(mark_bytes)  # a U+FFFD the file itself holds
+            continue
         try:
-            part, _ = codecs.utf_8_decode(view[pos:], "strict", True)
-            parts.append(part)
-            break
+            body[byte:byte + 8].decode(codec)
         except UnicodeDecodeError as exc:
-            part, _ = codecs.utf_8_decode(view[pos:pos + exc.start], "strict", True)
-            parts.append(part)
-            length += len(part)
-            bad.append((pos + exc.start, pos + exc.end, length))
-            parts.append("\ufffd")
-            length += 1
-            pos += exc.end
-            if len(bad) > _MAX_REPLACED:
-                return None
-    text = "".join(parts)
-    multibyte = sum(1 for ch in text if ch > "\x7f") - len(bad)
-    if not bad or multibyte < 20 * len(bad):
+            if exc.start != 0:
+                return None  # lost track of the bytes: let another reading try
+            bad.append((start + byte, start + byte + exc.end, index))
+            byte += exc.end
+            continue
+        return None
+    if not bad or non_ascii - marks < 20 * len(bad):
         return None
     runs: list[list[int]] = []  # adjacent invalid sequences (one mangled character) as one run
     for first, end, index in bad:
@@ -204,10 +213,14 @@ def _normalise_newlines(text: str, replaced) -> tuple[str, tuple]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), replaced
 
 
+_MAX_BYTE_FINDINGS = 20
+
+
 def _replacement_findings(decoded: _Decoded, text: str | None) -> list[Finding]:
-    """One finding per run of broken bytes; located in `text` when Document.text is the decoded text."""
+    """One finding per run of broken bytes (the first `_MAX_BYTE_FINDINGS`, then one for the rest);
+    located in `text` when Document.text is the decoded text."""
     findings = []
-    for first, end, start, stop, hexed in decoded.replaced:
+    for first, end, start, stop, hexed in decoded.replaced[:_MAX_BYTE_FINDINGS]:
         where = f"byte {first}" if end - first == 1 else f"bytes {first}–{end - 1}"
         context = ""
         loc = None
@@ -223,8 +236,15 @@ def _replacement_findings(decoded: _Decoded, text: str | None) -> list[Finding]:
             message=(
                 f"{where} of the file ({hexed}) "
                 f"{'is' if end - first == 1 else 'are'} not valid {decoded.encoding}; "
-                f"read as {stop - start} × U+FFFD{context}; the rest of the file is valid {decoded.encoding}"
+                f"read as {stop - start} × U+FFFD{context}"
             ),
+        ))
+    rest = decoded.replaced[_MAX_BYTE_FINDINGS:]
+    if rest:
+        findings.append(Finding(
+            kind="encoding",
+            message=f"{len(rest)} more runs of bytes from byte {rest[0][0]} on are not valid {decoded.encoding}; "
+                    "each was read as U+FFFD",
         ))
     return findings
 
@@ -291,17 +311,18 @@ class _TextBuilder:
         if text:
             self._write_row([text], in_table=False)
 
-    def table_row(self, cells: list[str], table_index: int, row_index: int) -> None:
-        self._write_row(cells, in_table=True, table_index=table_index, row_index=row_index)
+    def table_row(self, cells: list[str], table_index: int, row_index: int, cols: list[int] | None = None) -> None:
+        """One table row; `cols` are the cells' grid columns when cells span columns (default 0, 1, 2…)."""
+        self._write_row(cells, in_table=True, cols=cols, table_index=table_index, row_index=row_index)
 
-    def _write_row(self, cells: list[str], in_table: bool, **loc) -> None:
+    def _write_row(self, cells: list[str], in_table: bool, cols: list[int] | None = None, **loc) -> None:
         row = []
-        for col, text in enumerate(cells):
-            if col:
+        for i, text in enumerate(cells):
+            if i:
                 self._write("\t")
             start = self._pos
             self._write(text)
-            col_loc = {"col_index": col, **loc} if in_table else loc
+            col_loc = {"col_index": cols[i] if cols else i, **loc} if in_table else loc
             row.append(Cell(text=text, loc=Location(start=start, end=self._pos, **col_loc)))
         self._write("\n")
         self.rows.append(Row(cells=row, in_table=in_table))
@@ -318,6 +339,43 @@ class _TextBuilder:
 def _squash(text: str) -> str:
     """Whitespace runs to one space, ends stripped, as a browser shows inline text."""
     return _SPACES.sub(" ", text).strip(_BLANK)
+
+
+# ---- export artifacts ----------------------------------------------------------
+
+_H = r"[^\S\n]*"  # horizontal whitespace (includes the ideographic space and the no-break space)
+_PAGE_NUMBER = r"(?:[0-9０-９]{1,4}|[〇零一二三四五六七八九十百]{1,5})"
+_DASHES = r"[-－–—―‐‑‒─]{1,3}"
+_ARTIFACTS = re.compile(
+    # markers a Word / docx-to-text export leaves inline: [bookmark: _GoBack], [comment: 1], [image: media/image1.png]
+    r"[\[【]" + _H + r"(?:bookmark|comment|footnote|endnote|image|picture|figure|chart|shape|textbox|object|toc"
+    r"|page[ _]?break|section[ _]?break|column[ _]?break)\b(?:" + _H + r"[:：][^\]】\n]{0,200})?" + _H + r"[\]】]"
+    # page numbers on a line of their own: "— 4 —", "- 6 -", "第 3 页 共 10 页", "共10页 第3页", "Page 3 of 10"
+    r"|(?m:^" + _H + r"(?P<page>"
+    + _DASHES + _H + _PAGE_NUMBER + _H + _DASHES
+    + r"|第" + _H + _PAGE_NUMBER + _H + r"页(?:" + _H + r"[,，、/／]?" + _H + r"共" + _H + _PAGE_NUMBER + _H + r"页)?"
+    + r"|共" + _H + _PAGE_NUMBER + _H + r"页" + _H + r"[,，、/／]?" + _H + r"第" + _H + _PAGE_NUMBER + _H + r"页"
+    + r"|(?i:page)" + _H + r"[0-9]{1,4}(?:" + _H + r"(?i:of|/)" + _H + r"[0-9]{1,4})?"
+    + r")" + _H + r"$)",
+    re.I,
+)
+
+
+def artifact_spans(text: str) -> list[tuple[int, int]]:
+    """The (start, end) spans in `text` of export artifacts that are not the report's words: Word's
+    bracketed markers ("[bookmark: _GoBack]") and page numbers on a line of their own ("— 4 —",
+    "第 3 页 共 10 页"). The text keeps them; chunking and quoting skip these spans.
+
+    >>> artifact_spans("正文[bookmark: _GoBack]结束\n  — 4 —\n")
+    [(2, 21), (26, 31)]
+    """
+    spans = []
+    for m in _ARTIFACTS.finditer(text):
+        start, end = m.span("page") if m.group("page") is not None else m.span()
+        if spans and start < spans[-1][1]:
+            continue
+        spans.append((start, end))
+    return spans
 
 
 # ---- txt ---------------------------------------------------------------------
@@ -427,21 +485,46 @@ _HTML_BLOCKS = {
 }
 
 
+_HTML_CELLS = ("td", "th")
+# Page chrome: never the report, unless a report table is inside it (some sites wrap the whole page in a <form>).
+_HTML_CHROME = {"nav", "header", "footer", "aside", "menu", "form"}
+_HTML_CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menubar", "toolbar"}
+# What an article can be; a paragraph, heading or list item is part of one.
+_HTML_CONTAINERS = {"body", "div", "section", "article", "main", "td", "th", "center", "blockquote", "form", "dd"}
+_HTML_TITLE_TAGS = _HTML_BLOCKS | {"span", "a", "strong", "b", "font"}  # where a page prints an article's title
+_ARTICLE_SHARE = 0.8  # the article holds at least this share of the paragraph text seen on the way to it
+_CHROME_LINK_CHARS = 100  # cut a page down to its article only when what is cut has this much link text
+_SHORT_LINE = 10  # outside tables, a text block counts only with its characters beyond this many
+_NUMBER_CELL = re.compile(r"[\s\xa0\u3000]*[-+]?\d[\d,.，%]*[\s\xa0\u3000]*")
+_BYLINE_DATE = re.compile(r"(?:19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}")
+_TITLE_SEPARATORS = re.compile(r"\s*[_|｜]\s*|\s+[-–—]+\s+")
+_TOO_DEEP = re.compile(r"excessive depth[^\d]*(\d+)?", re.I)  # libxml2: "Excessive depth in document: 2048, use …"
+
+
 def _load_html(path: Path, text: str, encoding: str) -> Document:
-    """Paragraphs and table rows in reading order; Document.text is composed from them."""
+    """Paragraphs and table rows in reading order; Document.text is composed from them.
+
+    A whole portal page (navigation, article, footer) is cut down to its article; see `_html_article`."""
     import lxml.html
 
     no_text = f"{path} is an HTML page with no visible text; save the page with the report itself in it and try again."
+    # huge_tree: libxml2 otherwise stops at 256 levels of nesting and silently drops the rest of the page
+    parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True)
     try:
         # Bytes with a fixed encoding: lxml refuses str with an XML encoding declaration, and
         # the text is already decoded, so a <meta charset> must not re-decode it.
-        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
+        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
     except (etree.LxmlError, ValueError):  # "Document is empty": nothing but comments or whitespace
+        _refuse_too_deep(path, parser)
         raise IngestError(no_text) from None
+    _refuse_too_deep(path, parser)  # the parser stops at its depth limit and drops the rest of the page
+    article, heading = _html_article(root)
     builder = _TextBuilder()
-    pieces: list[str] = []
+    for line in heading:
+        builder.paragraph(line)
+    pieces: list[str] = [article.text or ""] if article is not root else []
     table_index = 0
-    for kind, value in _html_events(root, tables=True):
+    for kind, value in _html_events(article, tables=True):
         if kind == "text":
             pieces.append(value)
             continue
@@ -456,33 +539,259 @@ def _load_html(path: Path, text: str, encoding: str) -> Document:
     return Document(path=str(path), kind="html", encoding=encoding, text=builder.text, rows=builder.rows)
 
 
+def _refuse_too_deep(path: Path, parser) -> None:
+    for error in parser.error_log:
+        deep = _TOO_DEEP.search(error.message)
+        if deep:
+            limit = f"over {deep.group(1)} levels" if deep.group(1) else "more levels than the parser allows"
+            raise IngestError(
+                f"{path} is an HTML page nested too deeply ({limit} of elements) to be read; save the report's "
+                "article alone, or copy its text into a .txt file, and load that."
+            )
+
+
 def _html_events(el, tables: bool):
-    """("text", str), ("break", None) and, if `tables`, ("table", element) in document order."""
-    for child in el:
-        tag = child.tag if isinstance(child.tag, str) else None  # comments and PIs have no str tag
+    """("text", str), ("break", None) and, if `tables`, ("table", element) for what is inside `el`, in
+    document order. Iterative, not recursive: pages nest elements deeper than Python's recursion limit."""
+    todo: list = [(False, child) for child in reversed(el)]
+    while todo:
+        closing, node = todo.pop()
+        if closing:
+            block, tail = node
+            if block:
+                yield "break", None
+            if tail:
+                yield "text", tail
+            continue
+        tag = node.tag if isinstance(node.tag, str) else None  # comments and PIs have no str tag
         if tag is None or tag in _HTML_SKIP:
             pass
         elif tag == "table" and tables:
-            yield "table", child
+            yield "table", node
         elif tag in _HTML_BREAKS:
             yield "break", None
         else:
             block = tag in _HTML_BLOCKS
             if block:
                 yield "break", None
-            if child.text:
-                yield "text", child.text
-            yield from _html_events(child, tables)
-            if block:
-                yield "break", None
-        if child.tail:
-            yield "text", child.tail
+            if node.text:
+                yield "text", node.text
+            todo.append((True, (block, node.tail)))
+            todo.extend((False, child) for child in reversed(node))
+            continue
+        if node.tail:
+            yield "text", node.tail
+
+
+# ---- html: finding the article in a portal page ------------------------------
+
+
+def _html_article(root):
+    """The element holding the report, and the lines to put before it: its title and byline.
+
+    Every text block (the text of one <p>, <td>, <div>… up to the next block) is scored by its characters
+    that are not link text, if it has more of those than link text; outside a report table (an innermost
+    table with numbers in its cells) only the characters beyond the first `_SHORT_LINE` count, so that the
+    short lines of a header or footer weigh little against the report's paragraphs. <script>, <style> and
+    page chrome (<nav>, <header>, <footer>, <aside>, <form>, <menu>, ARIA navigation roles) score nothing
+    unless a report table is inside. From <body>, the article is found by stepping into the child with the
+    highest score while that child holds every report table and at least `_ARTICLE_SHARE` of what has been
+    seen on the way: its own score, the text of the elements stepped through, and the siblings passed by,
+    except link-dense ones (more link text than plain text: menus, link lists, breadcrumbs). The article is
+    the last container element (div, section, article, td…) reached.
+
+    The page is cut only if what is cut has at least `_CHROME_LINK_CHARS` of link text, so a page that is
+    the article alone stays whole. When it is cut, the report's title would go with the page header, so
+    the last element before the article whose text is the page's <title> (or the title's first part, as
+    in "标题_栏目_网站") becomes the first line, else the <title> itself, unless the article starts with
+    it or with an <h1>/<h2> of its own. Between that title element and the article, the lines with a
+    date and little link text ("发布时间：2024-01-26 来源：…") are kept as the byline."""
+    body = root.find("body")
+    if body is None:
+        body = root
+    els = [el for el in root.iter() if isinstance(el.tag, str)]
+    parent = {}
+    for el in els:
+        p = el.getparent()
+        if p is not None:
+            parent[el] = p
+    # pass 1, document order: what each element is inside of
+    hidden, in_link, block_of, table_of = set(), set(), {}, {}
+    for el in els:
+        p = parent.get(el)
+        if el.tag in _HTML_SKIP or p in hidden:
+            hidden.add(el)
+            continue
+        if el.tag == "a" or p in in_link:
+            in_link.add(el)
+        block_of[el] = el if el.tag in _HTML_BLOCKS or p is None else block_of[p]
+        table_of[el] = el if el.tag == "table" else table_of.get(p)
+    report_tables = {t for t in els if t.tag == "table" and t not in hidden and _is_report_table(t)}
+    # pass 2: each text node's characters go to its block, as plain or link text
+    plain: dict = {}
+    link: dict = {}
+    for el in els:
+        if el in hidden:
+            continue
+        if el.text:
+            counts = link if el in in_link else plain
+            counts[block_of[el]] = counts.get(block_of[el], 0) + _visible_len(el.text)
+        p = parent.get(el)
+        if el.tail and p is not None and p not in hidden:
+            counts = link if p in in_link else plain
+            counts[block_of[p]] = counts.get(block_of[p], 0) + _visible_len(el.tail)
+    # pass 3, reverse document order (children before parents): sums over each subtree
+    own, score, chars, links, tables = {}, {}, {}, {}, {}
+    for el in reversed(els):
+        if el in hidden:
+            continue
+        n, l = plain.get(el, 0), link.get(el, 0)
+        own[el] = 0 if n < l else n if table_of.get(el) in report_tables else max(0, n - _SHORT_LINE)
+        score[el] = score.get(el, 0) + own[el]
+        chars[el] = chars.get(el, 0) + n
+        links[el] = links.get(el, 0) + l
+        tables[el] = tables.get(el, 0) + (el in report_tables)
+        if tables[el] == 0 and (el.tag in _HTML_CHROME or (el.get("role") or "").lower() in _HTML_CHROME_ROLES):
+            score[el] = 0  # chrome: its text is not the report's
+        p = parent.get(el)
+        if p is not None:
+            for sums in (score, chars, links, tables):
+                sums[p] = sums.get(p, 0) + sums[el]
+    all_tables = tables.get(body, 0)
+    if not score.get(body):
+        return root, []
+    article = node = body
+    seen = 0  # the score passed by on the way down, link-dense siblings aside
+    while True:
+        children = [c for c in node if c in score]
+        best = max(children, key=score.__getitem__, default=None)
+        if best is None or tables[best] < all_tables:
+            break
+        seen += own[node] + sum(
+            score[c] for c in children if c is not best and (tables[c] or links[c] <= chars[c])
+        )
+        if score[best] < _ARTICLE_SHARE * (score[best] + seen):
+            break
+        node = best
+        if node.tag in _HTML_CONTAINERS:
+            article = node
+    if article is body or links.get(root, 0) - links.get(article, 0) < _CHROME_LINK_CHARS:
+        return root, []
+    return article, _html_heading(root, els, article, hidden)
+
+
+def _visible_len(text: str) -> int:
+    return len(text) - sum(1 for ch in text if ch in _BLANK or ch.isspace())
+
+
+def _is_report_table(table) -> bool:
+    """An innermost table with numbers in at least three of its cells and not mostly links: a report table,
+    not a layout table or a calendar of links."""
+    if next(table.iterdescendants("table"), None) is not None:
+        return False
+    numbers = cells = link_chars = 0
+    for cell in table.iter(*_HTML_CELLS):
+        text = cell.text_content()
+        cells += len(text)
+        link_chars += sum(len(a.text_content()) for a in cell.iter("a"))
+        numbers += bool(_NUMBER_CELL.fullmatch(text))
+    return numbers >= 3 and link_chars * 2 <= cells
+
+
+def _html_heading(root, els, article, hidden) -> list[str]:
+    """The lines to put before the article: its title and byline (see `_html_article`)."""
+    title_el = root.find("head/title")
+    page_title = _squash(title_el.text_content()) if title_el is not None else ""
+    if not page_title:
+        return []
+    headline = _TITLE_SEPARATORS.split(page_title)[0]  # "标题_栏目_网站": the article's own title comes first
+    above = set(article.iterancestors())
+    title, byline = page_title, []
+    for el in els:
+        if el is article:
+            break
+        if el in hidden or el in above or el.tag not in _HTML_TITLE_TAGS:
+            continue
+        text = _squash(el.text_content())
+        if len(text) >= 4 and text in (page_title, headline):
+            title, byline = text, []
+        elif title is not page_title and _is_byline(el, text):
+            byline.append(text)
+    first = next((el for el in article.iter() if el is not article and el.tag in _HTML_BLOCKS), None)
+    if first is not None and first.tag in ("h1", "h2"):
+        return []  # the article has a title of its own
+    head = "".join(_squash(t) for _, t in zip(range(40), _html_text_nodes(article)))
+    return [] if title in head else [title, *byline]
+
+
+def _is_byline(el, text: str) -> bool:
+    """A line between the title and the article with a date in it and more plain text than link text:
+    "发布时间：2024-01-26 来源：某某局" (metadata reads the publication date from it)."""
+    if el.tag not in _HTML_BLOCKS or len(text) > 200 or not _BYLINE_DATE.search(text):
+        return False
+    if next(el.iterdescendants(*_HTML_BLOCKS), None) is not None:
+        return False  # not a leaf: its lines are looked at one by one
+    links = sum(len(_squash(a.text_content())) for a in el.iter("a"))
+    return links * 2 < len(text)
+
+
+def _html_text_nodes(el):
+    if el.text:
+        yield el.text
+    for kind, value in _html_events(el, tables=False):
+        if kind == "text":
+            yield value
 
 
 def _html_table(builder: _TextBuilder, table, table_index: int) -> None:
-    trs = [tr for tr in table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr") if tr.xpath("./td | ./th")]
-    for row_index, tr in enumerate(trs):
-        builder.table_row([_html_cell_text(td) for td in tr.xpath("./td | ./th")], table_index, row_index)
+    """Rows on the table's real grid: a cell spanning rows or columns is written once, in its first row,
+    and every cell's col_index is its grid column; the slots it covers are left out of the rows.
+    Spans end with their row group (<thead>/<tbody>/<tfoot>), rowspan="0" reaches to its end (HTML's rules)."""
+    row_index = 0
+    for group in _html_row_groups(table):
+        carry: dict[int, int] = {}  # grid column -> how many more rows a cell from above covers it
+        for r, tr in enumerate(group):
+            rows_left = len(group) - r
+            covered = {col for col, n in carry.items() if n > 0}
+            carry = {col: n - 1 for col, n in carry.items() if n > 1}
+            texts, cols = [], []
+            col = 0
+            for td in tr.iterchildren(*_HTML_CELLS):
+                while col in covered:
+                    col += 1
+                colspan = _html_span(td.get("colspan"), 1000) or 1
+                rowspan = min(_html_span(td.get("rowspan"), 65534) or rows_left, rows_left)
+                texts.append(_html_cell_text(td))
+                cols.append(col)
+                if rowspan > 1:
+                    for c in range(col, col + colspan):
+                        carry[c] = max(carry.get(c, 0), rowspan - 1)
+                col += colspan
+            if texts:
+                builder.table_row(texts, table_index, row_index, cols)
+                row_index += 1
+
+
+def _html_row_groups(table) -> list[list]:
+    groups: list[list] = []
+    loose: list = []  # <tr>s straight under <table> form a group of their own
+    for child in table:
+        if child.tag == "tr":
+            loose.append(child)
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            if loose:
+                groups.append(loose)
+                loose = []
+            groups.append(list(child.iterchildren("tr")))
+    if loose:
+        groups.append(loose)
+    return groups
+
+
+def _html_span(value, limit: int) -> int:
+    """A rowspan/colspan attribute as HTML reads it: leading digits, else 1; clamped to `limit`."""
+    m = re.match(r"\s*\+?(\d+)", value or "")
+    return min(int(m.group(1)), limit) if m else 1
 
 
 def _html_cell_text(td) -> str:

@@ -9,7 +9,7 @@ from .agency import identify, same_agency
 from .models import Finding, Row, Section
 from .rows import PART_CORES, SPACE, heading_match, strip_space
 
-_AGENCY_END = r"(?:人民政府办公室|人民政府办公厅|人民政府|政府办公室|管委会|管理委员会|委员会|委|局|厅|办公室|办|院|署|会|中心|政府|综合实验区|新区|开发区|区|县|市)"
+_AGENCY_END = r"(?:人民政府办公室|人民政府办公厅|人民政府|政府办公室|管委会|管理委员会|委员会|委|局|厅|办公室|办事处|办|院|署|会|中心|政府|综合实验区|新区|开发区|区|县|市|所|站|队|处)"
 _TITLE_RE = re.compile(
     r"^[#\s标题:：]*(?P<pre>[^\d\n]{0,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<post>[^\d\n]{0,30}?)\s*(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?报告"
 )

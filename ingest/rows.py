@@ -141,26 +141,36 @@ def label_row(row: Row, index: int) -> Optional[ValueRow]:
     labels = [c for c in row.cells if strip_space(c.text)]
     if not labels or any(_is_value_cell(c.text) for c in labels):
         return None
+    if any(len(TOKEN_RE.findall(c.text)) >= 2 for c in labels):
+        return None  # figures inside the text: a row broken somewhere, not a label without figures
     return ValueRow(" ".join(c.text.strip(SPACE) for c in labels), [], index, labels[-1].loc)
 
 
 # ---- cutting flat lines -------------------------------------------------------
 
+def _spaced(words: str) -> str:
+    """A label's characters with any spacing between them: 「社会公益 组织」, 「上 年结转」."""
+    return r"\s*".join(re.escape(ch) for ch in words)
+
+
 def _anchor_patterns() -> list[str]:
     pats = [r"第二十条第（[一二三四五六七八九十]+）项", r"信息内容", r"规章", r"(?:行政)?规范性文件",
             r"行政许可", r"其他对外管理服务事项", r"行政处罚", r"行政强制", r"行政事业性收费", r"政府集中采购"]
+    pats = [p if "(" in p or "[" in p else _spaced(p) for p in pats]
     rows = table3_rows(False) + table3_rows(True)[-3:-2]
     for spec in rows:
-        core = re.escape(spec.label[len(spec.number):]) if spec.number and spec.label.startswith(spec.number) else re.escape(spec.label)
+        core_text = spec.label[len(spec.number):] if spec.number and spec.label.startswith(spec.number) else spec.label
+        core = _spaced(core_text)
         num = re.escape(spec.number.rstrip(".")) if spec.number else ""
         if spec.number.endswith("."):
-            # the item number is part of the label: "2.其他法律…" — never eat digits of the cell before it
-            pats.append(rf"{num}[.．、]\s*{core}")
+            # the item number is part of the label: "2.其他法律…" — never eat digits of the cell before it.
+            # Its first words are enough to cut at: the rest of the label may be broken onto the next line.
+            pats.append(rf"{num}[.．、]\s*{_spaced(core_text[:4])}")
         elif spec.number:
-            pats.append(rf"(?:{num})?{core}")
+            pats.append(rf"(?:{_spaced(spec.number)})?{core}")
         else:
             pats.append(core)
-    pats += [r"三、本年度办理结果", r"（三）不予公开", r"（四）无法提供", r"（五）不予处理"]
+    pats += [_spaced(p) for p in ("三、本年度办理结果", "（三）不予公开", "（四）无法提供", "（五）不予处理")]
     return pats
 
 
@@ -183,15 +193,35 @@ def _cut(row: Row, pattern: re.Pattern, min_hits: int) -> list[Row]:
     return out
 
 
+# a row's item number (1.–8.) glued to the last figure of the row before: 「… 0 02.重」 is 0 | 2.重…
+_GLUED_ITEM = re.compile(r"(?<=\d)\s*(?=" + _ANCHORS.pattern + r"|[1-8][.．、]\s*[\u4e00-\u9fff])")
+_DANGLING_ITEM = re.compile(r"(?<=\d)[1-9][.．、]\s*$")
+
+
 def cut_flat_rows(rows: list[Row]) -> list[Row]:
-    """Cut one-line tables (web pages scraped to text) at part titles, then at row labels."""
+    """Cut one-line tables (web pages scraped to text) at part titles, then at row labels.
+
+    A short line is cut only where a row label follows a figure directly (「… 0 0 37.属于行政执法案」:
+    the item number of the next row glued to the last value), so prose that names a label stays whole.
+    An item number left dangling at the end of a line (「… 0 32.」 + 「重复申请 0 0 …」) belongs to the
+    next line's label, not to the figure before it."""
     out: list[Row] = []
     for row in rows:
-        if row.in_table or len(row.cells) != 1 or len(row.cells[0].text) < 40:
+        if row.in_table or len(row.cells) != 1:
             out.append(row)
             continue
+        cell = row.cells[0]
+        m = _DANGLING_ITEM.search(cell.text)
+        if m and len(TOKEN_RE.findall(cell.text[:m.start()])) >= 2:
+            row = Row(cells=[Cell(text=cell.text[:m.start()], loc=_sub_loc(cell.loc, 0, m.start()))])
+        if len(row.cells[0].text) < 40:
+            glued = len(TOKEN_RE.findall(row.cells[0].text)) >= 3 and _GLUED_ITEM.search(row.cells[0].text)
+            out.extend(_cut(row, _GLUED_ITEM, 1) if glued else [row])
+            continue
         for piece in _cut(row, _MIDLINE_TITLES, 1):
-            out.extend(_cut(piece, _ANCHORS, 2))
+            for part in _cut(piece, _ANCHORS, 2):
+                glued = len(TOKEN_RE.findall(part.cells[0].text)) >= 3 and _GLUED_ITEM.search(part.cells[0].text)
+                out.extend(_cut(part, _GLUED_ITEM, 1) if glued else [part])
     return out
 
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from difflib import SequenceMatcher
+from itertools import combinations
 from typing import Optional
 
 from . import digits, solve
@@ -114,7 +115,8 @@ def fit_values(tokens: list[Token], n: int) -> list[Token]:
 Values = tuple[Decimal, ...]
 
 
-def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000) -> tuple[list[list[Token]], str]:
+def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000,
+              label_end: Optional[int] = None) -> tuple[list[list[Token]], str]:
     """Every way to read a row's printed tokens as its n cells (see digits.token_cuts), as located tokens.
 
     Returns (readings, why-none). `cell_ok(col, text)` may reject a cell text in a column (a sign
@@ -122,10 +124,44 @@ def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000) ->
     tokens = fit_values(tokens, n)
     texts = [t.text for t in tokens]
     raw, complete = digits.token_cuts(texts, n, [t.atomic for t in tokens], limit=limit)
+    # Printed with spaces between cells but short of cells: an empty cell may have vanished (a PDF's
+    # text layer prints nothing for it), so each missing cell may also be a blank, anywhere in the row.
+    # (Only where the spaces look like cell borders: every token one valid number. 「0 010 10」 is
+    # padding around run-together digits — 010 is no number — and no cell vanished there.)
+    spaced = any(b.loc.start > a.loc.end for a, b in zip(tokens, tokens[1:])) or (
+        label_end is not None and bool(tokens) and tokens[0].loc.start > label_end)  # 「规范性文件\t\t\t744」
+    bordered = all(digits.token_splits(t.text, 1) for t in tokens)
+    if spaced and bordered and len(tokens) < n and not all(t.atomic for t in tokens):
+        for b in range(1, n - len(tokens) + 1):
+            fewer, ok = digits.token_cuts(texts, n - b, [t.atomic for t in tokens], limit=limit)
+            complete = complete and ok
+            for reading in fewer:
+                for where in combinations(range(n), b):
+                    cells, it = [], iter(reading)
+                    for c in range(n):
+                        cells.append(None if c in where else next(it))
+                    raw.append(cells)
+            if len(raw) > limit:
+                complete = False
+                break
     if not complete:
         return [], f"the digits {''.join(texts)} can be cut into {n} cells in more than {limit} ways"
     out = []
     for reading in raw:
+        if any(cell is None for cell in reading):
+            filled, at = [], tokens[0].loc
+            for cell in reading:
+                if cell is None:
+                    filled.append(Token("", at.model_copy(update={"start": at.end, "end": at.end})))
+                else:
+                    ti, text, a, b = cell
+                    tok = tokens[ti]
+                    filled.append(tok if (a, b) == (0, len(tok.text)) else Token(
+                        text, tok.loc.model_copy(update={"start": tok.loc.start + a, "end": tok.loc.start + b})))
+                    at = filled[-1].loc
+            if not cell_ok or all(cell_ok(c, t.text) for c, t in enumerate(filled)):
+                out.append(filled)
+            continue
         if cell_ok and not all(cell_ok(c, text) for c, (_, text, _, _) in enumerate(reading)):
             continue
         cells = []
@@ -142,6 +178,13 @@ def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000) ->
             return [], f"{len(tokens)} cells printed where the format has {n}"
         return [], f"the printed values 「{printed}」 cannot be read as {n} cells"
     return out, ""
+
+
+def _label_end(vr: ValueRow) -> Optional[int]:
+    """Where the printed label ends, when it stands in the same text as the values (not a table cell)."""
+    if vr.label_loc is None or not vr.values or vr.values[0].atomic:
+        return None
+    return vr.label_loc.end
 
 
 def _vals(reading: list[Token]) -> Values:
@@ -260,7 +303,7 @@ def parse_table2(rows: list[ValueRow], format_version: str, narrative: str) -> P
                 units[(spec.key, col.key)] = col.unit or block.unit
             signed = {i for i, c in enumerate(block.columns) if c.key == "本年增减"}
             readings, why = _readings(
-                match.values, len(block.columns),
+                match.values, len(block.columns), label_end=_label_end(match),
                 cell_ok=lambda c, text, signed=signed, dec=block.decimal: (not text[:1] or text[0] not in "+-" or c in signed)
                 and ("." not in text or dec))
             row = _Row(spec.key, spec.label, match.label, block.columns, readings, why,
@@ -347,6 +390,7 @@ def align_table3(rows: list[ValueRow]) -> tuple[tuple[RowSpec, ...], dict[str, t
     lost: list[ValueRow] = []
     pending: list[ValueRow] = []
     cursor = 0
+    waiting: Optional[tuple[int, ValueRow]] = None  # a label printed without figures, the next row not yet seen
 
     def place(upto: int):
         nonlocal pending
@@ -358,6 +402,14 @@ def align_table3(rows: list[ValueRow]) -> tuple[tuple[RowSpec, ...], dict[str, t
             lost.extend(pending)
         pending = []
 
+    def settle_waiting(blank: bool):
+        """The label without figures is a row of blanks only when the next row is a row of its own."""
+        nonlocal waiting
+        if waiting is not None and blank:
+            j, wvr = waiting
+            assigned.setdefault(specs[j].key, (wvr, "blank"))
+        waiting = None
+
     for vr in rows:
         if not vr.label:
             if len(vr.values) >= 6 or sum(len(t.text) for t in vr.values) >= 7:
@@ -365,20 +417,43 @@ def align_table3(rows: list[ValueRow]) -> tuple[tuple[RowSpec, ...], dict[str, t
             continue
         if not vr.values and separated:
             continue  # a label whose numbers stand elsewhere
-        # a label printed as a heading over its own row of figures: the row may name it again
-        heading = cursor - 1 if cursor and specs[cursor - 1].key in assigned and not assigned[specs[cursor - 1].key][0].values else cursor
-        hit = _find_spec(vr.label, specs, heading if vr.values else cursor)
+        if waiting is not None:
+            j, wvr = waiting
+            joined = ValueRow(wvr.label + vr.label, vr.values, vr.row_index, vr.label_loc)
+            whole = match_kind(wvr.label, specs[j]) == "exact"
+            if whole and vr.values and match_kind(vr.label, specs[j]) == "exact":
+                waiting = None  # the label was a heading over its own row: 「### 一、本年新收…」 + 「本年新收… 705 …」
+                assigned[specs[j].key] = (vr, "exact")
+                continue
+            if not whole and match_kind(joined.label, specs[j]) and (
+                    not _find_spec(vr.label, specs, j) or _find_spec(vr.label, specs, j)[0] == j):
+                # one label broken over two lines: 「（二）部分公开（…不计其他」 + 「情形） 1 0 0 …」
+                if vr.values:
+                    waiting = None
+                    assigned[specs[j].key] = (joined, "exact")
+                else:
+                    waiting = (j, joined)
+                continue
+        hit = _find_spec(vr.label, specs, cursor)
         if hit is None:
             if vr.has_number and not _is_group_label(vr.label):
                 findings.append(Finding(kind="layout", quote=vr.label, loc=vr.label_loc,
                                         message=f"table 三: a row labelled 「{vr.label}」 matches no row of the format; its figures are not read"))
                 lost.append(vr)
+                settle_waiting(False)
             continue
         j, kind = hit
+        if waiting is not None and waiting[0] == j and vr.values:
+            waiting = None  # the label was a heading over its own row of figures
+        else:
+            settle_waiting(True)
         place(j)
-        if vr.values or not separated:
+        if vr.values:
             assigned[specs[j].key] = (vr, kind)
+        else:
+            waiting = (j, vr)
         cursor = j + 1
+    settle_waiting(True)
     place(len(specs))
     return specs, assigned, findings, lost
 
@@ -417,7 +492,7 @@ def parse_table3(rows: list[ValueRow]) -> Parsed:
             out.findings.append(Finding(kind="layout", quote=vr.label, loc=vr.label_loc,
                                         message=f"table 三: row 「{vr.label}」 is printed without figures; its cells are read as blank (0)"))
             continue
-        readings, why = _readings(vr.values, ncol)
+        readings, why = _readings(vr.values, ncol, label_end=_label_end(vr))
         found.append(_Row(spec.key, spec.label, vr.label, T3_COLUMNS, readings, why,
                           loc=vr.values[0].loc, quote=_printed(vr.values)))
         if kind == "fuzzy":
@@ -464,23 +539,18 @@ def parse_table4(rows: list[ValueRow]) -> Parsed:
     tokens = fit_values(tokens, 15)
     texts = [t.text for t in tokens]
     quote = " ".join(texts)
-    plain, complete = digits.token_cuts(texts, 15, [t.atomic for t in tokens], limit=1)
-    if complete and len(plain) == 1:
-        readings, _ = _readings(tokens, 15)
-    else:
-        raw, complete = digits.token_cuts(texts, 15, [t.atomic for t in tokens], prefix_ok=_t4_prefix_ok)
-        readings = []
-        if complete:
-            for reading in raw:
-                cells_ = []
-                for ti, text, a, b in reading:
-                    tok = tokens[ti]
-                    cells_.append(tok if (a, b) == (0, len(tok.text)) else Token(
-                        text, tok.loc.model_copy(update={"start": tok.loc.start + a, "end": tok.loc.start + b})))
-                readings.append(cells_)
+    readings, why0 = _readings(tokens, 15)
+    if len(readings) > 1:
+        # several ways to cut the digits (or to place a vanished empty cell): the group totals decide
+        readings = [x for x in readings if all(sum(_vals(x)[i:i + 4]) == _vals(x)[i + 4] for i in (0, 5, 10))]
         if len(readings) == 1:
             out.findings.append(Finding(kind="layout", quote=quote, loc=tokens[0].loc,
                                         message=f"table 四: the digits ran together as {quote}; split the only way its totals allow"))
+    elif not readings and why0.startswith("the digits") and "ways" in why0:
+        raw, complete = digits.token_cuts(texts, 15, [t.atomic for t in tokens], prefix_ok=_t4_prefix_ok)
+        readings = [[tokens[ti] if (a, b) == (0, len(tokens[ti].text)) else Token(
+            text, tokens[ti].loc.model_copy(update={"start": tokens[ti].loc.start + a, "end": tokens[ti].loc.start + b}))
+            for ti, text, a, b in reading] for reading in raw] if complete else []
     why = ""
     if not readings:
         why = (f"found {len(tokens)} values where 15 are printed" if len(tokens) > 15 or all(t.atomic for t in tokens)
