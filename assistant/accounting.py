@@ -27,6 +27,8 @@ GENERIC = set("""
 作出 做出 作了 做了 作 做 出 发生 产生 出现 涉及 属于 算 算是 计 计入 列为 显示 记录 记载 写 写的 写了 说 说的 讲 提到 提 表 表格 表里 里头
 来 去 来了 收 收到 接到 提出 提交 提起 办 办理 处理 办结 答复 回复 作 情形 结果 决定 案件 案子 事项 类 种 方面的 方式 原因 因为是
 多 少 更 最 比较 大概 大约 约 左右 到底 究竟 实际 实际上 真正 真的 一共是 总共是 能 可以 会 要 需要 应该 应 如何 怎么 怎样 怎么样 什么 啥
+核实 核对 确认 查证 正文 文中 原文 文字 表格 表 上面 里头 好像 似乎 据说 听说 其实 当时 截至 截止 为止 年底 年末 年初 底 末
+写着 写的 写了 说是 显示的 列的 一栏 栏 这栏 那栏 格子 到底是 究竟是 是多少 有多少 多少呢 呢 呀 哈
 包括 包含 算上 加上 几家 几年 两年 三年 这几年 这三年 几份 哪份 哪一年 哪年 目前 现在 最后 最终 后来 新 新发 发 直接 继续 提供 不予 占 占多大 多大
 行政 法院 法庭 采取 措施 金额 万元 元 钱 收费 通知 保护 权益 合法 机关 人员 群众 百姓 老百姓 单位
 """.split())
@@ -66,7 +68,24 @@ def unexplained(question: str, explained: list[str]) -> list[str]:
         if all(ch in "".join(GENERIC) for ch in t) and not NO_CELL.search(t):
             continue  # made of ordinary words jieba joined (这件, 几次了)
         words.append(t)
+    # a qualifier no cell holds stays unexplained even inside a phrase a cell's pattern spans
+    # (「申请里，男性申请人有多少」)
+    words += [m.group(0) for m in NO_CELL.finditer(question) if m.group(0) not in "".join(words)]
     return words
+
+
+# forms a sentence may use for a qualifier the question names (撤回 in a question, 自行撤销 in the report)
+QUALIFIER_FORMS = {
+    "撤回": ("撤回", "撤销", "撤申请"), "撤销申请": ("撤回", "撤销"), "驳回": ("驳回",), "败诉": ("败诉",),
+    "外地": ("外地", "外省", "省外", "市外"), "外省": ("外省", "省外", "外地"), "局长": ("局长",), "主任": ("主任",),
+    "预算": ("预算",), "经费": ("经费",), "平均": ("平均",), "多少天": ("天", "工作日"), "天数": ("天", "工作日"),
+}
+
+
+def qualifier_forms(word: str) -> tuple[str, ...]:
+    m = NO_CELL.search(word)
+    key = m.group(0) if m else word
+    return QUALIFIER_FORMS.get(key, (key,))
 
 
 def one_slip(word: str, names: list[str]) -> bool:

@@ -25,7 +25,7 @@ from ingest.agency import ORGAN_FORMS, ZONE_WORDS, AgencyIdentity, Place, canoni
 
 GOVERNMENT_ORGANS = {"人民政府", "管委会"}
 _ORGAN_END = re.compile(r"(?:人民政府|政府|管委会|管理委员会|委员会|局|委|办公室|办|厅|院|署|中心|所|队)$")
-_STOP = set("的年在收有被去今前共一是对和与及里从向这那哪个各该每其我你他她它们么吗呢了啊吧？?，,。.、 ")
+_STOP = set("的年在收有被去今前共一是对和与及里从向这那哪个各该每其我你他她它们么吗呢了啊吧？?，,。.、 因由将把据按于")
 _VAGUE = re.compile(r"^(?:那个|这个|哪个|哪些|某个|某|那|这|哪|各|有个|有的)?(?:局|部门|单位|委|办)$")
 # shortened zone words people type: 平潭实验区, 平潭试验区
 _ZONE_SHORT = ("实验区", "试验区")
@@ -263,9 +263,10 @@ def _organ_run(q: str, pos: int) -> str:
         # 发展和改革委员会, 自然资源与生态环境局 — but 交建局和市场监管局 are two
         j += 1
     run = q[pos:j]
-    # keep the longest piece that ends like an organ (交建局 in 交建局收到…), or an abbreviation without one (公安)
+    # keep the longest piece that ends like an organ (交建局 in 交建局收到…), or an abbreviation without one
+    # (公安) — but not the 政府 of 政府信息公开
     for k in range(len(run), 1, -1):
-        if _ORGAN_END.search(run[:k]) or run[:k] in _ORGAN_STEMS:
+        if (_ORGAN_END.search(run[:k]) or run[:k] in _ORGAN_STEMS) and not q.startswith("信息", pos + k):
             return run[:k]
     vague = re.match(r"(?:那个|这个|哪个|某个)?(?:局|部门|单位)", q[pos:])
     return vague.group(0) if vague else ""

@@ -16,6 +16,7 @@ from typing import Optional
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from .compose import Composer
+from .accounting import NO_CELL, qualifier_forms
 from .figures import Cells, Missing, Value, cell_value, difference, share, total_over_years, blank_total_parts
 from .metrics import table2_column
 from .models import Answer
@@ -234,9 +235,11 @@ class Assistant:
                 v = cell_value(entry, cells, intent.metric, col)
             (r.values if isinstance(v, Value) else r.missing).append(v)
             if isinstance(v, Value) and intent.kind == "figure":
-                r.values += blank_total_parts(v, cells)
+                parts = blank_total_parts(v, cells)
+                if parts:  # the printed 总计 is blank: the row's own sum is the figure, the blank cell beside it
+                    r.values[-1:] = parts + [v]
         if intent.kind == "ranking":
-            r.values.sort(key=lambda v: v.value, reverse=True)
+            r.values.sort(key=lambda v: v.value, reverse=intent.direction != "asc")
         elif intent.kind == "sum" and len(r.values) > 1 and not r.missing:
             r.values = [total_over_years(r.values)]
         if not r.values:
@@ -280,12 +283,13 @@ class Assistant:
         if not picked or coverage(groups, picked) < MIN_COVERAGE or not answers_count(intent.question, picked):
             names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
             return self._stop(r, "not_found", f"{names_}的报告中没有找到与“{intent.question}”相关的内容。")
-        if intent.unexplained:
+        qualifiers = [w for w in intent.unexplained if NO_CELL.search(w)]
+        if qualifiers:
             # a table question with a qualifier no cell holds (撤回, 败诉率…): only a sentence that says it answers
-            picked = [p for p in picked if any(w in _sentence_text(p) for w in intent.unexplained)]
+            picked = [p for p in picked if any(form in _sentence_text(p) for w in qualifiers for form in qualifier_forms(w))]
             if not picked:
                 names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
-                words = "、".join(f"“{w}”" for w in intent.unexplained)
+                words = "、".join(f"“{w}”" for w in qualifiers)
                 return self._stop(r, "not_found", f"{names_}的报告的表格不统计{words}，正文也没有写到。")
         r.sentences = picked
         if not r.entries:

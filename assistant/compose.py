@@ -80,7 +80,12 @@ class Composer:
             year = f"{intent.year_text}年" if intent.year_text else ""
             shown = r.values[:RANK_SHOWN]
             more = f"（共{len(r.values)}份报告，列出前{RANK_SHOWN}名）" if len(r.values) > RANK_SHOWN else ""
-            lines.append(f"{year}各报告中“{r.values[0].label}”由多到少{more}：")
+            order = "由少到多" if intent.direction == "asc" else "由多到少"
+            lines.append(f"{year}各报告中“{r.values[0].label}”{order}{more}：")
+            tied = [v for v in r.values if v.value == r.values[0].value]
+            if len(tied) > 1:
+                notes.append(f"{len(tied)}份报告并列第一（{'、'.join(f'{v.entry.agency}{v.entry.year}年' for v in tied[:5])}"
+                             f"{'等' if len(tied) > 5 else ''}）")
             for i, v in enumerate(shown, 1):
                 lines.append(f"{i}. {v.entry.agency}{v.entry.year}年：{pct_text(v)}" + (f"（{v.formula}）" if v.formula else ""))
         elif intent.kind == "difference":

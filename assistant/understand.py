@@ -175,6 +175,7 @@ class Intent:
     unknown_organ: bool = False  # the unknown agency was named with its organ: not one of `near`
     unexplained: list[str] = field(default_factory=list)  # words no cell accounts for (then no table answer)
     vague: bool = False  # the agency was named vaguely (那个局): several fit, ask which — never rank them
+    direction: str = "desc"  # a ranking's order: "asc" for 最少 / 最低 / 更少
     notes: list[str] = field(default_factory=list)  # how a name was read (a typo)
     years: list[int] = field(default_factory=list)
     year_text: str = ""
@@ -201,6 +202,7 @@ _RANK_RE = re.compile(r"哪个|哪家|哪一个|哪一年|哪些部门|哪些单
 _SHARE_RE = re.compile(r"公开率|比例|占比|百分之|比率|百分比|几成|率是多少|率为多少|纠错率|纠正率")
 _SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全部加|加在一起|总和|合起来|合在一起")
 _RELATIVE_WORDS = ("上一年", "上年", "去年", "前年")
+_ASC_RE = re.compile(r"最少|最低|最小|更少|更低|垫底|倒数")
 _YEAR_WORDS = re.compile(r"(?:19|20)\d{2}\s*年度?|今年|去年|前年|上一年|上年|本年")
 
 
@@ -310,6 +312,7 @@ def understand(question: str, catalog: Catalog) -> Intent:
     intent.col3 = next((k for k, rx in COLUMN_WORDS if rx.search(q)), None)
     intent.col4 = next((k for k, rx in T4_RESULT_WORDS if rx.search(q)), None)
     intent.signals = _signals(q)
+    intent.direction = "asc" if _ASC_RE.search(q) else "desc"
     if intent.metric is not None and not intent.unknown_agency:
         intent.unexplained = unexplained_words(q, intent, catalog)
         if intent.unexplained:
@@ -364,6 +367,8 @@ def merge(previous: Intent, current: Intent) -> Intent:
         out.unknown_agency, out.near, out.unknown_organ = previous.unknown_agency, previous.near, previous.unknown_organ
     if not current.years:
         out.years, out.year_text = previous.years, previous.year_text
+    if not _RANK_RE.search(current.question):
+        out.direction = previous.direction
     if current.metric is None and previous.metric is not None and (is_followup(current.question) or current.col3 or current.col4 or current.signals):
         out.metric = previous.metric
     if current.metric is None and previous.metric is None:

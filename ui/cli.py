@@ -299,8 +299,10 @@ def cmd_eval(args) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(metrics, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     if not metrics["passed_thresholds"]:
-        below = [k for k, v in THRESHOLDS.items() if metrics[k] < v]
-        print("✗ below threshold: " + ", ".join(f"{k} {metrics[k]:.3f} < {THRESHOLDS[k]}" for k in below), file=sys.stderr)
+        below = [f"{k} {metrics[k]:.3f} < {v}" for k, v in THRESHOLDS.items() if metrics[k] is not None and metrics[k] < v]
+        if metrics["wrong_answers"]:
+            below.append(f"{metrics['wrong_answers']} wrong answer(s): {', '.join(metrics['wrong_ids'])}")
+        print("✗ below threshold: " + ", ".join(below), file=sys.stderr)
         return 1
     return 0
 
