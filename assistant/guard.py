@@ -43,15 +43,44 @@ def unsupported_numbers(text: str, answer: Answer) -> list[str]:
     return bad
 
 
+# words that tell one cell from another; a number the rewrite puts next to one must be that cell's
+LABEL_WORDS = ("维持", "纠正", "其他结果", "尚未审结", "予以公开", "部分公开", "不予公开", "无法提供", "不予处理",
+               "其他处理", "新收", "结转", "复议", "起诉", "诉讼", "许可", "处罚", "强制", "规章", "规范性文件", "收费",
+               "自然人", "企业", "科研", "公益", "法律服务", "总计")
+_CLAUSE_END = re.compile(r"[，。；、,;：:\n（）()]")
+
+
+def moved_numbers(text: str, answer: Answer) -> list[str]:
+    """Numbers the rewrite sets beside another cell's label (维持10、纠正1 rewritten as 维持1、纠正10)."""
+    cells = [f for f in answer.figures if not f.computed]
+    words_of = [(f, {w for w in LABEL_WORDS if w in f.row + f.column}) for f in cells]
+    known = {w for _, ws in words_of for w in ws}
+    bad = []
+    for m in _NUMBER.finditer(text):
+        start = max((c.end() for c in _CLAUSE_END.finditer(text, 0, m.start())), default=0)
+        clause = text[start:m.start()]
+        near = [(clause.rfind(w), w) for w in known if w in clause]
+        if not near:
+            continue
+        word = max(near)[1]
+        holders = [ws for f, ws in words_of if _canon(format(f.value, "f")) == _canon(m.group())]
+        if holders and not any(word in ws for ws in holders):
+            bad.append(f"{word}{m.group()}")
+    return bad
+
+
 def rephrase_checked(answer: Answer, llm) -> Answer:
-    """The LLM's wording if every number it wrote is in the evidence, else the deterministic answer."""
+    """The LLM's wording if every number it wrote is in the evidence and stays beside its own label,
+    else the deterministic answer."""
     try:
         reply = llm.invoke([SystemMessage(content=SYSTEM), HumanMessage(content=f"问题：{answer.question}\n答案：{answer.answer}")])
         text = getattr(reply, "content", str(reply)).strip()
     except Exception as e:  # an unreachable model must not cost the person their answer
         return answer.model_copy(update={"notes": [*answer.notes, f"改写模型不可用（{type(e).__name__}），显示原答案"]})
     bad = unsupported_numbers(text, answer)
-    if not text or bad:
-        why = f"改写中出现原文没有的数字 {'、'.join(bad)}" if bad else "改写为空"
+    moved = moved_numbers(text, answer) if not bad else []
+    if not text or bad or moved:
+        why = (f"改写中出现原文没有的数字 {'、'.join(bad)}" if bad else
+               f"改写把数字放到了别的项目旁（{'、'.join(moved)}）" if moved else "改写为空")
         return answer.model_copy(update={"notes": [*answer.notes, f"{why}，已改回确定性答案"]})
     return answer.model_copy(update={"answer": text})

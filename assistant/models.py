@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal, Optional
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
 
 
 class Figure(BaseModel):
@@ -19,6 +19,11 @@ class Figure(BaseModel):
     formula: str = ""  # how a computed figure was reached, with every term
     row_key: str = ""
     col_key: str = ""
+
+    @field_serializer("value", when_used="json")
+    def _value_number(self, v: Decimal):
+        """In JSON a figure is a number (56, 4068.208), exactly as printed."""
+        return int(v) if v == v.to_integral_value() else float(v)
 
 
 class Citation(BaseModel):

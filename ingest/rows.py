@@ -141,8 +141,8 @@ def label_row(row: Row, index: int) -> Optional[ValueRow]:
     labels = [c for c in row.cells if strip_space(c.text)]
     if not labels or any(_is_value_cell(c.text) for c in labels):
         return None
-    if any(len(TOKEN_RE.findall(c.text)) >= 2 for c in labels):
-        return None  # figures inside the text: a row broken somewhere, not a label without figures
+    if any(re.search(r"\d(?![\d.．、])", c.text) for c in labels):
+        return None  # figures inside the text (not an item number 「2.」): a broken row, not a label without figures
     return ValueRow(" ".join(c.text.strip(SPACE) for c in labels), [], index, labels[-1].loc)
 
 
@@ -167,7 +167,7 @@ def _anchor_patterns() -> list[str]:
             # Its first words are enough to cut at: the rest of the label may be broken onto the next line.
             pats.append(rf"{num}[.．、]\s*{_spaced(core_text[:4])}")
         elif spec.number:
-            pats.append(rf"(?:{_spaced(spec.number)})?{core}")
+            pats.append(rf"(?:{_spaced(spec.number)}\s*)?{core}")
         else:
             pats.append(core)
     pats += [_spaced(p) for p in ("三、本年度办理结果", "（三）不予公开", "（四）无法提供", "（五）不予处理")]

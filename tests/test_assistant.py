@@ -248,7 +248,36 @@ def test_chat_keeps_the_conversation(built_store):
     )
     assert out.returncode == 0, out.stderr
     first, second, third = (json.loads(line) for line in out.stdout.splitlines())
-    assert [f["value"] for f in first["figures"]] == ["21"]
-    assert "218" in [f["value"] for f in second["figures"]]
+    assert [f["value"] for f in first["figures"]] == [21]
+    assert 218 in [f["value"] for f in second["figures"]]
     # after /new nothing is carried over: no agency, no year
     assert third["status"] == "ambiguous"
+
+
+def test_ask_batch_prints_one_line_per_input_line_and_numbers_as_numbers(built_store):
+    questions = "滨海公安2022年收到多少申请\n\n滨海新区公安局2022年同意公开的有几件\n"
+    out = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "--store", str(built_store.directory), "ask", "--json", "-"],
+        input=questions, capture_output=True, text=True, cwd=REPO, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == 3, out.stdout
+    first, empty, third = map(json.loads, lines)
+    assert empty["status"] == "error" and empty["question"] == ""
+    assert first["figures"][0]["value"] == 56 and isinstance(first["figures"][0]["value"], int)
+    assert "滨海" in lines[0]  # UTF-8, not \\u escapes
+    assert third["status"] == "answered"
+
+
+def test_facts_agency_by_the_names_people_use(built_store):
+    out = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "--store", str(built_store.directory), "facts", "--agency", "滨海公安",
+         "--table", "三", "--format", "json"],
+        capture_output=True, text=True, cwd=REPO, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert rows and {r["agency"] for r in rows} == {"天津市滨海新区公安局"}
+    new = next(r for r in rows if r["row_key"] == "新收" and r["col_key"] == "总计")
+    assert new["value"] == 56

@@ -141,6 +141,12 @@ FACT_FIELDS = ["agency", "year", "table", "row", "column", "row_key", "col_key",
                "table_index", "row_index", "col_index"]
 
 
+def _json_number(text: str):
+    """A stored value as a JSON number: 56, 4068.208."""
+    d = Decimal(text)
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
 def fact_dict(f) -> dict:
     return {
         "agency": f.agency, "year": f.year, "table": f.table, "row": f.row_label, "column": f.col_label,
@@ -153,10 +159,23 @@ def fact_dict(f) -> dict:
 
 def cmd_facts(args) -> int:
     with open_store(args) as store:
-        facts = store.facts.facts(agency=args.agency, year=args.year, table=args.table)
+        if args.agency:
+            # the agency by any name people use for it, as `ask` reads it (滨海公安, 洪泽区政府, 平潭交建局)
+            from assistant.assistant import Assistant
+
+            catalog = Assistant(store).catalog
+            res = catalog.resolve(args.agency, [args.year] if args.year else [])
+            if not res.agencies:
+                near = f"; held there: {'、'.join(res.near)}" if res.near else ""
+                print(f"no stored report of {args.agency}{near}", file=sys.stderr)
+                return 1
+            ids = {e.report_id for a in res.agencies for e in catalog.reports(a)}
+            facts = [f for f in store.facts.facts(year=args.year, table=args.table) if f.report_id in ids]
+        else:
+            facts = store.facts.facts(year=args.year, table=args.table)
     rows = [fact_dict(f) for f in facts]
     if args.format == "json":
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        json.dump([{**r, "value": _json_number(r["value"])} for r in rows], sys.stdout, ensure_ascii=False, indent=1)
         print()
     elif args.format == "csv":
         w = csv.DictWriter(sys.stdout, fieldnames=FACT_FIELDS)
@@ -226,12 +245,20 @@ def cmd_ask(args) -> int:
         bot = Assistant(store, mode=args.mode, llm=llm)
         if args.question == "-":
             # batch mode: one question per line, one JSON object per line, one process
+            # (exactly one output line per input line: an empty line or a failure is an error object)
             for line in sys.stdin:
                 q = line.strip()
                 if not q:
+                    err = {"question": "", "status": "error", "error": "empty question"}
+                    print(json.dumps(err, ensure_ascii=False) if args.json else "（空行：没有问题）", flush=True)
                     continue
-                ans = bot.ask(q)
-                print(ans.model_dump_json() if args.json else ans.answer, flush=True)
+                try:
+                    ans = bot.ask(q)
+                except Exception as e:  # one bad question must not end the batch
+                    err = {"question": q, "status": "error", "error": f"{type(e).__name__}: {e}"}
+                    print(json.dumps(err, ensure_ascii=False) if args.json else f"✗ {err['error']}", flush=True)
+                    continue
+                print(ans.model_dump_json() if args.json else ans.answer.replace("\n", " "), flush=True)
             return 0
         ans = bot.ask(args.question)
         if args.json:
