@@ -273,7 +273,8 @@ def _organ_run(q: str, pos: int) -> str:
 
 
 # organ abbreviations without their 局/委 (滨海公安, 平潭市场监管): the canonical organs' stems
-_ORGAN_STEMS = {re.sub(r"(局|委员会|委|厅|办公室|办)$", "", o) for o in ORGAN_FORMS} - {""}
+_ORGAN_STEMS = {re.sub(r"(局|委员会|委|厅|办公室|办)$", "", o)
+                for canon, forms in ORGAN_FORMS.items() for o in (canon, *forms)} - {""}
 
 
 def _standalone_organ(q: str, idents: Iterable[AgencyIdentity]):
@@ -304,13 +305,17 @@ def organ_matches(text: str, organ: str) -> bool:
     for form in forms:
         if _abbreviates(text, form) or (len(text) >= 3 and form.endswith(text)) or _one_slip(text, form):
             return True
-    stem = re.sub(r"(局|委员会|委|厅|办公室|办)$", "", organ)
-    return len(text) >= 2 and text == stem
+    # an abbreviation without its 局/委 (滨海公安, 平潭市场监管): the stem of the organ or of a form of it
+    stems = {re.sub(r"(局|委员会|委|厅|办公室|办)$", "", f) for f in forms}
+    return len(text) >= 2 and text in stems
 
 
 def _abbreviates(short: str, full: str) -> bool:
     """交建局 → 交通与建设局: same first and last character, the rest in order."""
-    if len(short) < 2 or len(short) >= len(full) or short[0] != full[0] or short[-1] != full[-1]:
+    if len(short) < 2 or len(short) >= len(full) or short[-1] != full[-1]:
+        return False
+    # 交建局 → 交通与建设局 (same first character), 执法局 → 综合执法与应急管理局 (its first two together)
+    if short[0] != full[0] and not (len(short) >= 3 and short[:2] in full):
         return False
     pos = 0
     for ch in short:

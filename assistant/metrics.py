@@ -107,6 +107,8 @@ T2_COLUMN_WORDS = [
     ("本年新公开数量", re.compile(r"新公开")),
     ("对外公开总数量", re.compile(r"对外公开总数|公开总数")),
     ("本年新制作数量", re.compile(r"新制作")),
+    ("上一年项目数量", re.compile(r"上一年项目|上年项目|上一年的项目")),
+    ("本年增减", re.compile(r"增减|增/减|增加或减少")),
     ("本年废止件数", re.compile(r"废止|废除|取消")),
     ("现行有效件数", re.compile(r"现行有效|有效的|还有效|现行")),
     ("本年制发件数", re.compile(r"制发|新制|出台|印发|发布|制定")),
@@ -160,9 +162,13 @@ def _most_specific(found: list[tuple[int, Metric]]) -> Metric:
     return min((m for _, m in found), key=lambda m: order.get(id(m), 1 << 30))
 
 
+_DOCUMENT_COLUMNS = {"本年新公开数量", "对外公开总数量", "本年新制作数量", "本年废止件数", "现行有效件数", "本年制发件数"}
+
+
 def table2_column(question: str, metric: Metric) -> str:
-    if metric.key in ("规章", "行政规范性文件"):
-        for key, rx in T2_COLUMN_WORDS:
-            if rx.search(question):
-                return key
+    """The column of table 二 a question asks for: 规章/规范性文件 have their document counts, the
+    2019 format's 许可/处罚/强制/收费 rows their 上一年项目数量 and 本年增/减 beside 处理决定数量."""
+    for key, rx in T2_COLUMN_WORDS:
+        if rx.search(question) and ((key in _DOCUMENT_COLUMNS) == (metric.key in ("规章", "行政规范性文件"))):
+            return key
     return metric.col

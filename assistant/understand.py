@@ -202,6 +202,7 @@ _RANK_RE = re.compile(r"哪个|哪家|哪一个|哪一年|哪些部门|哪些单
 _SHARE_RE = re.compile(r"公开率|比例|占比|百分之|比率|百分比|几成|率是多少|率为多少|纠错率|纠正率")
 _SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全部加|加在一起|总和|合起来|合在一起")
 _RELATIVE_WORDS = ("上一年", "上年", "去年", "前年")
+_ASKS = re.compile(r"多少|几|哪|什么|是否|有没有|吗|呢|如何|怎么|占|比|排|最")
 _ASC_RE = re.compile(r"最少|最低|最小|更少|更低|垫底|倒数")
 _YEAR_WORDS = re.compile(r"(?:19|20)\d{2}\s*年度?|今年|去年|前年|上一年|上年|本年")
 
@@ -334,7 +335,11 @@ def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
         if ident is not None:
             organs += [ident.organ, ident.printed_organ, *ORGAN_FORMS.get(ident.organ, ())]
     explained += [o for o in organs if o]
-    return [w for w in unexplained(qq, explained) if not one_slip(w, ["政府", *organs])]
+    # only the clauses that ask: 「我在写一篇关于基层执法的报道，想核实一下：…多少件？」 asks in its last clause
+    clauses = [c for c in re.split(r"[，,：:；;。！!？?]", qq) if c.strip()]
+    asking = [c for c in clauses if _ASKS.search(c) or any(p and p in c for p in explained[:2])]
+    text = "，".join(asking) or qq
+    return [w for w in unexplained(text, explained) if not one_slip(w, ["政府", *organs])]
 
 
 def classify(intent: Intent, previous: Optional[Intent] = None) -> Kind:
