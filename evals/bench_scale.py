@@ -44,6 +44,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ingest.agency import identify
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = [REPO.parent / "shared" / "corpus" / "reports", REPO / "data"]
 MARKER = "bench_scale.json"
@@ -184,6 +186,8 @@ def synthetic_report(seed, agency: dict, year: int):
         "report_id": sha256(f"bench-scale|{agency['agency']}|{year}|{seed.report_id}".encode()).hexdigest(),
         "path": f"synthetic/{name}",
         "agency": agency["agency"],
+        # the copy's own identity: its made-up place is no gazetteer place, so the key is its name
+        "agency_key": identify(agency["agency"]).key,
         "agency_aliases": agency["aliases"],
         "year": year,
         "published": published,
@@ -438,10 +442,11 @@ def serve(directory: Path, runs: int, variants: int, seed: int, profile: Optiona
     m_warm = memory()
     print(f"after the cold questions: {fmt_mem(m_warm)}")
     t0 = time.perf_counter()
-    from assistant.understand import Catalog, ReportEntry
+    from assistant.assistant import catalog_entries
+    from assistant.understand import Catalog
 
     rows = store.facts.catalog()
-    Catalog([ReportEntry(r["report_id"], r["agency"], list(r["agency_aliases"]), r["year"], r["file_name"]) for r in rows])
+    Catalog(catalog_entries(rows))
     t_catalog = (time.perf_counter() - t0) * 1000
     t0 = time.perf_counter()
     store.chunks.bm25("存在的主要问题", 5)  # the first keyword search over every report (SQLite FTS5)
