@@ -347,6 +347,26 @@ def cmd_reindex(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    """The web chat, the JSON API and the widget on one port (ui/web.py)."""
+    import os
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import uvicorn
+
+    from .web import WebConfig, create_app
+
+    config = WebConfig.from_env(store_dir=args.store, chat=not args.no_chat)
+    if args.allow_origin:
+        config.allowed_origins = [o.rstrip("/") for o in args.allow_origin]
+    print(f"opening the store {args.store or default_store_dir()} …", file=sys.stderr)
+    app = create_app(config)
+    print(f"serving on http://{args.host}:{args.port}/  (chat at /, API at /api/ask, widget at /widget.js)",
+          file=sys.stderr, flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="disclosure-qa", description="Exact, cited answers from 政府信息公开工作年度报告.")
     p.add_argument("--store", default=None, metavar="DIR",
@@ -399,6 +419,15 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("reindex", help="re-chunk every stored report and re-embed it with the configured --embedder")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_reindex)
+
+    s = sub.add_parser("serve", help="the web chat, the JSON API and the embeddable widget on one port")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=7860)
+    s.add_argument("--allow-origin", action="append", metavar="ORIGIN",
+                   help="a site that may embed the widget and call the API (https://www.example.gov.cn); "
+                        "repeat for several (env DISCLOSURE_QA_ALLOWED_ORIGINS, comma-separated)")
+    s.add_argument("--no-chat", action="store_true", help="serve the API and the widget only (no Gradio)")
+    s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("demo", help="store the bundled sample report and show what was read from it")
     s.set_defaults(func=cmd_demo)

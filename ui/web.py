@@ -1,0 +1,257 @@
+"""`disclosure-qa serve`: one FastAPI app on one port — the JSON API, the widget, its embed page, and
+the Gradio chat mounted last at `/`.
+
+    app = create_app(WebConfig(store_dir="store"))      # uvicorn.run(app, port=7860)
+
+Routes (defined before Gradio is mounted, so they win):
+- POST /api/ask      {question, history?, agency?, year?} → the Answer JSON of `ask --json`
+- GET  /api/reports  the stored reports
+- GET  /api/facts    ?agency=&year=&table= → the stored cells (agency by any name `ask` understands)
+- GET  /api/health   {"status": "ok", "reports": N}
+- POST /api/upload   report files (multipart), only with the admin token (off unless configured)
+- GET  /widget.js    the embeddable chat bubble;  GET /embed  the widget's chat page (an iframe)
+
+The API is stateless: a conversation travels with each request (`history`), so any number of
+`serve` processes can answer behind a load balancer. The Gradio chat keeps its session in process
+memory and needs sticky sessions there.
+
+Secure by default: CORS only for the configured origins (none unless set), the embed page may be
+framed only by them (CSP frame-ancestors), limits on question length, history, body size and a
+per-client rate, upload only with a token (compared in constant time, never logged), file names
+reduced to a safe base name.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Optional
+
+from fastapi import FastAPI, File, Header, HTTPException, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field, field_validator
+
+from assistant.models import Answer
+
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_QUESTION = 300  # characters
+MAX_HISTORY = 10  # earlier turns sent with a question
+MAX_BODY = 32 * 1024  # bytes of a JSON request
+MAX_UPLOAD = 30 * 1024 * 1024  # bytes of one upload request
+ORIGINS_ENV = "DISCLOSURE_QA_ALLOWED_ORIGINS"  # comma-separated, e.g. https://www.example.gov.cn
+TOKEN_ENV = "DISCLOSURE_QA_ADMIN_TOKEN"
+RATE_ENV = "DISCLOSURE_QA_RATE"  # requests per minute per client on /api/ask (default 60)
+
+
+@dataclass
+class WebConfig:
+    store_dir: Optional[str] = None
+    allowed_origins: list[str] = field(default_factory=list)
+    admin_token: str = ""
+    rate_per_minute: int = 60
+    chat: bool = True  # mount the Gradio chat at /
+
+    @classmethod
+    def from_env(cls, store_dir: Optional[str] = None, **kw) -> "WebConfig":
+        origins = [o.strip().rstrip("/") for o in os.environ.get(ORIGINS_ENV, "").split(",") if o.strip()]
+        return cls(store_dir=store_dir, allowed_origins=origins, admin_token=os.environ.get(TOKEN_ENV, ""),
+                   rate_per_minute=int(os.environ.get(RATE_ENV, "60")), **kw)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=MAX_QUESTION)
+    history: list[str] = Field(default_factory=list, max_length=MAX_HISTORY)
+    agency: Optional[str] = Field(default=None, max_length=60)
+    year: Optional[int] = Field(default=None, ge=1990, le=2100)
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("the question is empty")
+        return v.strip()
+
+    @field_validator("history")
+    @classmethod
+    def _short_turns(cls, v: list[str]) -> list[str]:
+        if any(len(t) > MAX_QUESTION for t in v):
+            raise ValueError(f"each earlier question may have at most {MAX_QUESTION} characters")
+        return v
+
+
+class RateLimiter:
+    """A sliding one-minute window per client address (in this process)."""
+
+    def __init__(self, per_minute: int):
+        self.per_minute = per_minute
+        self._hits: dict[str, deque] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            q = self._hits[client]
+            while q and now - q[0] > 60:
+                q.popleft()
+            if len(q) >= self.per_minute:
+                return False
+            q.append(now)
+            return True
+
+
+def safe_name(name: str) -> str:
+    """An uploaded file's name reduced to its base name of safe characters (no path traversal)."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = re.sub(r"[^\w.\-\u4e00-\u9fff（）()]", "_", base).lstrip(".")
+    return base[:120] or "upload"
+
+
+def history_for(req: AskRequest) -> list[str]:
+    """The conversation, with the agency and year picked in the widget or chat as its first turn."""
+    context = f"{req.agency or ''}{f'{req.year}年' if req.year else ''}".strip()
+    return ([context] if context else []) + list(req.history)
+
+
+def _number(d: Decimal):
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def create_app(config: Optional[WebConfig] = None):
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from assistant.assistant import Assistant
+    from vectorstore.store import Store
+
+    config = config or WebConfig.from_env()
+    store = Store.open(config.store_dir)
+    if not store.facts.reports():
+        _ingest_sample(store)
+    bot = Assistant(store)
+    limiter = RateLimiter(config.rate_per_minute)
+    app = FastAPI(title="disclosure-qa", version="0.1.0",
+                  description="Exact, cited answers from 政府信息公开工作年度报告")
+    app.state.store, app.state.assistant, app.state.config = store, bot, config
+
+    # Starlette's CORS middleware on the parent app: only the configured origins, no credentials
+    # (Gradio's own would echo any origin).
+    app.add_middleware(CORSMiddleware, allow_origins=config.allowed_origins, allow_methods=["GET", "POST"],
+                       allow_headers=["Content-Type"], allow_credentials=False, max_age=600)
+
+    @app.middleware("http")
+    async def body_limit(request: Request, call_next):
+        if request.url.path.startswith("/api/"):
+            limit = MAX_UPLOAD if request.url.path == "/api/upload" else MAX_BODY
+            length = request.headers.get("content-length")
+            if length and length.isdigit() and int(length) > limit:
+                return JSONResponse({"error": f"request body too large (at most {limit} bytes)"}, status_code=413)
+        return await call_next(request)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+        return JSONResponse({"error": f"invalid request — {problems}"}, status_code=422)
+
+    def client_of(request: Request) -> str:
+        return request.client.host if request.client else "?"
+
+    @app.get("/api/health")
+    def health():
+        return {"status": "ok", "reports": len(store.facts.reports())}
+
+    @app.post("/api/ask", response_model=Answer)
+    def ask(req: AskRequest, request: Request):
+        if not limiter.allow(client_of(request)):
+            raise HTTPException(429, detail=f"too many questions: at most {config.rate_per_minute} a minute, please wait")
+        return bot.ask(req.question, history=history_for(req))
+
+    @app.get("/api/reports")
+    def reports():
+        return [{k: r[k] for k in ("report_id", "agency", "year", "file_name", "format_version", "fact_count", "failed_checks")}
+                for r in store.facts.reports()]
+
+    @app.get("/api/facts")
+    def facts(agency: Optional[str] = None, year: Optional[int] = None, table: Optional[str] = None):
+        if table is not None and table not in ("二", "三", "四"):
+            raise HTTPException(422, detail="table must be 二, 三 or 四")
+        rows = store.facts.facts(year=year, table=table)
+        if agency:
+            res = bot.catalog.resolve(agency, [year] if year else [])
+            if not res.agencies:
+                raise HTTPException(404, detail=f"no stored report of {agency}")
+            ids = {e.report_id for a in res.agencies for e in bot.catalog.reports(a)}
+            rows = [f for f in rows if f.report_id in ids]
+        return [{"agency": f.agency, "year": f.year, "table": f.table, "row": f.row_label, "column": f.col_label,
+                 "row_key": f.row_key, "col_key": f.col_key, "value": _number(f.value), "unit": f.unit,
+                 "blank": f.blank, "file_name": f.file_name, "start": f.loc.start, "end": f.loc.end, "page": f.loc.page}
+                for f in rows[:20000]]
+
+    @app.post("/api/upload")
+    def upload(files: list[UploadFile] = File(...), authorization: str = Header(default="")):
+        if not config.admin_token:
+            raise HTTPException(403, detail="uploading is off: set DISCLOSURE_QA_ADMIN_TOKEN to allow it")
+        given = authorization.removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), config.admin_token.encode()):
+            raise HTTPException(401, detail="a valid admin token is required (Authorization: Bearer …)")
+        return {"results": ingest_uploads(store, [(f.filename, f.file.read()) for f in files])}
+
+    @app.get("/widget.js")
+    def widget_js():
+        return Response((STATIC / "widget.js").read_text(encoding="utf-8"), media_type="application/javascript",
+                        headers={"Cache-Control": "public, max-age=300"})
+
+    @app.get("/embed")
+    def embed():
+        ancestors = " ".join(["'self'", *config.allowed_origins])
+        csp = (f"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+               f"connect-src 'self'; img-src 'self' data:; frame-ancestors {ancestors}")
+        return Response((STATIC / "embed.html").read_text(encoding="utf-8"), media_type="text/html",
+                        headers={"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
+                                 "Referrer-Policy": "no-referrer"})
+
+    if config.chat:
+        import gradio as gr
+
+        from .chat import build_chat
+
+        demo = build_chat(bot, store, config)
+        app = gr.mount_gradio_app(app, demo, path="/")
+    return app
+
+
+def ingest_uploads(store, files: list[tuple[str, bytes]]) -> list[str]:
+    """Store uploaded report files; one line per file, as `disclosure-qa ingest` prints them."""
+    from ingest.batch import ingest_files
+
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for name, data in files:
+            path = Path(tmp) / safe_name(name)
+            path.write_bytes(data)
+            paths.append(path)
+        for out in ingest_files(paths, store.sink()):
+            if out.status == "error":
+                lines.append(f"✗ {out.error}")
+            elif out.status == "unchanged":
+                lines.append(f"= {out.path.name}: unchanged, already stored")
+            else:
+                r = out.report
+                lines.append(f"✓ {out.path.name}: {r.agency} {r.year}, {len(r.facts)} facts, "
+                             f"{len(r.failed_checks)} failed checks [{out.status}]")
+        store.chunks.sync()
+    return lines
+
+
+def _ingest_sample(store) -> None:
+    """An empty store first gets the bundled sample, so a first run answers at once."""
+    sample = Path(__file__).resolve().parents[1] / "data"
+    ingest_uploads(store, [(p.name, p.read_bytes()) for p in sorted(sample.glob("*.txt"))])
