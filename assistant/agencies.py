@@ -60,8 +60,23 @@ class AgencyResolver:
             if ident.key.startswith("name:"):
                 ident = next((i for i in map(identify, names) if not i.key.startswith("name:")), ident)
             self.ids[display] = ident
+        # indexes, so a question costs the same with ten agencies or ten thousand: by the agency's own
+        # (most specific) place, by every place it is inside, by organ
+        self._by_target: dict[str, list[str]] = {}
+        self._by_place: dict[str, list[str]] = {}
+        self._by_organ: dict[str, list[str]] = {}
+        for display, ident in self.ids.items():
+            if ident.places:
+                self._by_target.setdefault(ident.places[-1].code, []).append(display)
+                for code in _ancestors(ident.places[-1].code):
+                    self._by_place.setdefault(code, []).append(display)
+            else:
+                self._by_organ.setdefault(ident.organ, []).append(display)
+            if ident.places:
+                self._by_organ.setdefault(ident.organ, []).append(display)
         # the place texts of held agencies, for typos (平谭 → 平潭, 述阳 → 沭阳)
         self._held_place_texts: dict[str, Place] = {}
+        self._slips: Optional[dict[str, list[tuple[str, Place]]]] = None  # each text with one character blanked
         for ident in self.ids.values():
             for p in ident.places:
                 for text in _place_texts(p):
@@ -98,15 +113,21 @@ class AgencyResolver:
     def _typo(self, q: str, i: int) -> Optional[Mention]:
         """A held place typed with one character wrong (平谭 for 平潭, 述阳县 for 沭阳县). A two-character
         place counts only where a zone, 县/区/市 or an organ follows it."""
-        for text, place in self._held_place_texts.items():
-            n = len(text)
+        if self._slips is None:
+            self._slips = {}
+            for text, place in self._held_place_texts.items():
+                for j in range(len(text)):
+                    self._slips.setdefault(text[:j] + "\0" + text[j + 1:], []).append((text, place))
+        for n in range(min(12, len(q) - i), 1, -1):
             piece = q[i:i + n]
-            if len(piece) != n or n < 2 or piece == text or sum(a != b for a, b in zip(piece, text)) != 1:
-                continue
-            nxt = q[i + n:i + n + 3]
-            follows = any(nxt.startswith(w) for w in (*ZONE_WORDS, *_ZONE_SHORT, "县", "区", "市")) or bool(_organ_run(q, i + n))
-            if n >= 3 or follows or (piece[0] == text[0] and nxt[:1].isdigit()):
-                return Mention(i, i + n, [place], typo=text)
+            for j in range(n):
+                for text, place in self._slips.get(piece[:j] + "\0" + piece[j + 1:], ()):
+                    if piece == text:
+                        continue
+                    nxt = q[i + n:i + n + 3]
+                    follows = any(nxt.startswith(w) for w in (*ZONE_WORDS, *_ZONE_SHORT, "县", "区", "市")) or bool(_organ_run(q, i + n))
+                    if n >= 3 or follows or (piece[0] == text[0] and nxt[:1].isdigit()):
+                        return Mention(i, i + n, [place], typo=text)
         return None
 
     # ---- scoring -----------------------------------------------------------------------------
@@ -161,7 +182,7 @@ class AgencyResolver:
                 pos += 1 + len(nxt)
             consumed = pos
         if not items:
-            m = _standalone_organ(q, self.ids.values())
+            m = _standalone_organ(q, self._by_organ)
             if m:
                 items.append(([], m[0], False, m[1]))
         return items
@@ -170,8 +191,12 @@ class AgencyResolver:
         out = Resolution()
         text = q[span[0]:span[1]]
         out.notes = [f"「{q[m.start:m.end]}」读作「{m.typo}」" for m in mentions if m.typo]
-        scored = [(s, d) for d, ident in self.ids.items()
-                  if (s := self._score(ident, mentions, organ_text, zone)) is not None]
+        if mentions:
+            pool = {d for p in mentions[-1].places for d in self._by_target.get(p.code, ())}
+        else:
+            pool = {d for organ, ds in self._by_organ.items() if organ and organ_matches(organ_text, organ) for d in ds}
+        scored = [(s, d) for d in sorted(pool)
+                  if (s := self._score(self.ids[d], mentions, organ_text, zone)) is not None]
         if not scored:
             out.unknown = text
             out.near = self._near(mentions) if mentions else []
@@ -228,8 +253,14 @@ class AgencyResolver:
 
     def _near(self, mentions: list[Mention]) -> list[str]:
         """Held agencies inside the places named (for an agency not held: 天津 → 天津市滨海新区公安局)."""
-        return sorted(d for d, ident in self.ids.items() if ident.places and all(
-            any(_contains(p, ident.places[-1]) for p in m.places) for m in mentions))
+        pool = {d for p in mentions[-1].places for d in self._by_place.get(p.code, ())}
+        return sorted(d for d in pool if all(
+            any(_contains(p, self.ids[d].places[-1]) for p in m.places) for m in mentions))
+
+
+def _ancestors(code: str) -> list[str]:
+    """The code of a place and of the city and province it is in: 320813 → 320813, 320800, 320000."""
+    return list(dict.fromkeys([code, code[:4] + "00", code[:2] + "0000"]))
 
 
 def _boundary(q: str, i: int) -> bool:
@@ -277,9 +308,9 @@ _ORGAN_STEMS = {re.sub(r"(局|委员会|委|厅|办公室|办)$", "", o)
                 for canon, forms in ORGAN_FORMS.items() for o in (canon, *forms)} - {""}
 
 
-def _standalone_organ(q: str, idents: Iterable[AgencyIdentity]):
+def _standalone_organ(q: str, held_organs: Iterable[str]):
     """An organ named without a place (社会事业局23年…): one that some held agency is."""
-    organs = {i.organ for i in idents if i.organ and i.organ not in GOVERNMENT_ORGANS}
+    organs = {o for o in held_organs if o and o not in GOVERNMENT_ORGANS}
     best = None
     for m in re.finditer(r"[\u4e00-\u9fa5]{2,12}?(?:局|委员会|委|办公室|厅|院|中心)", q):
         text = m.group(0)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from .loaders import artifact_spans
 from .models import Chunk, Report
 from .rows import HEADING_RES, NUMBER_RE, SPACE
 
@@ -79,16 +80,40 @@ def chunk_report(report: Report, max_chars: int = MAX_CHARS) -> list[Chunk]:
     """The report's narrative as chunks, in text order."""
     text = report.text
     excluded = _table_spans(report)
+    # export artifacts (「[bookmark: _GoBack]」, page markers): no chunk and no quote holds them — a chunk
+    # that would is cut around them — while every offset still points into the original text
+    artifacts = artifact_spans(text)
     spans = _narrative_spans(report, excluded)
     file_name = Path(report.path).name
     out: list[Chunk] = []
     for a, b, part_title in spans:
-        for start, end, path in _chunk_span(text, a, b, part_title, excluded, max_chars):
-            out.append(Chunk(
-                chunk_id=chunk_id(report.report_id, start), report_id=report.report_id, agency=report.agency,
-                year=report.year, file_name=file_name, section=PATH_SEP.join(path), text=text[start:end],
-                start=start, end=end, page=report.page_at(start),
-            ))
+        for start0, end0, path in _chunk_span(text, a, b, part_title, excluded, max_chars):
+            for start, end in _without(text, start0, end0, artifacts):
+                out.append(Chunk(
+                    chunk_id=chunk_id(report.report_id, start), report_id=report.report_id, agency=report.agency,
+                    year=report.year, file_name=file_name, section=PATH_SEP.join(path), text=text[start:end],
+                    start=start, end=end, page=report.page_at(start),
+                ))
+    return out
+
+
+def _without(text: str, a: int, b: int, cut: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """[a, b) without the spans in `cut`, as verbatim pieces with their whitespace trimmed."""
+    pieces, pos = [], a
+    for x, y in cut:
+        if y <= pos or x >= b:
+            continue
+        pieces.append((pos, x))
+        pos = max(pos, y)
+    pieces.append((pos, b))
+    out = []
+    for x, y in pieces:
+        while x < y and text[x] in SPACE:
+            x += 1
+        while y > x and text[y - 1] in SPACE:
+            y -= 1
+        if y > x:
+            out.append((x, y))
     return out
 
 

@@ -39,6 +39,41 @@ def parse_file(path: str | Path) -> Report:
 
 
 def parse_document(doc: Document, report_id: str) -> Report:
+    """Read a loaded document; traditional characters (繁体) are read through their simplified forms,
+    while the report keeps the original text, so every quote and offset is the document's own."""
+    simple = simplified(doc)
+    if simple is None:
+        return _parse_document(doc, report_id)
+    report = _parse_document(simple, report_id)
+    changed = sum(a != b for a, b in zip(doc.text, simple.text))
+    report.findings.insert(0, Finding(kind="encoding", message=(
+        f"the report is printed in traditional characters ({changed} characters differ from their simplified "
+        f"forms): it was read through OpenCC's t2s conversion, quotes show the original text")))
+    return report.model_copy(update={"text": doc.text})
+
+
+def simplified(doc: Document) -> "Document | None":
+    """The document in simplified characters, when it is printed in traditional ones (and the
+    conversion keeps every character in place, so offsets stay valid); None otherwise."""
+    try:
+        import opencc
+    except ImportError:
+        return None
+    convert = opencc.OpenCC("t2s").convert
+    text = convert(doc.text)
+    if len(text) != len(doc.text):
+        return None
+    changed = sum(a != b for a, b in zip(doc.text, text))
+    if changed < 20 or changed < 0.01 * len(text):
+        return None  # a simplified report (a stray traditional character or two is no reason)
+    rows = [row.model_copy(update={"cells": [c.model_copy(update={"text": convert(c.text)}) for c in row.cells]})
+            for row in doc.rows]
+    if any(len(a.text) != len(b.text) for r0, r1 in zip(doc.rows, rows) for a, b in zip(r0.cells, r1.cells)):
+        return None
+    return doc.model_copy(update={"text": text, "rows": rows})
+
+
+def _parse_document(doc: Document, report_id: str) -> Report:
     rows = cut_flat_rows(doc.rows)
     regions = table_regions(rows)
     findings: list[Finding] = list(doc.findings)

@@ -410,3 +410,36 @@ def test_artifact_spans_in_real_exports():
     assert [seed.text[a:b] for a, b in artifact_spans(seed.text)] == ["[bookmark: _GoBack]"]
     pdf = load_document(CORPUS / "reports/洪泽区人民政府_2023.pdf")
     assert [pdf.text[a:b] for a, b in artifact_spans(pdf.text)] == [f"- {n} -" for n in range(1, 6)]
+
+
+def test_a_traditional_character_report_is_read_and_quoted_as_printed(tmp_path):
+    """繁体: the tables and metadata are read through OpenCC t2s; the stored text stays the original."""
+    import opencc
+
+    from ingest.pipeline import parse_file
+
+    seed = Path(__file__).resolve().parents[1] / "data" / "天津市滨海新区公安局_2022.txt"
+    original = opencc.OpenCC("s2t").convert(seed.read_text(encoding="utf-8"))
+    path = tmp_path / "report_traditional.txt"
+    path.write_text(original, encoding="utf-8")
+    simple = parse_file(seed)
+    trad = parse_file(path)
+    assert trad.agency == simple.agency and trad.year == simple.year
+    assert {(f.table, f.row_key, f.col_key): f.value for f in trad.facts} == \
+        {(f.table, f.row_key, f.col_key): f.value for f in simple.facts}
+    assert trad.text == original  # quotes and offsets point into the document as printed
+    fact = trad.fact("三", "新收", "总计")
+    assert trad.text[fact.loc.start:fact.loc.end] == "56"
+    assert any(f.kind == "encoding" and "traditional" in f.message for f in trad.findings)
+
+
+def test_export_artifacts_never_reach_a_passage():
+    """The sample's Word export carries 「[bookmark: _GoBack]」: no chunk holds it, offsets stay the original's."""
+    from ingest.chunking import chunk_report
+    from ingest.pipeline import parse_file
+
+    report = parse_file(Path(__file__).resolve().parents[1] / "data" / "天津市滨海新区公安局_2022.txt")
+    assert "[bookmark: _GoBack]" in report.text
+    chunks = chunk_report(report)
+    assert chunks and not any("[bookmark" in c.text for c in chunks)
+    assert all(report.text[c.start:c.end] == c.text for c in chunks)
