@@ -66,13 +66,10 @@ class AgencyResolver:
         self._by_place: dict[str, list[str]] = {}
         self._by_organ: dict[str, list[str]] = {}
         for display, ident in self.ids.items():
-            if ident.places:
+            if ident.places:  # (a name with no known place is found by its printed name, not here)
                 self._by_target.setdefault(ident.places[-1].code, []).append(display)
                 for code in _ancestors(ident.places[-1].code):
                     self._by_place.setdefault(code, []).append(display)
-            else:
-                self._by_organ.setdefault(ident.organ, []).append(display)
-            if ident.places:
                 self._by_organ.setdefault(ident.organ, []).append(display)
         # the place texts of held agencies, for typos (平谭 → 平潭, 述阳 → 沭阳)
         self._held_place_texts: dict[str, Place] = {}

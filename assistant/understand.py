@@ -90,6 +90,12 @@ class Catalog:
         for a, core in self._cores.items():
             if len(core) >= 4:
                 self._by_first2.setdefault(core[:2], []).append(a)
+        self._full_names: dict[str, set[str]] = {}
+        for e in entries:
+            for n in e.names():
+                if len(n) >= 5:
+                    self._full_names.setdefault(n, set()).add(e.agency)
+        self._longest_full = max(map(len, self._full_names), default=0)
         self.resolver = AgencyResolver({a: sorted({n for e in es for n in e.names()}) for a, es in self._by_agency.items()})
 
     def agencies_in(self, place: str) -> list[str]:
@@ -113,11 +119,37 @@ class Catalog:
     def resolve(self, question: str, years: list[int]) -> Resolution:
         """Which held agencies the question names (see assistant.agencies), with the printed names as a
         fallback for names the gazetteer does not know."""
+        exact, text = self._printed_names(question)
         res = self.resolver.resolve(question, self._years, years)
+        if exact:
+            # a name an agency was printed under, written out in full, is the strongest evidence there is;
+            # the resolver adds the agencies named otherwise (滨海公安 beside 洪泽区政府)
+            spans = [t for t in text.split("|") if t]
+            if res.unknown and not any(res.unknown in t or t in res.unknown for t in spans):
+                return res
+            more = [a for a in res.agencies if a not in exact] if not res.unknown else []
+            return Resolution(agencies=exact + more, text="|".join([*spans, *(t for t in res.text.split("|") if t)]),
+                              notes=res.notes)
         if not res.agencies and not res.unknown:
             found, text = self.find_agencies(question)
             res.agencies, res.text = found, text
         return res
+
+    def _printed_names(self, question: str) -> tuple[list[str], str]:
+        """Agencies whose full printed name (or a printed alias of five characters or more) the question
+        contains, longest first, each stretch of text used once."""
+        found, texts = [], []
+        used = [False] * len(question)
+        for size in range(min(self._longest_full, len(question)), 4, -1):
+            for i in range(len(question) - size + 1):
+                name = question[i:i + size]
+                if name in self._full_names and not any(used[i:i + size]):
+                    agencies = self._full_names[name]
+                    if len(agencies) == 1:
+                        found += [a for a in agencies if a not in found]
+                        texts.append(name)
+                    used[i:i + size] = [True] * size
+        return found, "|".join(texts)
 
     def find_agencies(self, question: str) -> tuple[list[str], str]:
         """Agencies the question names by a name they were printed under (longest names first, each
@@ -334,6 +366,9 @@ def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
         ident = catalog.resolver.ids.get(a)
         if ident is not None:
             organs += [ident.organ, ident.printed_organ, *ORGAN_FORMS.get(ident.organ, ())]
+            # the agency's own places, however shortened (天津 for 天津市), explain themselves
+            for p in ident.places:
+                explained += [p.name, re.sub(r"(?:省|市|区|县|自治区|自治州)$", "", p.name)]
     explained += [o for o in organs if o]
     # only the clauses that ask: 「我在写一篇关于基层执法的报道，想核实一下：…多少件？」 asks in its last clause
     clauses = [c for c in re.split(r"[，,：:；;。！!？?]", qq) if c.strip()]

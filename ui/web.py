@@ -126,6 +126,57 @@ def _number(d: Decimal):
     return int(d) if d == d.to_integral_value() else float(d)
 
 
+class BodyLimit:
+    """413 for an API request body over its limit — by its Content-Length, and by the bytes as they
+    arrive (a chunked body has no Content-Length)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith("/api/"):
+            return await self.app(scope, receive, send)
+        limit = MAX_UPLOAD if path == "/api/upload" else MAX_BODY
+        length = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if length.isdigit() and int(length) > limit:
+            return await self._too_large(send, limit)
+        seen = 0
+        started = False
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge()
+            return message
+
+        async def tracked(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except _TooLarge:
+            if not started:
+                await self._too_large(send, limit)
+
+    @staticmethod
+    async def _too_large(send, limit: int):
+        body = json.dumps({"error": f"request body too large (at most {limit} bytes)"}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
 def create_app(config: Optional[WebConfig] = None):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from assistant.assistant import Assistant
@@ -146,14 +197,7 @@ def create_app(config: Optional[WebConfig] = None):
     app.add_middleware(CORSMiddleware, allow_origins=config.allowed_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"], allow_credentials=False, max_age=600)
 
-    @app.middleware("http")
-    async def body_limit(request: Request, call_next):
-        if request.url.path.startswith("/api/"):
-            limit = MAX_UPLOAD if request.url.path == "/api/upload" else MAX_BODY
-            length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > limit:
-                return JSONResponse({"error": f"request body too large (at most {limit} bytes)"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
