@@ -100,6 +100,9 @@ class RateLimiter:
     def allow(self, client: str) -> bool:
         now = time.monotonic()
         with self._lock:
+            if len(self._hits) > 10_000:  # forget clients idle for a minute
+                for k in [k for k, v in self._hits.items() if not v or now - v[-1] > 60]:
+                    del self._hits[k]
             q = self._hits[client]
             while q and now - q[0] > 60:
                 q.popleft()
@@ -126,6 +129,28 @@ def _number(d: Decimal):
     return int(d) if d == d.to_integral_value() else float(d)
 
 
+class FrameGuard:
+    """Only the embed page may be framed by the allowed sites; the chat and everything else only by itself."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("path", "").startswith("/embed"):
+            return await self.app(scope, receive, send)
+
+        async def guarded(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                if not any(k.lower() in (b"content-security-policy", b"x-frame-options") for k, _ in headers):
+                    headers += [(b"x-frame-options", b"SAMEORIGIN"),
+                                (b"content-security-policy", b"frame-ancestors 'self'")]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, guarded)
+
+
 class BodyLimit:
     """413 for an API request body over its limit — by its Content-Length, and by the bytes as they
     arrive (a chunked body has no Content-Length)."""
@@ -141,29 +166,30 @@ class BodyLimit:
         length = dict(scope.get("headers") or []).get(b"content-length", b"")
         if length.isdigit() and int(length) > limit:
             return await self._too_large(send, limit)
-        seen = 0
-        started = False
-
-        async def counted():
-            nonlocal seen
+        # read the body first (it is small: 32 KB for questions), so an oversized chunked body is a 413
+        # and the app never sees half of it
+        chunks, seen = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _TooLarge()
-            return message
+            if message["type"] != "http.request":
+                break
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                return await self._too_large(send, limit)
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        replayed = False
 
-        async def tracked(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-        try:
-            await self.app(scope, counted, tracked)
-        except _TooLarge:
-            if not started:
-                await self._too_large(send, limit)
+        await self.app(scope, replay, send)
 
     @staticmethod
     async def _too_large(send, limit: int):
@@ -173,16 +199,15 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
-
-
 def create_app(config: Optional[WebConfig] = None):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from assistant.assistant import Assistant
     from vectorstore.store import Store
 
     config = config or WebConfig.from_env()
+    bad = [o for o in config.allowed_origins if o == "*" or not re.match(r"^https?://[^/\s*]+$", o)]
+    if bad:
+        raise ValueError(f"allowed origins must be full origins such as https://www.example.gov.cn, not {bad}")
     store = Store.open(config.store_dir)
     if not store.facts.reports():
         _ingest_sample(store)
@@ -194,10 +219,16 @@ def create_app(config: Optional[WebConfig] = None):
 
     # Starlette's CORS middleware on the parent app: only the configured origins, no credentials
     # (Gradio's own would echo any origin).
+    app.add_middleware(BodyLimit)
+    app.add_middleware(FrameGuard)
+    # CORS outermost, so that every answer an allowed origin gets (a 413 too) carries its headers
     app.add_middleware(CORSMiddleware, allow_origins=config.allowed_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"], allow_credentials=False, max_age=600)
 
-    app.add_middleware(BodyLimit)
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        # one error shape for every 4xx: {"error": "…"}
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -214,7 +245,8 @@ def create_app(config: Optional[WebConfig] = None):
     @app.post("/api/ask", response_model=Answer)
     def ask(req: AskRequest, request: Request):
         if not limiter.allow(client_of(request)):
-            raise HTTPException(429, detail=f"too many questions: at most {config.rate_per_minute} a minute, please wait")
+            raise HTTPException(429, detail=f"too many questions: at most {config.rate_per_minute} a minute, please wait",
+                                headers={"Retry-After": "60"})
         return bot.ask(req.question, history=history_for(req))
 
     @app.get("/api/reports")
@@ -278,8 +310,10 @@ def ingest_uploads(store, files: list[tuple[str, bytes]]) -> list[str]:
     lines = []
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
-        for name, data in files:
+        for i, (name, data) in enumerate(files):
             path = Path(tmp) / safe_name(name)
+            if path in paths:  # two uploads reduced to one name: keep both
+                path = path.with_name(f"{path.stem}_{i}{path.suffix}")
             path.write_bytes(data)
             paths.append(path)
         for out in ingest_files(paths, store.sink()):
