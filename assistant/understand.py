@@ -130,9 +130,11 @@ class Catalog:
             more = [a for a in res.agencies if a not in exact] if not res.unknown else []
             return Resolution(agencies=exact + more, text="|".join([*spans, *(t for t in res.text.split("|") if t)]),
                               notes=res.notes)
-        if not res.agencies and not res.unknown:
+        if res.notes or (not res.agencies and not res.unknown):
+            # a name held as printed (or its distinctive part: 凤泰区) beats reading a typo of another
             found, text = self.find_agencies(question)
-            res.agencies, res.text = found, text
+            if found:
+                return Resolution(agencies=found, text=text)
         return res
 
     def _printed_names(self, question: str) -> tuple[list[str], str]:

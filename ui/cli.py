@@ -356,7 +356,7 @@ def cmd_serve(args) -> int:
 
     from .web import WebConfig, create_app
 
-    config = WebConfig.from_env(store_dir=args.store, chat=not args.no_chat)
+    config = WebConfig.from_env(store_dir=args.store, chat=not args.no_chat, embedder=getattr(args, "embedder", None))
     if args.allow_origin:
         config.allowed_origins = [o.rstrip("/") for o in args.allow_origin]
     print(f"opening the store {args.store or default_store_dir()} …", file=sys.stderr)

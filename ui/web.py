@@ -60,6 +60,7 @@ class WebConfig:
     admin_token: str = ""
     rate_per_minute: int = 60
     chat: bool = True  # mount the Gradio chat at /
+    embedder: object = None  # an embedder spec or instance (default: the store's configured one)
 
     @classmethod
     def from_env(cls, store_dir: Optional[str] = None, **kw) -> "WebConfig":
@@ -208,7 +209,7 @@ def create_app(config: Optional[WebConfig] = None):
     bad = [o for o in config.allowed_origins if o == "*" or not re.match(r"^https?://[^/\s*]+$", o)]
     if bad:
         raise ValueError(f"allowed origins must be full origins such as https://www.example.gov.cn, not {bad}")
-    store = Store.open(config.store_dir)
+    store = Store.open(config.store_dir, embedder=config.embedder)
     if not store.facts.reports():
         _ingest_sample(store)
     bot = Assistant(store)
