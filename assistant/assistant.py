@@ -10,7 +10,6 @@ Figures come from stored cells only; an optional LLM may rephrase, guarded by as
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Optional
 
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -19,23 +18,9 @@ from .compose import Composer
 from .accounting import NO_CELL, qualifier_forms
 from .figures import Cells, Missing, Value, cell_value, difference, share, total_over_years, blank_total_parts
 from .metrics import table2_column
-from .models import Answer
+from .models import Answer, Resolved
 from .narrative import answers_count, best_sentences, content_query, coverage, keywords
 from .understand import Catalog, Intent, ReportEntry, merge, understand
-
-
-@dataclass
-class Resolved:
-    """What a question turned into once checked against the reports held."""
-
-    intent: Intent
-    status: str = "answered"
-    entries: list[ReportEntry] = field(default_factory=list)
-    values: list[Value] = field(default_factory=list)
-    missing: list[Missing] = field(default_factory=list)
-    sentences: list = field(default_factory=list)
-    message: str = ""  # for not_found / ambiguous
-    choices: list[str] = field(default_factory=list)
 
 
 MAX_CHOICES = 12  # an ambiguous answer names at most this many reports to pick from

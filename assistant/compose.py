@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from vectorstore.facts import FactRecord
 
 from .figures import Value, fmt, pct_text
-from .models import Answer, Citation, Figure
+from .models import Answer, Citation, Figure, Resolved
 
-if TYPE_CHECKING:
-    from .assistant import Resolved
 
 _UNIT = {"件": "件", "万元": "万元", "%": ""}
 _BLANK_NOTE = "（原表此格为空，按0计）"

@@ -6,7 +6,6 @@ arithmetic on stored cells.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Optional
 
@@ -14,6 +13,7 @@ from ingest.layout import T3_COLUMNS, T4_RESULTS
 from vectorstore.facts import FactRecord
 
 from .metrics import Metric
+from .models import Missing, Value
 from .understand import ReportEntry
 
 Cells = dict[tuple[str, str, str], FactRecord]
@@ -22,28 +22,6 @@ Cells = dict[tuple[str, str, str], FactRecord]
 def fmt(v: Decimal) -> str:
     """A value as printed: no exponent, no trailing zeros added or lost."""
     return format(v, "f")
-
-
-@dataclass
-class Value:
-    """A figure and the cells behind it."""
-
-    entry: ReportEntry
-    label: str
-    value: Decimal
-    cells: list[FactRecord]
-    unit: str = "件"
-    formula: str = ""  # empty for a single cell
-
-    @property
-    def computed(self) -> bool:
-        return bool(self.formula)
-
-
-@dataclass
-class Missing:
-    entry: ReportEntry
-    reason: str
 
 
 def column_label(table: str, col: str) -> str:

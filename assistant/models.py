@@ -4,7 +4,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal, Optional
 
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, Field, field_serializer
+
+if TYPE_CHECKING:  # the types below only name these in annotations
+    from vectorstore.facts import FactRecord
+
+    from .understand import Intent, ReportEntry
 
 
 class Figure(BaseModel):
@@ -46,3 +54,44 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     choices: list[str] = Field(default_factory=list)  # for `ambiguous`: what the person can pick
     notes: list[str] = Field(default_factory=list)  # failed checks, other readings, fallbacks
+
+
+# ---- what the chain passes between its steps (understand → resolve → compose) -----------------
+
+@dataclass
+class Value:
+    """A figure and the cells behind it."""
+
+    entry: "ReportEntry"
+    label: str
+    value: Decimal
+    cells: "list[FactRecord]"
+    unit: str = "件"
+    formula: str = ""  # empty for a single cell
+
+    @property
+    def computed(self) -> bool:
+        return bool(self.formula)
+
+
+@dataclass
+class Missing:
+    entry: "ReportEntry"
+    reason: str
+
+
+
+@dataclass
+class Resolved:
+    """What a question turned into once checked against the reports held."""
+
+    intent: "Intent"
+    status: str = "answered"
+    entries: "list[ReportEntry]" = field(default_factory=list)
+    values: list[Value] = field(default_factory=list)
+    missing: list[Missing] = field(default_factory=list)
+    sentences: list = field(default_factory=list)
+    message: str = ""  # for not_found / ambiguous
+    choices: list[str] = field(default_factory=list)
+
+
