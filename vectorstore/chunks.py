@@ -251,9 +251,15 @@ class ChunkIndex:
         coll = self.collection()
         if n <= 0:
             return []
-        q = self.embedder.embed_query(query)
+        q = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+        if ids is not None:
+            # a few reports' passages: their vectors by id and a dot product (~1 ms), not Chroma's
+            # filtered index search (~90 ms with 10,000 reports stored)
+            chunk_ids = self.facts.chunk_ids_for(ids, year, limit=DIRECT_LIMIT)
+            if chunk_ids is not None:
+                return self._score_directly(q, chunk_ids, n)
         try:
-            res = coll.query(query_embeddings=[np.asarray(q, dtype=np.float32)], n_results=n,
+            res = coll.query(query_embeddings=[q], n_results=n,
                              where=_where(ids, year), include=["distances"])
         except Exception:
             # an empty collection; asking Chroma for its count on every query cost ~18 ms at 10,000 reports
@@ -261,6 +267,20 @@ class ChunkIndex:
                 return []
             raise
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def _score_directly(self, q: np.ndarray, chunk_ids: list[str], n: int) -> list[tuple[str, float]]:
+        """Cosine similarity of the query with each of these chunks' stored vectors, best first."""
+        if not chunk_ids:
+            return []
+        got = self.collection().get(ids=chunk_ids, include=["embeddings"])
+        vectors = got.get("embeddings")
+        if vectors is None or len(got["ids"]) == 0:
+            return []
+        m = np.asarray(vectors, dtype=np.float32)
+        norms = np.linalg.norm(m, axis=1) * (np.linalg.norm(q) or 1.0)
+        sims = (m @ q) / np.where(norms == 0, 1.0, norms)
+        order = np.argsort(-sims)[:n]
+        return [(got["ids"][i], float(sims[i])) for i in order]
 
     def bm25(self, query: str, n: int, report_ids: Optional[Iterable[str]] = None,
              year: Optional[int] = None) -> list[tuple[str, float]]:
@@ -316,6 +336,9 @@ class ChunkIndex:
             self.cache.close()
         self._collection = None
         self._client = None
+
+
+DIRECT_LIMIT = 2000  # up to this many chunks, a filtered search scores their vectors directly
 
 
 def _metadata(c: Chunk) -> dict:

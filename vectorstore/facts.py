@@ -587,6 +587,20 @@ class FactStore:
         with self._lock:
             return {r[0] for r in self._conn.execute("SELECT chunk_id FROM chunks")}
 
+    def chunk_ids_for(self, report_ids: Iterable[str], year: Optional[int] = None, limit: int = 5000) -> Optional[list[str]]:
+        """The chunk ids of some reports (one year), or None when there are more than `limit`."""
+        ids = list(report_ids)
+        if not ids:
+            return []
+        sql = f"SELECT chunk_id FROM chunks WHERE report_id IN ({','.join('?' * len(ids))})"
+        params: list = list(ids)
+        if year is not None:
+            sql += " AND year = ?"
+            params.append(year)
+        with self._lock:
+            rows = self._conn.execute(sql + f" LIMIT {limit + 1}", params).fetchall()
+        return None if len(rows) > limit else [r[0] for r in rows]
+
     def chunks(self, report_ids: Optional[Iterable[str]] = None, year: Optional[int] = None) -> list[Chunk]:
         """Stored chunks, in report and text order; optionally only those of some reports / one year."""
         where, params = [], []
