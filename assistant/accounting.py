@@ -41,6 +41,26 @@ NO_CELL = re.compile(
     r"预算|经费|财政|资金|工资|平均|天数|多少天|多久|时长|满意|点击|浏览|访问量|粉丝|网民")
 
 
+def _format_words() -> set[str]:
+    """The words of the format's own labels (every row, column and table title of both versions):
+    a question using them names cells, whatever span a cell's pattern happened to cover."""
+    from ingest.layout import T3_COLUMNS, T4_GROUPS, T4_RESULTS, TABLE_TITLES, table2_blocks, table3_rows
+    from vectorstore.chunks import _jieba
+
+    labels = [*TABLE_TITLES.values(), "表一", "表二", "表三", "表四"]
+    for fmt in ("2021", "2019"):
+        for b in table2_blocks(fmt):
+            labels += [b.label, *(r.label for r in b.rows), *(c.label for c in b.columns)]
+    for single in (False, True):
+        labels += [r.label for r in table3_rows(single)]
+    labels += [c.label for c in (*T3_COLUMNS, *T4_GROUPS, *T4_RESULTS)]
+    words = {w for label in labels for w in _jieba().cut(re.sub(r"[^\u4e00-\u9fff]", " ", label)) if len(w) >= 2}
+    return words | {label for label in labels if len(label) <= 6}
+
+
+_FORMAT_WORDS: set[str] | None = None
+
+
 def explained_texts(question: str) -> list[str]:
     """The pieces of the question the table lexicon explains (cell, column, result words)."""
     out = []
@@ -64,7 +84,7 @@ def unexplained(question: str, explained: list[str]) -> list[str]:
     words = []
     for token in _jieba().cut(rest):
         t = token.strip()
-        if len(t) < 2 or not re.search(r"[\u4e00-\u9fff]", t) or t in GENERIC:
+        if len(t) < 2 or not re.search(r"[\u4e00-\u9fff]", t) or t in GENERIC or t in format_words():
             continue
         if all(ch in "".join(GENERIC) for ch in t) and not NO_CELL.search(t):
             continue  # made of ordinary words jieba joined (这件, 几次了)
@@ -87,6 +107,13 @@ def qualifier_forms(word: str) -> tuple[str, ...]:
     m = NO_CELL.search(word)
     key = m.group(0) if m else word
     return QUALIFIER_FORMS.get(key, (key,))
+
+
+def format_words() -> set[str]:
+    global _FORMAT_WORDS
+    if _FORMAT_WORDS is None:
+        _FORMAT_WORDS = _format_words()
+    return _FORMAT_WORDS
 
 
 def one_slip(word: str, names: list[str]) -> bool:

@@ -26,7 +26,7 @@ from ingest.agency import ORGAN_FORMS, ZONE_WORDS, AgencyIdentity, Place, canoni
 GOVERNMENT_ORGANS = {"人民政府", "管委会"}
 _ORGAN_END = re.compile(r"(?:人民政府|政府|管委会|管理委员会|委员会|局|委|办公室|办|厅|院|署|中心|所|队)$")
 _STOP = set("的年在收有被去今前共一是对和与及里从向这那哪个各该每其我你他她它们么吗呢了啊吧？?，,。.、 因由将把据按于")
-_VAGUE = re.compile(r"^(?:那个|这个|哪个|哪些|某个|某|那|这|哪|各|有个|有的)?(?:局|部门|单位|委|办)$")
+_VAGUE = re.compile(r"^(?:.{0,4}?(?:那个|这个|哪个|哪些|某个|某|那|这|哪|各|有个|有的|一个))?(?:局|部门|单位|委|办)$")
 # shortened zone words people type: 平潭实验区, 平潭试验区
 _ZONE_SHORT = ("实验区", "试验区")
 
@@ -171,12 +171,18 @@ class AgencyResolver:
             items.append((chain, run, zone, (chain[0].start, pos + len(run) if run else chain[-1].end + len(z))))
             # 平潭的行政审批局、市场监管局、经发局: more organs of the same place
             pos += len(run)
+            paren = re.match(r"[（(][^）)]{0,12}[）)]", q[pos:])  # 「行政审批局（2021年）、市场监督管理局…」
+            if paren:
+                pos += paren.end()
             while run and pos < len(q) and q[pos] in "、和与及,，" and not any(m.start == pos + 1 for m in mentions):
                 nxt = _organ_run(q, pos + 1)
                 if not nxt or _VAGUE.match(nxt):
                     break
                 items.append((chain, nxt, zone, (pos + 1, pos + 1 + len(nxt))))
                 pos += 1 + len(nxt)
+                paren = re.match(r"[（(][^）)]{0,12}[）)]", q[pos:])
+                if paren:
+                    pos += paren.end()
             consumed = pos
         if not items:
             m = _standalone_organ(q, self._by_organ)
@@ -296,8 +302,9 @@ def _organ_run(q: str, pos: int) -> str:
     for k in range(len(run), 1, -1):
         if (_ORGAN_END.search(run[:k]) or run[:k] in _ORGAN_STEMS) and not q.startswith("信息", pos + k):
             return run[:k]
-    vague = re.match(r"(?:那个|这个|哪个|某个)?(?:局|部门|单位)", q[pos:])
-    return vague.group(0) if vague else ""
+    # 「平潭那个局」「平潭下面有个局」: some department of the place, not named
+    vague = re.match(r".{0,4}?(?:那个|这个|哪个|某个|有个|一个)?(?:局|部门|单位)(?![\u4e00-\u9fff]{0,2}(?:长|面))", q[pos:pos + 10])
+    return vague.group(0) if vague and _VAGUE.match(vague.group(0)) else ""
 
 
 # organ abbreviations without their 局/委 (滨海公安, 平潭市场监管): the canonical organs' stems

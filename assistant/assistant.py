@@ -10,6 +10,8 @@ Figures come from stored cells only; an optional LLM may rephrase, guarded by as
 """
 from __future__ import annotations
 
+import re
+
 from typing import Optional
 
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -269,6 +271,10 @@ class Assistant:
             names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
             return self._stop(r, "not_found", f"{names_}的报告中没有找到与“{intent.question}”相关的内容。")
         qualifiers = [w for w in intent.unexplained if NO_CELL.search(w)]
+        if intent.unexplained and not qualifiers and re.search(r"多少|几[件个起次条项份]", intent.question):
+            # a count asked with a qualifier no cell holds (「通过网上提交的有多少件」): only a sentence that
+            # says it answers, not one that gives another count
+            qualifiers = list(intent.unexplained)
         if qualifiers:
             # a table question with a qualifier no cell holds (撤回, 败诉率…): only a sentence that says it answers
             picked = [p for p in picked if any(form in _sentence_text(p) for w in qualifiers for form in qualifier_forms(w))]

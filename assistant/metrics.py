@@ -99,7 +99,7 @@ T4_RESULT_WORDS = [
     # (败诉 and 驳回 are not results the format counts: 结果纠正 includes 确认违法, 维持 is not 驳回)
     ("结果纠正", re.compile(r"(?<![没未不非])纠正|纠错|撤销|改判|被改|确认违法")),
     ("结果维持", re.compile(r"(?<![没未不非])维持")),
-    ("尚未审结", re.compile(r"尚未审结|没审完|未审结|还在审|没有结案|未结案|还没结|没结案|审理中")),
+    ("尚未审结", re.compile(r"尚未审结|没审完|未审结|没审结|没有审结|还在审|没有结案|未结案|还没结|没结案|审理中|没判完|没判下来|还没判")),
     ("其他结果", re.compile(r"其他结果|其他的结果")),
 ]
 T2_COLUMN_WORDS = [
@@ -122,6 +122,17 @@ _AND = re.compile(r"和|与|及|加上|以及|还有|、|包括|连同")
 _TOGETHER = re.compile(r"加起来|一共|合计|总共|总数|共计|加在一起|总和|合起来|合在一起|算在一起|占了|占比|比例|百分之")
 
 
+# a measure the question rules out (「只问复议，不算打官司的」「既不是维持也不是纠正」) is not the one asked
+NEGATED = re.compile(r"(?:不算|不含|不包括|不计|除去|除了|排除|不问|并非|而非|不是)(?:[^，。,；;？?、]{0,2})"
+                     r"(?=打官司|官司|诉讼|起诉|复议|维持|纠正|纠错|公开|处理)")
+_NEGATED_WORD = re.compile(NEGATED.pattern + r"(?:打官司|官司|诉讼|起诉|复议|维持|纠正|纠错)")
+
+
+def mask_negated(question: str) -> str:
+    """The question with the measures it rules out blanked (same length, so positions hold)."""
+    return _NEGATED_WORD.sub(lambda m: "\0" * len(m.group(0)), question)
+
+
 def find_metric(question: str) -> Optional[Metric]:
     """The table cell(s) the question asks about, or None for a question about the narrative.
 
@@ -135,7 +146,7 @@ def find_metric(question: str) -> Optional[Metric]:
     if _FEES.search(question) and not re.search(r"收费金额|行政事业性收费|事业性收费", question):
         return None  # 信息处理费 is told in part 六, not counted in a table
     found: list[tuple[int, Metric]] = []
-    rest = question
+    rest = mask_negated(question)
     for rx, metric in _COMPILED:
         m = rx.search(rest)
         if m:
@@ -143,6 +154,10 @@ def find_metric(question: str) -> Optional[Metric]:
             rest = rest[: m.start()] + "\0" * (m.end() - m.start()) + rest[m.end():]
     if not found:
         return None
+    keys = {m.key for _, m in found}
+    if keys & {"行政许可", "行政处罚", "行政强制"}:
+        # 「行政许可处理了多少件」: 处理 is the decisions' own column (处理决定数量), not 办理结果总计
+        found = [(p, m) for p, m in found if m.key != "总计"] or found
     found.sort(key=lambda x: x[0])
     first = found[0][1]
     same = [m for _, m in found if m.table == first.table and m.col == first.col]

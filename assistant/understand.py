@@ -15,7 +15,7 @@ from ingest.agency import ORGAN_FORMS
 
 from .accounting import one_slip, unexplained
 from .agencies import AgencyResolver, Resolution
-from .metrics import COLUMN_WORDS, Metric, find_metric, T4_RESULT_WORDS
+from .metrics import COLUMN_WORDS, Metric, find_metric, mask_negated, T4_RESULT_WORDS
 
 Kind = Literal["figure", "sum", "share", "difference", "ranking", "narrative"]
 
@@ -246,10 +246,14 @@ _CN_YEAR_RE = re.compile(r"([〇零一二三四五六七八九]{4})\s*年")
 _SHORT_YEAR_RE = re.compile(r"(?<![\d.])(\d{2})\s*年(?!代)")
 
 
+_CN_SHORT_YEAR_RE = re.compile(r"(?<![〇零一二三四五六七八九十\d])([一二][〇零一二三四五六七八九])\s*年(?!代)")
+
+
 def normalize_years(question: str) -> str:
-    """二〇二三年 and 23年 written as 2023年, so one rule reads every year (a two-digit year is this
-    century's: 23年 is 2023)."""
+    """二〇二三年, 二三年 and 23年 written as 2023年, so one rule reads every year (a two-digit year is
+    this century's: 23年 is 2023)."""
     q = _CN_YEAR_RE.sub(lambda m: m.group(1).translate(_CN_DIGITS) + "年", question)
+    q = _CN_SHORT_YEAR_RE.sub(lambda m: "20" + m.group(1).translate(_CN_DIGITS) + "年", q)
     return _SHORT_YEAR_RE.sub(lambda m: f"20{m.group(1)}年", q)
 
 
@@ -344,8 +348,9 @@ def understand(question: str, catalog: Catalog) -> Intent:
         if unknown:
             intent.unknown_agency = unknown
     intent.metric = find_metric(q)
-    intent.col3 = next((k for k, rx in COLUMN_WORDS if rx.search(q)), None)
-    intent.col4 = next((k for k, rx in T4_RESULT_WORDS if rx.search(q)), None)
+    masked = mask_negated(q)
+    intent.col3 = next((k for k, rx in COLUMN_WORDS if rx.search(masked)), None)
+    intent.col4 = next((k for k, rx in T4_RESULT_WORDS if rx.search(masked)), None)
     intent.signals = _signals(q)
     intent.direction = "asc" if _ASC_RE.search(q) else "desc"
     if intent.metric is not None and not intent.unknown_agency:
