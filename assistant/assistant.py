@@ -29,6 +29,15 @@ MAX_CHOICES = 12  # an ambiguous answer names at most this many reports to pick 
 CELL_CACHE = 512  # reports whose cells stay in memory between questions
 
 
+def _nouns(text: str) -> set[str]:
+    import jieba.posseg
+
+    from vectorstore.chunks import _jieba
+
+    _jieba()  # the dictionary, loaded once
+    return {w.word for w in jieba.posseg.cut(text) if w.flag[:1] == "n" or w.flag in ("s", "f")}
+
+
 def _sentence_text(picked) -> str:
     return getattr(picked, "text", "") or getattr(picked, "quote", "") or str(picked)
 
@@ -272,9 +281,9 @@ class Assistant:
             return self._stop(r, "not_found", f"{names_}的报告中没有找到与“{intent.question}”相关的内容。")
         qualifiers = [w for w in intent.unexplained if NO_CELL.search(w)]
         if intent.unexplained and not qualifiers and re.search(r"多少|几[件个起次条项份]", intent.question):
-            # a count asked with a qualifier no cell holds (「通过网上提交的有多少件」): only a sentence that
-            # says it answers, not one that gives another count
-            qualifiers = list(intent.unexplained)
+            # a count asked with a qualifier no cell holds (「通过网上提交的有多少件」, a noun or a place word):
+            # only a sentence that says it answers, not one that gives another count
+            qualifiers = [w for w in intent.unexplained if w in _nouns(intent.question)]
         if qualifiers:
             # a table question with a qualifier no cell holds (撤回, 败诉率…): only a sentence that says it answers
             picked = [p for p in picked if any(form in _sentence_text(p) for w in qualifiers for form in qualifier_forms(w))]

@@ -229,7 +229,9 @@ class Intent:
 
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)?")
 _YEAR_RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|－|-|—|~|～)\s*((?:19|20)\d{2})")
-_FROM_YEAR_RE = re.compile(r"从\s*((?:19|20)\d{2})\s*年?(?:度)?(?:转|结转|遗留|留)")
+# a year the question names as where applications came from (「从2021年转过来的」「也就是2021年转过来接着办的」),
+# not a report year: its role is the carried-over row, not which report
+_FROM_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?(?:度)?[^，。？?\d]{0,3}?(?:转过来|转来|转入|结转|遗留|留下|转到今年)")
 _RELATIVE = {"今年": 0, "本年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}
 _DIFF_RE = re.compile(r"比(?:上一年|上年|去年|前一年|\d{4}\s*年)|增加|减少|增长|下降|变化|多了|少了|相比|同比|对比|差多少|差了")
 _RANK_RE = re.compile(r"哪个|哪家|哪一个|哪一年|哪些部门|哪些单位|最多|最少|最高|最低|排名|排序|排行|更多|更少|更高|更低")
@@ -353,11 +355,17 @@ def understand(question: str, catalog: Catalog) -> Intent:
     intent.col4 = next((k for k, rx in T4_RESULT_WORDS if rx.search(masked)), None)
     intent.signals = _signals(q)
     intent.direction = "asc" if _ASC_RE.search(q) else "desc"
+    if intent.metric is not None and re.search(r"怎么样|如何|怎样|结果呢|咋样", q) and not re.search(r"多少|几[件个起次条项份]", q):
+        # 「官司后来结果怎么样了」 asks what happened, which the narrative tells, not a count
+        intent.metric = None
     if intent.metric is not None and not intent.unknown_agency:
         intent.unexplained = unexplained_words(q, intent, catalog)
         if intent.unexplained:
             # a qualifier no cell answers (撤回, 败诉率, 外省人…): not a table question
             intent.metric = None
+    elif intent.metric is None and not intent.unknown_agency and re.search(r"多少|几[件个起次条项份]", q):
+        # a count the tables do not hold: the sentence quoted must say what the question qualifies it by
+        intent.unexplained = unexplained_words(q, intent, catalog)
     intent.kind = classify(intent)
     return intent
 
@@ -378,7 +386,7 @@ def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
                 explained += [p.name, re.sub(r"(?:省|市|区|县|自治区|自治州)$", "", p.name)]
     explained += [o for o in organs if o]
     # only the clauses that ask: 「我在写一篇关于基层执法的报道，想核实一下：…多少件？」 asks in its last clause
-    clauses = [c for c in re.split(r"[，,：:；;。！!？?]", qq) if c.strip()]
+    clauses = [c for c in re.split(r"[，,：:；;。！!？?]|——|—", qq) if c.strip()]
     asking = [c for c in clauses if _ASKS.search(c) or any(p and p in c for p in explained[:2])]
     text = "，".join(asking) or qq
     return [w for w in unexplained(text, explained) if not one_slip(w, ["政府", *organs])]
