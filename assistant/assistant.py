@@ -18,7 +18,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from .compose import Composer
 from .accounting import NO_CELL, qualifier_forms
-from .figures import Cells, Missing, Value, cell_value, difference, share, total_over_years, blank_total_parts
+from .figures import Cells, Missing, Value, cell_value, difference, growth, ratio, share, total_over_years, blank_total_parts
 from .metrics import table2_column
 from .models import Answer, Resolved
 from .narrative import answers_count, best_sentences, content_query, coverage, keywords
@@ -184,12 +184,22 @@ class Assistant:
             else:
                 r.choices = fitting[:MAX_CHOICES]
                 return self._stop(r, "ambiguous", f"请问是哪个单位的报告？现有：{_listing(fitting)}。")
+        if len(agencies) > 1 and intent.kind == "sum" and intent.metric is not None:
+            # one total over several agencies: each agency's report of the year asked (or its only one)
+            for a in agencies:
+                ys = catalog.years(a)
+                picked = [y for y in ys if y in intent.years] if intent.years else (ys if len(ys) == 1 else [])
+                if not picked:
+                    r.choices = [f"{a}{y}年" for y in ys]
+                    return self._stop(r, "ambiguous", f"{a}有{'、'.join(map(str, ys))}年的报告，请问是哪一年？")
+                r.entries += [e for y in picked for e in catalog.reports(a, y)]
+            return self._figures(r)
         if len(agencies) > 1:
             r.choices = agencies
             return self._stop(r, "ambiguous", f"“{intent.agency_text}”对应多个单位：{'、'.join(agencies)}，请指明是哪一个。")
         agency = agencies[0]
         years = catalog.years(agency)
-        if intent.kind == "difference" and intent.metric is not None:
+        if intent.kind in ("difference", "growth", "ratio") and intent.metric is not None:
             return self._difference(r, agency, years)
         if not intent.years:
             if len(years) == 1:
@@ -262,7 +272,14 @@ class Assistant:
         if r.missing:
             return self._stop(r, "not_found", "；".join(f"{m.entry.agency}{m.entry.year}年：{m.reason}" for m in r.missing))
         r.entries = [earlier, later]
-        r.values = [difference(b, a), a, b]
+        if intent.kind in ("growth", "ratio"):
+            v = (growth if intent.kind == "growth" else ratio)(b, a)
+            if v is None:
+                return self._stop(r, "not_found", f"{agency}{a.entry.year}年“{a.label}”为0，无法计算"
+                                                  f"{'增长率' if intent.kind == 'growth' else '倍数'}。")
+            r.values = [v, a, b]
+        else:
+            r.values = [difference(b, a), a, b]
         return r
 
     def _narrative(self, r: Resolved) -> Resolved:

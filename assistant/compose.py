@@ -85,6 +85,15 @@ class Composer:
                              f"{'等' if len(tied) > 5 else ''}）")
             for i, v in enumerate(shown, 1):
                 lines.append(f"{i}. {v.entry.agency}{v.entry.year}年：{pct_text(v)}" + (f"（{v.formula}）" if v.formula else ""))
+        elif intent.kind in ("growth", "ratio"):
+            v, a, b = r.values
+            what = "增长率" if intent.kind == "growth" else "倍数"
+            word = ("增长" if v.value > 0 else ("下降" if v.value < 0 else "持平")) if intent.kind == "growth" else "是"
+            shown_value = f"{fmt(abs(v.value))}%" if intent.kind == "growth" else f"{fmt(v.value)}倍"
+            lines.append(
+                f"{b.entry.agency}“{a.label}”：{a.entry.year}年{pct_text(a)}，{b.entry.year}年{pct_text(b)}，"
+                f"{b.entry.year}年{'比' + str(a.entry.year) + '年' + word if intent.kind == 'growth' else '是' + str(a.entry.year) + '年的'}"
+                f"{shown_value}（{what}：{v.formula}）。")
         elif intent.kind == "difference":
             diff, a, b = r.values
             change = "增加" if diff.value > 0 else ("减少" if diff.value < 0 else "持平，变化")
@@ -93,7 +102,8 @@ class Composer:
                 f"{change}{fmt(abs(diff.value))}{_UNIT.get(diff.unit, diff.unit)}（{diff.formula}）。")
         else:
             for v in r.values:
-                head = f"{v.entry.agency}{'' if v.label[:4].isdigit() else f'{v.entry.year}年'}{v.label}"
+                several = "与" in v.label and v.computed and v.label.endswith("合计")
+                head = v.label if several else f"{v.entry.agency}{'' if v.label[:4].isdigit() else f'{v.entry.year}年'}{v.label}"
                 if v.formula:
                     lines.append(f"{head}为{pct_text(v)}。计算：{v.formula}。")
                 else:

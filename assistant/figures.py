@@ -116,6 +116,27 @@ def difference(later: Value, earlier: Value) -> Value:
                  earlier.cells + later.cells, later.unit, formula)
 
 
+def growth(later: Value, earlier: Value) -> Optional[Value]:
+    """The growth rate between two years: (later − earlier) ÷ earlier × 100 %, half-up to 0.01 %; None over 0."""
+    if earlier.value == 0:
+        return None
+    pct = ((later.value - earlier.value) / earlier.value * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    formula = (f"({later.entry.year}年 {fmt(later.value)} − {earlier.entry.year}年 {fmt(earlier.value)}) ÷ "
+               f"{earlier.entry.year}年 {fmt(earlier.value)} × 100% = {fmt(pct)}%")
+    return Value(later.entry, f"{later.label}增长率（{earlier.entry.year}→{later.entry.year}年）", pct,
+                 earlier.cells + later.cells, "%", formula)
+
+
+def ratio(later: Value, earlier: Value) -> Optional[Value]:
+    """How many times the earlier figure the later one is: later ÷ earlier, half-up to 0.01; None over 0."""
+    if earlier.value == 0:
+        return None
+    times = (later.value / earlier.value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    formula = f"{later.entry.year}年 {fmt(later.value)} ÷ {earlier.entry.year}年 {fmt(earlier.value)} = {fmt(times)}倍"
+    return Value(later.entry, f"{later.label}倍数（{later.entry.year}年÷{earlier.entry.year}年）", times,
+                 earlier.cells + later.cells, "倍", formula)
+
+
 def blank_total_parts(v: Value, cells: Cells) -> list[Value]:
     """A 总计 cell left blank while its row has figures (上海市科委 结转下年度): add up the row, formula shown."""
     if v.computed or len(v.cells) != 1:
@@ -136,9 +157,14 @@ def blank_total_parts(v: Value, cells: Cells) -> list[Value]:
 def total_over_years(values: list[Value]) -> Value:
     """The sum of one figure over several reports (平潭2022—2024年一共…)."""
     total = sum((v.value for v in values), Decimal(0))
+    cells = [c for v in values for c in v.cells]
+    if len({v.entry.agency for v in values}) > 1:
+        # over several agencies (「滨海新区公安局和洪泽区政府…加起来」): each term names its report
+        formula = " + ".join(f"{v.entry.agency}{v.entry.year}年 {fmt(v.value)}" for v in values) + f" = {fmt(total)}"
+        names = "与".join(f"{v.entry.agency}{v.entry.year}年" for v in values)
+        return Value(values[-1].entry, f"{names}的{values[0].label}合计", total, cells, values[0].unit, formula)
     formula = " + ".join(f"{v.entry.year}年 {fmt(v.value)}" for v in values) + f" = {fmt(total)}"
     years = f"{values[0].entry.year}—{values[-1].entry.year}年"
-    cells = [c for v in values for c in v.cells]
     return Value(values[-1].entry, f"{years}{values[0].label}合计", total, cells, values[0].unit, formula)
 
 

@@ -17,7 +17,7 @@ from .accounting import one_slip, unexplained
 from .agencies import AgencyResolver, Resolution
 from .metrics import COLUMN_WORDS, Metric, find_metric, mask_negated, T4_RESULT_WORDS
 
-Kind = Literal["figure", "sum", "share", "difference", "ranking", "narrative"]
+Kind = Literal["figure", "sum", "share", "difference", "growth", "ratio", "ranking", "narrative"]
 
 _GENERIC_SUFFIXES = ("人民政府办公室", "人民政府", "政府", "管理委员会", "管委会", "综合实验区", "委员会")
 _PLACE_RE = re.compile(r"^(?:[\u4e00-\u9fa5]{2,3}(?:省|自治区))?(?:[\u4e00-\u9fa5]{2,3}市(?=[\u4e00-\u9fa5]{2,}[区县]))?")
@@ -239,6 +239,8 @@ _SHARE_RE = re.compile(r"公开率|比例|占比|百分之|比率|百分比|几�
 _SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全部加|加在一起|总和|合起来|合在一起")
 _RELATIVE_WORDS = ("上一年", "上年", "去年", "前年")
 _ASKS = re.compile(r"多少|几|哪|什么|是否|有没有|吗|呢|如何|怎么|占|比|排|最")
+_GROWTH_RE = re.compile(r"增长了?百分之几|增长率|增幅|增长了?多少%|增加了?百分之几|下降了?百分之几|降幅|变化了?百分之几|同比增长|增长了?几成")
+_RATIO_RE = re.compile(r"几倍|多少倍|是.{0,12}的几倍|翻了几番")
 _ASC_RE = re.compile(r"最少|最低|最小|更少|更低|垫底|倒数")
 _YEAR_WORDS = re.compile(r"(?:19|20)\d{2}\s*年度?|今年|去年|前年|上一年|上年|本年")
 
@@ -273,6 +275,11 @@ def _years(question: str, catalog: Catalog) -> tuple[list[int], str]:
         years = [y for y in years if y not in carried]
     if years:
         years = list(dict.fromkeys(years))
+        if len(years) == 1:
+            # 「2024年…比前年多了多少」: the year compared with is named relative to the one asked
+            m = re.search(r"比(前年|上一年|上年|去年|前一年)", question)
+            if m:
+                years = [years[0] - (2 if m.group(1) == "前年" else 1), years[0]]
         return years, "、".join(str(y) for y in years)
     latest = catalog.latest_year()
     # 「上一年结转过来的」 names a row of the table, not a report year
@@ -325,6 +332,10 @@ def _department_of(question: str, intent: "Intent") -> str:
 
 def _signals(q: str) -> frozenset:
     out = set()
+    if _GROWTH_RE.search(q):
+        out.add("growth")
+    if _RATIO_RE.search(q):
+        out.add("ratio")
     if _SHARE_RE.search(q):
         out.add("share")
     if _RANK_RE.search(q):
@@ -374,7 +385,7 @@ def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
     """The content words of a table question that its reading does not account for."""
     qq = normalize_years(q)
     explained = [t for t in intent.agency_text.split("|") if t] + [intent.year_text]
-    for rx in (_DIFF_RE, _RANK_RE, _SHARE_RE, _SUM_RE, _YEAR_WORDS):
+    for rx in (_DIFF_RE, _RANK_RE, _SHARE_RE, _SUM_RE, _YEAR_WORDS, _GROWTH_RE, _RATIO_RE):
         explained += [m.group(0) for m in rx.finditer(qq)]
     organs = []
     for a in intent.agencies:
@@ -397,13 +408,19 @@ def classify(intent: Intent, previous: Optional[Intent] = None) -> Kind:
     s = intent.signals
     if intent.metric is None:
         return "narrative"
+    if "growth" in s:
+        return "growth"
+    if "ratio" in s:
+        return "ratio"
+    if "sum" in s and len(intent.agencies) > 1 and "ranking" not in s:
+        return "sum"  # 「滨海新区公安局和洪泽区政府…加起来」: one total over the agencies named
     if "ranking" in s or (len(intent.agencies) > 1 and not intent.vague):
         return "ranking"
     if "share" in s:
         return "share"
     if "difference" in s or (len(intent.years) == 2 and "sum" not in s):
         return "difference"
-    if previous is not None and not s and previous.kind in ("share", "ranking", "difference"):
+    if previous is not None and not s and previous.kind in ("share", "ranking", "difference", "growth", "ratio"):
         return previous.kind
     if ("sum" in s and len(intent.years) > 1) or intent.metric.group or len(intent.metric.rows) > 1:
         return "sum"
