@@ -24,3 +24,22 @@ def test_abbreviation_and_department():
 def test_two_agencies_named_compare():
     intent = understand("2025年沭阳和泗阳哪个收到的申请多", CATALOG)
     assert set(intent.agencies) == {"沐阳县人民政府", "泗阳县人民政府"} and intent.kind == "ranking"
+
+
+def test_one_agency_printed_two_ways_is_one_agency_with_two_years():
+    """北京市海淀区人民政府 one year, 海淀区人民政府 the next: a year-on-year difference, not a ranking."""
+    from ingest.agency import identify
+    from assistant.assistant import catalog_entries
+    from assistant.understand import Catalog, understand
+
+    rows = [
+        {"report_id": "a", "agency": "北京市海淀区人民政府", "agency_key": identify("北京市海淀区人民政府").key,
+         "agency_aliases": [], "year": 2022, "file_name": "a.txt"},
+        {"report_id": "b", "agency": "海淀区人民政府", "agency_key": identify("海淀区人民政府").key,
+         "agency_aliases": [], "year": 2023, "file_name": "b.txt"},
+    ]
+    catalog = Catalog(catalog_entries(rows))
+    assert len(catalog.agencies) == 1
+    intent = understand("海淀区2023年收到的申请比2022年多了多少？", catalog)
+    assert intent.kind == "difference" and len(intent.agencies) == 1
+    assert catalog.years(intent.agencies[0]) == [2022, 2023]
