@@ -22,7 +22,7 @@ from .figures import Cells, Missing, Value, cell_value, difference, growth, rati
 from .metrics import table2_column
 from .models import Answer, Resolved
 from .narrative import answers_count, best_sentences, content_query, coverage, keywords
-from .understand import Catalog, Intent, ReportEntry, merge, understand
+from .understand import Catalog, Intent, ReportEntry, merge, to_query, understand
 
 
 MAX_CHOICES = 12  # an ambiguous answer names at most this many reports to pick from
@@ -324,7 +324,9 @@ class Assistant:
         return self.store.chunks.search(content_query(query, names), k=k, report_ids=report_ids, mode=mode or self.mode)
 
     def _answer(self, r: Resolved) -> Answer:
-        return self.composer.compose(r)
+        answer = self.composer.compose(r)
+        column = self._column(r.intent) if r.intent.metric is not None else None
+        return answer.model_copy(update={"query": to_query(r.intent, column)})
 
     def _rephrase(self, answer: Answer) -> Answer:
         if self.llm is None or answer.status != "answered":

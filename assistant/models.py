@@ -46,6 +46,29 @@ class Citation(BaseModel):
     page: Optional[int] = None
 
 
+class YearRef(BaseModel):
+    year: int
+    # report: a report year asked about; carried_from: the year applications were carried over from
+    # (「从2021年转过来的」), which names a row of the table, not a report
+    role: Literal["report", "carried_from"] = "report"
+
+
+class Query(BaseModel):
+    """What the question was read as: the typed query the answer was computed from."""
+
+    operation: Literal["figure", "sum", "share", "difference", "growth", "ratio", "ranking", "narrative"]
+    metric: Optional[str] = None  # the canonical cell key (新收, 办理结果_不予公开, 行政复议 …); None: the narrative
+    table: Optional[str] = None
+    rows: list[str] = Field(default_factory=list)
+    column: Optional[str] = None  # the applicant column, 表四 result or table 二 column asked
+    agencies: list[str] = Field(default_factory=list)
+    unknown_agency: str = ""  # an agency named that no report held belongs to
+    years: list[YearRef] = Field(default_factory=list)
+    direction: Optional[Literal["asc", "desc"]] = None  # a ranking's order
+    unexplained: list[str] = Field(default_factory=list)  # words no cell accounts for (why no table answer)
+    notes: list[str] = Field(default_factory=list)  # how a name was read (a typo)
+
+
 class Answer(BaseModel):
     question: str
     status: Literal["answered", "not_found", "ambiguous"]
@@ -54,6 +77,7 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     choices: list[str] = Field(default_factory=list)  # for `ambiguous`: what the person can pick
     notes: list[str] = Field(default_factory=list)  # failed checks, other readings, fallbacks
+    query: Optional[Query] = None  # how the question was read
 
 
 # ---- what the chain passes between its steps (understand → resolve → compose) -----------------

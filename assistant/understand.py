@@ -210,6 +210,7 @@ class Intent:
     unexplained: list[str] = field(default_factory=list)  # words no cell accounts for (then no table answer)
     vague: bool = False  # the agency was named vaguely (那个局): several fit, ask which — never rank them
     direction: str = "desc"  # a ranking's order: "asc" for 最少 / 最低 / 更少
+    carried_from: list[int] = field(default_factory=list)  # 「从2021年转过来的」: a row's year, not a report's
     notes: list[str] = field(default_factory=list)  # how a name was read (a typo)
     years: list[int] = field(default_factory=list)
     year_text: str = ""
@@ -366,6 +367,7 @@ def understand(question: str, catalog: Catalog) -> Intent:
     intent.col4 = next((k for k, rx in T4_RESULT_WORDS if rx.search(masked)), None)
     intent.signals = _signals(q)
     intent.direction = "asc" if _ASC_RE.search(q) else "desc"
+    intent.carried_from = sorted({int(m.group(1)) for m in _FROM_YEAR_RE.finditer(normalize_years(q))} - set(intent.years))
     if intent.metric is not None and re.search(r"怎么样|如何|怎样|结果呢|咋样", q) and not re.search(r"多少|几[件个起次条项份]", q):
         # 「官司后来结果怎么样了」 asks what happened, which the narrative tells, not a count
         intent.metric = None
@@ -401,6 +403,20 @@ def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
     asking = [c for c in clauses if _ASKS.search(c) or any(p and p in c for p in explained[:2])]
     text = "，".join(asking) or qq
     return [w for w in unexplained(text, explained) if not one_slip(w, ["政府", *organs])]
+
+
+def to_query(intent: Intent, column: Optional[str] = None):
+    """The typed query (assistant.models.Query) an Intent stands for."""
+    from .models import Query, YearRef
+
+    m = intent.metric
+    return Query(
+        operation=intent.kind, metric=m.key if m else None, table=m.table if m else None,
+        rows=list(m.rows) if m else [], column=column if m else None, agencies=list(intent.agencies),
+        unknown_agency=intent.unknown_agency,
+        years=[YearRef(year=y) for y in intent.years] + [YearRef(year=y, role="carried_from") for y in intent.carried_from],
+        direction=intent.direction if intent.kind == "ranking" else None,
+        unexplained=list(intent.unexplained), notes=list(intent.notes))
 
 
 def classify(intent: Intent, previous: Optional[Intent] = None) -> Kind:

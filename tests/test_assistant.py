@@ -281,3 +281,14 @@ def test_facts_agency_by_the_names_people_use(built_store):
     assert rows and {r["agency"] for r in rows} == {"天津市滨海新区公安局"}
     new = next(r for r in rows if r["row_key"] == "新收" and r["col_key"] == "总计")
     assert new["value"] == 56
+
+
+def test_every_answer_carries_the_typed_query_it_was_computed_from(bot):
+    ans = bot.ask("滨海新区公安局2022年有几件申请是从2021年转过来接着办的？")
+    q = ans.query
+    assert ans.status == "answered" and [f.value for f in ans.figures][:1] == [2]
+    assert (q.operation, q.metric, q.table, q.column) == ("figure", "上年结转", "三", "总计")
+    assert q.agencies == ["天津市滨海新区公安局"]
+    assert [(y.year, y.role) for y in q.years] == [(2022, "report"), (2021, "carried_from")]
+    refused = bot.ask("滨海新区公安局2022年有多少件申请是申请人自己撤回的？").query
+    assert refused.metric is None and "撤回" in refused.unexplained
