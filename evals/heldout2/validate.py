@@ -2,7 +2,7 @@
 quote_contains (8-30 chars) occurs verbatim inside one line of the report's text."""
 import json, os, re, sys, html, collections
 HERE = os.path.dirname(os.path.abspath(__file__))
-CORPUS = os.environ.get("CORPUS", "/work/shared/corpus/reports")
+CORPUS = os.environ.get("CORPUS", "../shared/corpus/reports")
 FIELDS = ["id", "question", "history", "kind", "status", "report", "figures", "note"]
 KINDS = {"figure": "fig", "sum": "sum", "share": "shr", "difference": "dif", "ranking": "rnk",
          "narrative": "nar", "not_found": "nf", "ambiguous": "amb"}

@@ -1,8 +1,8 @@
 """Self-check of heldout5/heldout.jsonl: format, files, quotes, and the arithmetic behind each figure."""
 import json, re, os, sys, html
 from decimal import Decimal, ROUND_HALF_UP
-R = '/work/shared/corpus/reports/'
-PY = '/work/main/.venv/bin/python'
+R = '../shared/corpus/reports/'
+PY = '.venv/bin/python'
 def text(fn):
     p = R + fn
     if fn.endswith('.pdf'):
@@ -95,7 +95,7 @@ for s, cells in [('0200002',[0,2,0,0,0,0,2]), ('713000074',[71,3,0,0,0,0,74]), (
     assert ''.join(map(str, cells)) == s, s
     if len(cells) == 7: assert sum(cells[:6]) == cells[6], s
 # keyfacts cross-check
-kf = json.load(open('/work/shared/corpus/keyfacts.json', encoding='utf-8'))
+kf = json.load(open('../shared/corpus/keyfacts.json', encoding='utf-8'))
 assert kf['沭阳县人民政府_2025.md']['t4']['复议'] == [27,10,9,15,61]
 assert kf['沭阳县人民政府_2025.md']['t3_新收_by_col'] == [705,3,0,0,5,0,713]
 assert kf['平潭综合实验区_2024.html']['t4']['复议后起诉'] == [13,2,4,0,19]
