@@ -25,6 +25,7 @@ from .narrative import answers_count, best_sentences, content_query, coverage, k
 from .understand import Catalog, Intent, ReportEntry, merge, to_query, understand
 
 
+OPEN_SEARCH_MAX = 50  # agencies a question naming none may be searched across before asking which
 MAX_CHOICES = 12  # an ambiguous answer names at most this many reports to pick from
 CELL_CACHE = 512  # reports whose cells stay in memory between questions
 
@@ -141,7 +142,7 @@ class Assistant:
             return self._stop(r, "not_found", "还没有任何报告入库。请先用 `disclosure-qa ingest` 导入报告。")
         if intent.unknown_agency:
             near = intent.near
-            if near and intent.metric is None:
+            if near and intent.metric is None and len(near) <= OPEN_SEARCH_MAX:
                 # 「“上海科技”公众号…」: a narrative question the reports of that place may answer outright
                 r.entries = [e for e in catalog.entries if e.agency in near and (not intent.years or e.year in intent.years)]
                 found = self._narrative(r)
@@ -171,9 +172,9 @@ class Assistant:
                 return self._stop(r, "not_found", f"没有{intent.year_text}年的报告。现有报告：{held}。")
             if len(fitting) == 1:
                 agencies = fitting
-            elif intent.metric is None:
+            elif intent.metric is None and len(fitting) <= OPEN_SEARCH_MAX:
                 # a narrative question naming no agency: answer it if one report clearly does
-                # (no year: search every report, unfiltered)
+                # (no year: search every report, unfiltered); past a few dozen agencies, ask which
                 r.entries = [e for e in catalog.entries if e.year in intent.years] if intent.years else []
                 found = self._narrative(r)
                 if found.status == "answered":
