@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Optional
 
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -20,14 +22,30 @@ from .compose import Composer
 from .accounting import NO_CELL, qualifier_forms
 from .figures import Cells, Missing, Value, cell_value, difference, growth, ratio, share, total_over_years, blank_total_parts
 from .metrics import table2_column
+from .compose import RANK_SHOWN
 from .models import Answer, Resolved
 from .narrative import answers_count, best_sentences, content_query, coverage, keywords
 from .understand import Catalog, Intent, ReportEntry, merge, to_query, understand
 
 
+LIGHT_RANKING = 40  # past this many reports a ranking compares light records, and fetches full ones for those shown
 OPEN_SEARCH_MAX = 50  # agencies a question naming none may be searched across before asking which
 MAX_CHOICES = 12  # an ambiguous answer names at most this many reports to pick from
 CELL_CACHE = 512  # reports whose cells stay in memory between questions
+
+
+@dataclass(frozen=True)
+class LightCell:
+    """A stored cell's value and labels, enough to rank by; the cited cells are fetched whole."""
+
+    table: str
+    row_key: str
+    col_key: str
+    row_label: str
+    col_label: str
+    value: Decimal
+    unit: str
+    blank: bool
 
 
 def _nouns(text: str) -> set[str]:
@@ -109,6 +127,15 @@ class Assistant:
         while len(self._cells) > CELL_CACHE:
             self._cells.pop(next(iter(self._cells)))
         return cached
+
+    def light_cells_across(self, entries: list[ReportEntry], table: str, rows: set[str], cols: set[str]) -> dict[str, Cells]:
+        """The cells a ranking over many reports compares, as light records (value and labels only)."""
+        wanted = {e.report_id for e in entries}
+        out: dict[str, Cells] = {rid: {} for rid in wanted}
+        for rid, row, col, row_label, col_label, value, unit, blank in self.store.facts.cell_values(table, rows, cols):
+            if rid in wanted:
+                out[rid][(table, row, col)] = LightCell(table, row, col, row_label, col_label, Decimal(value), unit, bool(blank))
+        return out
 
     def cells_across(self, entries: list[ReportEntry], table: str, rows: set[str], cols: set[str]) -> dict[str, Cells]:
         """Only the cells a ranking needs, from every report at once: one query per row, not one per report."""
@@ -231,9 +258,11 @@ class Assistant:
         col = self._column(intent)
         as_share = intent.kind == "share" or "share" in intent.signals
         many = None
-        if len(r.entries) > 3:
+        light = intent.kind == "ranking" and len(r.entries) > LIGHT_RANKING
+        if light or len(r.entries) > 3:
             m = intent.metric
-            many = self.cells_across(r.entries, m.table, {*m.rows, *m.fallback_rows, "总计"}, {col, "总计", m.col})
+            fetch = self.light_cells_across if light else self.cells_across
+            many = fetch(r.entries, m.table, {*m.rows, *m.fallback_rows, "总计"}, {col, "总计", m.col})
         for entry in r.entries:
             cells = many[entry.report_id] if many is not None else self.cells(entry)
             if as_share:
@@ -247,6 +276,14 @@ class Assistant:
                     r.values[-1:] = parts + [v]
         if intent.kind == "ranking":
             r.values.sort(key=lambda v: v.value, reverse=intent.direction != "asc")
+            if light:
+                # the reports shown (and cited) get their full cells back; the rest only counted
+                top = []
+                for v in r.values[:RANK_SHOWN]:
+                    cells = self.cells(v.entry)
+                    full = share(v.entry, cells, intent.metric, intent.column) if as_share else cell_value(v.entry, cells, intent.metric, col)
+                    top.append(full if isinstance(full, Value) else v)
+                r.values[:RANK_SHOWN] = top
         elif intent.kind == "sum" and len(r.values) > 1 and not r.missing:
             r.values = [total_over_years(r.values)]
         if not r.values:

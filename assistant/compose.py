@@ -13,6 +13,7 @@ from .models import Answer, Citation, Figure, Resolved
 _UNIT = {"件": "件", "万元": "万元", "%": ""}
 _BLANK_NOTE = "（原表此格为空，按0计）"
 RANK_SHOWN = 10  # a ranking lists (and cites) at most this many reports
+MISSING_SHOWN = 5  # reports named in the notes where the figure could not be read
 
 
 def cell_citation(f: FactRecord) -> Citation:
@@ -121,8 +122,10 @@ class Composer:
                 figures.append(cell_figure(f))
                 citations.append(cell_citation(f))
         lines.append("来源：" + self._sources(citations) + "。")
-        for m in r.missing:
+        for m in r.missing[:MISSING_SHOWN]:
             notes.append(f"{m.entry.agency}{m.entry.year}年：{m.reason}")
+        if len(r.missing) > MISSING_SHOWN:
+            notes.append(f"另有{len(r.missing) - MISSING_SHOWN}份报告的这一项未能从原文读出")
         notes += self._check_notes(shown)
         narrative_notes, narrative_cites = self._narrative_readings(r)
         notes += narrative_notes

@@ -292,3 +292,18 @@ def test_every_answer_carries_the_typed_query_it_was_computed_from(bot):
     assert [(y.year, y.role) for y in q.years] == [(2022, "report"), (2021, "carried_from")]
     refused = bot.ask("滨海新区公安局2022年有多少件申请是申请人自己撤回的？").query
     assert refused.metric is None and "撤回" in refused.unexplained
+
+
+def test_a_ranking_over_many_reports_compares_light_records_and_answers_the_same(bot, monkeypatch):
+    """Past LIGHT_RANKING reports a ranking reads (report, value) rows, then fetches the shown reports'
+    cells whole: the same order, figures and citations as the full path."""
+    import assistant.assistant as module
+
+    question = "这些报告里，哪家收到的信息公开申请最多？"
+    full = bot.ask(question)
+    monkeypatch.setattr(module, "LIGHT_RANKING", 0)
+    light = bot.ask(question)
+    assert full.status == light.status == "answered"
+    assert [(f.agency, f.year, f.value) for f in light.figures] == [(f.agency, f.year, f.value) for f in full.figures]
+    assert [(c.file_name, c.start, c.end) for c in light.citations] == [(c.file_name, c.start, c.end) for c in full.citations]
+    assert light.answer == full.answer
