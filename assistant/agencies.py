@@ -1,14 +1,14 @@
 """Which held agency a question means: places from the gazetteer, the organ by its name or the
 abbreviations people use, a typo forgiven, a zone told apart from its departments.
 
-    >>> r = AgencyResolver({"平潭综合实验区交通与建设局": ["平潭综合实验区交通与建设局"]})
-    >>> r.resolve("平潭交建局2020年收到几件申请").agencies
-    ['平潭综合实验区交通与建设局']
+    >>> r = AgencyResolver({"南京市发展和改革委员会": ["南京市发展和改革委员会"]})
+    >>> r.resolve("南京发改委2023年收到几件申请").agencies
+    ['南京市发展和改革委员会']
 
 Each held agency (one canonical identity, ingest.agency, with every name it was printed under) is
 scored against what the question names:
 - places: every place the question names must be one of the agency's places or contain it
-  (天津 contains 滨海新区); a place of no held agency makes the question about an agency not held;
+  (江苏 contains 南京市); a place of no held agency makes the question about an agency not held;
 - the organ: named (教育局, 发改委, 交建局, 政府) it must be the agency's organ — by canonical name, by
   abbreviation (the characters in order: 交建局 → 交通与建设局), by the name's tail (审批局 → 行政审批局)
   or by a one-character slip (监官局 → 监管局); not named, the place's own government (人民政府,
@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from ingest.agency import ORGAN_FORMS, ZONE_WORDS, AgencyIdentity, Place, canonical_organ, gazetteer, identify
+from ingest.agency import ORGAN_FORMS, ZONE_WORDS, AgencyIdentity, Place, canonical_organ, contains, gazetteer, identify, short_name
 
 GOVERNMENT_ORGANS = {"人民政府", "管委会"}
 _ORGAN_END = re.compile(r"(?:人民政府|政府|管委会|管理委员会|委员会|局|委|办公室|办|厅|院|署|中心|所|队)$")
@@ -45,7 +45,7 @@ class Resolution:
     text: str = ""  # the words that named them, joined by |
     unknown: str = ""  # an agency the question names that no held report belongs to
     near: list[str] = field(default_factory=list)  # held agencies of the same place, for the unknown one
-    unknown_organ: bool = False  # the unknown agency was named with its organ (淮安市政府, 洪泽区教育局)
+    unknown_organ: bool = False  # the unknown agency was named with its organ (南京市政府, 江宁区教育局)
     vague: bool = False  # named as 那个局 / 哪个部门: several fit, the person is asked which
     notes: list[str] = field(default_factory=list)  # e.g. a typo read as the held name
 
@@ -79,7 +79,7 @@ class AgencyResolver:
                 for text in _place_texts(p):
                     self._held_place_texts[text] = p
                     zone = next((w for w in ZONE_WORDS if text.endswith(w) and len(text) - len(w) >= 2), "")
-                    if zone:  # 滨海 for 滨海新区
+                    if zone:  # 浦东 for 浦东新区
                         self._held_place_texts[text[:-len(zone)]] = p
 
     # ---- what the question names --------------------------------------------------------------
@@ -94,7 +94,7 @@ class AgencyResolver:
                 places = [p for p in index.get(piece, ()) if p.name == piece or _boundary(q, i)]
                 held = self._held_place_texts.get(piece)
                 if held is not None and held not in places:
-                    places.append(held)  # 滨海 for 滨海新区: a held place by its stem
+                    places.append(held)  # 浦东 for 浦东新区: a held place by its stem
                 if places:
                     hit = Mention(i, i + n, places)
                     break
@@ -152,7 +152,7 @@ class AgencyResolver:
         chains: list[list[Mention]] = []
         for m in mentions:
             if chains and chains[-1][-1].end == m.start and any(
-                    _contains(outer, inner) and outer.code != inner.code for outer in chains[-1][-1].places for inner in m.places):
+                    contains(outer, inner) and outer.code != inner.code for outer in chains[-1][-1].places for inner in m.places):
                 chains[-1].append(m)  # 天津市 + 滨海新区 (not 滨海新区 + 公安(县): 公安局 is the organ)
             else:
                 chains.append([m])
@@ -249,7 +249,7 @@ class AgencyResolver:
             return False
         target = ident.places[-1]
         for m in mentions:
-            if not any(_contains(p, target) for p in m.places):
+            if not any(contains(p, target) for p in m.places):
                 return False
         # the most specific place named is the agency's own: 淮安市政府 is not 洪泽区人民政府
         return any(p.code == target.code for p in mentions[-1].places)
@@ -258,7 +258,7 @@ class AgencyResolver:
         """Held agencies inside the places named (for an agency not held: 天津 → 天津市滨海新区公安局)."""
         pool = {d for p in mentions[-1].places for d in self._by_place.get(p.code, ())}
         return sorted(d for d in pool if all(
-            any(_contains(p, self.ids[d].places[-1]) for p in m.places) for m in mentions))
+            any(contains(p, self.ids[d].places[-1]) for p in m.places) for m in mentions))
 
 
 def _ancestors(code: str) -> list[str]:
@@ -272,21 +272,7 @@ def _boundary(q: str, i: int) -> bool:
 
 
 def _place_texts(p: Place) -> set[str]:
-    from ingest.agency import _ADMIN_SUFFIX  # the gazetteer's own suffix rule
-
-    out = {p.name}
-    short = _ADMIN_SUFFIX.sub("", p.name)
-    if len(short) >= 2:
-        out.add(short)
-    return out
-
-
-def _contains(outer: Place, inner: Place) -> bool:
-    """Is `inner` the place `outer`, or inside it?"""
-    if outer.code == inner.code:
-        return True
-    keep = {0: 2, 1: 4}.get(outer.rank)
-    return keep is not None and inner.rank > outer.rank and inner.code[:keep] == outer.code[:keep]
+    return {p.name, short_name(p)}
 
 
 def _organ_run(q: str, pos: int) -> str:

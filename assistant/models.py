@@ -15,6 +15,11 @@ if TYPE_CHECKING:  # the types below only name these in annotations
     from .understand import Intent, ReportEntry
 
 
+def json_number(v: Decimal):
+    """A stored figure as a JSON number (56, 4068.208), exactly as printed."""
+    return int(v) if v == v.to_integral_value() else float(v)
+
+
 class Figure(BaseModel):
     agency: str
     year: Optional[int]
@@ -30,8 +35,7 @@ class Figure(BaseModel):
 
     @field_serializer("value", when_used="json")
     def _value_number(self, v: Decimal):
-        """In JSON a figure is a number (56, 4068.208), exactly as printed."""
-        return int(v) if v == v.to_integral_value() else float(v)
+        return json_number(v)
 
 
 class Citation(BaseModel):

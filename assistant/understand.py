@@ -98,10 +98,6 @@ class Catalog:
         self._longest_full = max(map(len, self._full_names), default=0)
         self.resolver = AgencyResolver({a: sorted({n for e in es for n in e.names()}) for a, es in self._by_agency.items()})
 
-    def agencies_in(self, place: str) -> list[str]:
-        """Held agencies whose name (as printed or an alias) carries a place: 天津 → 天津市滨海新区公安局."""
-        return sorted({a for n, agencies in self.names.items() if place in n for a in agencies})
-
     def years(self, agency: Optional[str] = None) -> list[int]:
         if agency is None:
             return sorted({y for ys in self._years.values() for y in ys})
@@ -313,21 +309,6 @@ def _unknown_agency(question: str, known_text: str) -> str:
         if name in _NOT_PLACES or len(name) < 3 or name[0] in _NOT_NAME_START or any(name.endswith(p) for p in _NOT_PLACES):
             continue
         return name
-    return ""
-
-
-_DEPARTMENT = re.compile(r"[\u4e00-\u9fa5]{1,6}?(?:局|委员会|委|办公室|办|院|署|中心|厅|派出所|大队|支队)(?![\u4e00-\u9fa5]*?(?:网站|平台|公众号))")
-
-
-def _department_of(question: str, intent: "Intent") -> str:
-    """A held name followed by a department's (洪泽区 + 教育局) that the held agency's name does not carry."""
-    for text in intent.agency_text.split("|"):
-        i = question.find(text) if text else -1
-        if i < 0:
-            continue
-        m = _DEPARTMENT.match(question, i + len(text))
-        if m and not any(m.group(0) in a for a in intent.agencies):
-            return text + m.group(0)
     return ""
 
 

@@ -121,15 +121,28 @@ def gazetteer() -> dict[str, list[Place]]:
             rank = 0 if code.endswith("0000") else (1 if code.endswith("00") else 2)
             place = Place(row["name"], code, rank)
             index.setdefault(place.name, []).append(place)
-            short = _ADMIN_SUFFIX.sub("", place.name)
-            if len(short) >= 2 and short != place.name:
+            short = short_name(place)
+            if short != place.name:
                 index.setdefault(short, []).append(place)
     return index
 
 
+def short_name(place: Place) -> str:
+    """The name people use without its 省/市/区/县 (洪泽 for 洪泽区); the full name when too short."""
+    short = _ADMIN_SUFFIX.sub("", place.name)
+    return short if len(short) >= 2 else place.name
+
+
+def contains(outer: Place, inner: Place) -> bool:
+    """Is `inner` the place `outer`, or inside it (a county inside its city and province)?"""
+    if outer.code == inner.code:
+        return True
+    keep = {0: 2, 1: 4}.get(outer.rank)
+    return keep is not None and inner.rank > outer.rank and inner.code[:keep] == outer.code[:keep]
+
+
 def _inside(place: Place, parent: Place) -> bool:
-    keep = 2 if parent.rank == 0 else 4
-    return place.code[:keep] == parent.code[:keep] and place.rank > parent.rank
+    return place.code != parent.code and contains(parent, place)
 
 
 def parse_places(name: str) -> tuple[list[Place], int]:

@@ -79,16 +79,6 @@ def solve(
 # of several digits may hold several cells. A sign starts a cell ("88-720": 88 | -7… ), a decimal
 # part ends one ("82059.2090": 8 | 2059.2090). Tokens from real table cells are atomic.
 
-class Piece(tuple):
-    """(value text, start, end) of one cell inside its token."""
-
-    __slots__ = ()
-
-    @property
-    def text(self) -> str:
-        return self[0]
-
-
 def token_splits(token: str, k: int) -> list[list[tuple[str, int, int]]]:
     """Every way to cut one printed token into k cell texts, each a valid number (no leading zeros)."""
     sign = token[0] if token[:1] and token[0] in "+-" else ""

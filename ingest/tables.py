@@ -18,7 +18,7 @@ from .layout import (
     T3_COLUMNS, T4_GROUPS, T4_RESULTS, RowSpec, table2_blocks, table3_rows,
 )
 from .models import Fact, Finding, Location, TableResult, Unread
-from .rows import Token, ValueRow, normalize_label, strip_space
+from .rows import BLANK_MARKS, Token, ValueRow, normalize_label, strip_space
 
 
 @dataclass
@@ -115,6 +115,13 @@ def fit_values(tokens: list[Token], n: int) -> list[Token]:
 Values = tuple[Decimal, ...]
 
 
+def _piece(tok: Token, text: str, a: int, b: int) -> Token:
+    """The cell `text` cut from `tok` at [a, b), located inside it (the token itself when it is whole)."""
+    if (a, b) == (0, len(tok.text)):
+        return tok
+    return Token(text, tok.loc.model_copy(update={"start": tok.loc.start + a, "end": tok.loc.start + b}))
+
+
 def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000,
               label_end: Optional[int] = None) -> tuple[list[list[Token]], str]:
     """Every way to read a row's printed tokens as its n cells (see digits.token_cuts), as located tokens.
@@ -148,30 +155,16 @@ def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000,
         return [], f"the digits {''.join(texts)} can be cut into {n} cells in more than {limit} ways"
     out = []
     for reading in raw:
-        if any(cell is None for cell in reading):
-            filled, at = [], tokens[0].loc
-            for cell in reading:
-                if cell is None:
-                    filled.append(Token("", at.model_copy(update={"start": at.end, "end": at.end})))
-                else:
-                    ti, text, a, b = cell
-                    tok = tokens[ti]
-                    filled.append(tok if (a, b) == (0, len(tok.text)) else Token(
-                        text, tok.loc.model_copy(update={"start": tok.loc.start + a, "end": tok.loc.start + b})))
-                    at = filled[-1].loc
-            if not cell_ok or all(cell_ok(c, t.text) for c, t in enumerate(filled)):
-                out.append(filled)
-            continue
-        if cell_ok and not all(cell_ok(c, text) for c, (_, text, _, _) in enumerate(reading)):
-            continue
-        cells = []
-        for ti, text, a, b in reading:
-            tok = tokens[ti]
-            if a == 0 and b == len(tok.text):
-                cells.append(tok)
+        cells, at = [], tokens[0].loc
+        for cell in reading:
+            if cell is None:  # a vanished empty cell, placed where it falls between the printed ones
+                cells.append(Token("", at.model_copy(update={"start": at.end, "end": at.end})))
             else:
-                cells.append(Token(text, tok.loc.model_copy(update={"start": tok.loc.start + a, "end": tok.loc.start + b})))
-        out.append(cells)
+                ti, text, a, b = cell
+                cells.append(_piece(tokens[ti], text, a, b))
+                at = cells[-1].loc
+        if not cell_ok or all(cell_ok(c, t.text) for c, t in enumerate(cells)):
+            out.append(cells)
     if not out:
         printed = " ".join(texts)
         if len(tokens) > n and all(t.atomic for t in tokens):
@@ -257,10 +250,12 @@ def _summarise(table: str, out: Parsed, expected_rows: int) -> None:
             kind="layout",
             message=f"table {table}: the digits of {len(out.split_rows)} row(s) ran together; each was split the "
                     f"only way the table's arithmetic allows ({'、'.join(out.split_rows[:4])}{'…' if len(out.split_rows) > 4 else ''})"))
-    for u in out.unread:
-        if u.col_key == "" or u is out.unread[0] or u.row_key != out.unread[out.unread.index(u) - 1].row_key:
+    told: set[str] = set()
+    for u in out.unread:  # one finding per row left (wholly or partly) unread
+        if u.row_key not in told:
+            told.add(u.row_key)
             out.findings.append(Finding(kind="unparsed", quote=u.quote, loc=u.loc,
-                                        message=f"table {table}, {u.row_key}{'' if not u.col_key else ''}: {u.reason} — left unread"))
+                                        message=f"table {table}, {u.row_key}: {u.reason} — left unread"))
     reason = ""
     if rows_unread:
         reason = f"{len(rows_unread)} of {expected_rows} rows not (wholly) read: " + "; ".join(
@@ -517,11 +512,8 @@ def _t4_prefix_ok(texts: list[str]) -> bool:
     n = len(texts)
     if n % 5 or n == 0:
         return True
-    v = [Decimal(t) if t not in BLANK_TEXTS else Decimal(0) for t in texts[n - 5:]]
+    v = [Decimal(0) if t in BLANK_MARKS else Decimal(t) for t in texts[n - 5:]]
     return sum(v[:4]) == v[4]
-
-
-BLANK_TEXTS = {"", "-", "—", "–", "/", "／", "\\"}
 
 
 def parse_table4(rows: list[ValueRow]) -> Parsed:
@@ -548,9 +540,7 @@ def parse_table4(rows: list[ValueRow]) -> Parsed:
                                         message=f"table 四: the digits ran together as {quote}; split the only way its totals allow"))
     elif not readings and why0.startswith("the digits") and "ways" in why0:
         raw, complete = digits.token_cuts(texts, 15, [t.atomic for t in tokens], prefix_ok=_t4_prefix_ok)
-        readings = [[tokens[ti] if (a, b) == (0, len(tokens[ti].text)) else Token(
-            text, tokens[ti].loc.model_copy(update={"start": tokens[ti].loc.start + a, "end": tokens[ti].loc.start + b}))
-            for ti, text, a, b in reading] for reading in raw] if complete else []
+        readings = [[_piece(tokens[ti], text, a, b) for ti, text, a, b in reading] for reading in raw] if complete else []
     why = ""
     if not readings:
         why = (f"found {len(tokens)} values where 15 are printed" if len(tokens) > 15 or all(t.atomic for t in tokens)

@@ -162,12 +162,17 @@ def test_llm_rephrasing_that_changes_a_number_is_refused(built_store):
     assert any("57" in n for n in ans.notes)
 
 
-def test_ask_batch_mode_one_json_per_line(built_store):
-    questions = "滨海新区公安局2022年收到多少申请\n北京市海淀区2022年收到多少申请\n平潭2024年的公开率是多少\n"
-    out = subprocess.run(
-        [sys.executable, "-m", "ui.cli", "--store", str(built_store.directory), "ask", "--json", "-"],
+def ask_batch(store, questions: str) -> subprocess.CompletedProcess:
+    """`disclosure-qa ask --json -` on the store, the questions on standard input."""
+    return subprocess.run(
+        [sys.executable, "-m", "ui.cli", "--store", str(store.directory), "ask", "--json", "-"],
         input=questions, capture_output=True, text=True, cwd=REPO, timeout=300,
     )
+
+
+def test_ask_batch_mode_one_json_per_line(built_store):
+    questions = "滨海新区公安局2022年收到多少申请\n北京市海淀区2022年收到多少申请\n平潭2024年的公开率是多少\n"
+    out = ask_batch(built_store, questions)
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     assert [a["status"] for a in lines] == ["answered", "not_found", "answered"]
@@ -256,10 +261,7 @@ def test_chat_keeps_the_conversation(built_store):
 
 def test_ask_batch_prints_one_line_per_input_line_and_numbers_as_numbers(built_store):
     questions = "滨海公安2022年收到多少申请\n\n滨海新区公安局2022年同意公开的有几件\n"
-    out = subprocess.run(
-        [sys.executable, "-m", "ui.cli", "--store", str(built_store.directory), "ask", "--json", "-"],
-        input=questions, capture_output=True, text=True, cwd=REPO, timeout=300,
-    )
+    out = ask_batch(built_store, questions)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert len(lines) == 3, out.stdout

@@ -15,12 +15,12 @@ import io
 import tempfile
 from decimal import Decimal
 
-EXAMPLES = [
-    "滨海新区公安局2022年收到多少信息公开申请？",
-    "滨海新区公安局2022年不予公开的一共多少件？",
-    "滨海新区公安局2022年的公开率是多少？",
-    "滨海新区公安局2022年信息公开工作存在哪些问题？",
-]
+EXAMPLE_FORMS = (  # filled with an agency and year the store holds
+    "{agency}{year}年收到多少信息公开申请？",
+    "{agency}{year}年不予公开的一共多少件？",
+    "{agency}{year}年的公开率是多少？",
+    "{agency}{year}年信息公开工作存在哪些问题？",
+)
 CONTEXT = 90  # characters of source text shown around a quote
 
 
@@ -102,7 +102,9 @@ def build_chat(bot, store, config):
                                  scale=5, elem_id="question")
                 send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
                 new = gr.Button("新对话", scale=1)
-            gr.Examples(EXAMPLES, inputs=box, label="示例问题")
+            examples = _examples(bot.catalog)
+            if examples:
+                gr.Examples(examples, inputs=box, label="示例问题")
 
         def respond(question, history, asked_so_far, agency_pick, year_pick):
             question = (question or "").strip()[:300]
@@ -126,8 +128,8 @@ def build_chat(bot, store, config):
                 history.append(gr.ChatMessage(role="assistant", content=sources_markdown(ans, store),
                                               metadata={"title": f"来源（{len(ans.citations)}）", "status": "done"}))
             fig = chart_for(ans) if ans.status == "answered" else None
-            choice_update = (gr.update(choices=list(_choices(ans)), value=None, visible=True)
-                             if ans.status == "ambiguous" and _choices(ans) else gr.update(choices=[], visible=False))
+            choice_update = (gr.update(choices=ans.choices[:12], value=None, visible=True)
+                             if ans.status == "ambiguous" and ans.choices else gr.update(choices=[], visible=False))
             chart_update = gr.update(value=fig, visible=True) if fig is not None else gr.update(visible=False)
             yield history, list(asked_so_far) + [question], choice_update, chart_update, ""
 
@@ -162,15 +164,13 @@ def build_chat(bot, store, config):
     return demo
 
 
-def _choices(ans) -> list[str]:
-    """An ambiguous answer's choices: the names it lists after 是指 / 现有 / 对应多个单位."""
-    import re
-
-    m = re.search(r"(?:是指|现有|对应多个单位：|有)(.+?)(?:吗？|。|，请)", ans.answer)
-    if not m:
+def _examples(catalog) -> list[str]:
+    """Example questions about a report the store holds (its most recent one)."""
+    entries = [e for e in catalog.entries if e.year]
+    if not entries:
         return []
-    items = [x.strip() for x in re.split(r"[、，]", m.group(1)) if x.strip()]
-    return [x for x in items if len(x) <= 40][:12]
+    latest = max(entries, key=lambda e: (e.year, e.agency))
+    return [form.format(agency=latest.agency, year=latest.year) for form in EXAMPLE_FORMS]
 
 
 def _reports_table(store):

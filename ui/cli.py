@@ -141,12 +141,6 @@ FACT_FIELDS = ["agency", "year", "table", "row", "column", "row_key", "col_key",
                "table_index", "row_index", "col_index"]
 
 
-def _json_number(text: str):
-    """A stored value as a JSON number: 56, 4068.208."""
-    d = Decimal(text)
-    return int(d) if d == d.to_integral_value() else float(d)
-
-
 def fact_dict(f) -> dict:
     return {
         "agency": f.agency, "year": f.year, "table": f.table, "row": f.row_label, "column": f.col_label,
@@ -175,7 +169,9 @@ def cmd_facts(args) -> int:
             facts = store.facts.facts(year=args.year, table=args.table)
     rows = [fact_dict(f) for f in facts]
     if args.format == "json":
-        json.dump([{**r, "value": _json_number(r["value"])} for r in rows], sys.stdout, ensure_ascii=False, indent=1)
+        from assistant.models import json_number
+
+        json.dump([{**r, "value": json_number(Decimal(r["value"]))} for r in rows], sys.stdout, ensure_ascii=False, indent=1)
         print()
     elif args.format == "csv":
         w = csv.DictWriter(sys.stdout, fieldnames=FACT_FIELDS)

@@ -31,7 +31,6 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
@@ -41,7 +40,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, field_validator
 
-from assistant.models import Answer
+from assistant.models import Answer, json_number
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_QUESTION = 300  # characters
@@ -124,10 +123,6 @@ def history_for(req: AskRequest) -> list[str]:
     """The conversation, with the agency and year picked in the widget or chat as its first turn."""
     context = f"{req.agency or ''}{f'{req.year}年' if req.year else ''}".strip()
     return ([context] if context else []) + list(req.history)
-
-
-def _number(d: Decimal):
-    return int(d) if d == d.to_integral_value() else float(d)
 
 
 class FrameGuard:
@@ -267,7 +262,7 @@ def create_app(config: Optional[WebConfig] = None):
             ids = {e.report_id for a in res.agencies for e in bot.catalog.reports(a)}
             rows = [f for f in rows if f.report_id in ids]
         return [{"agency": f.agency, "year": f.year, "table": f.table, "row": f.row_label, "column": f.col_label,
-                 "row_key": f.row_key, "col_key": f.col_key, "value": _number(f.value), "unit": f.unit,
+                 "row_key": f.row_key, "col_key": f.col_key, "value": json_number(f.value), "unit": f.unit,
                  "blank": f.blank, "file_name": f.file_name, "start": f.loc.start, "end": f.loc.end, "page": f.loc.page}
                 for f in rows[:20000]]
 

@@ -370,9 +370,9 @@ class FactStore:
             "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (other.report_id, keep.report_id, other.path, Path(other.path).name, len(other.facts), agree, len(differ), now))
         findings = [Finding(
-            kind="source_mismatch", quote=f"{_fmt_value(mine[k].value)} / {_fmt_value(theirs[k].value)}", loc=keep.fact(*k).loc,
+            kind="source_mismatch", quote=f"{decimal_text(mine[k].value)} / {decimal_text(theirs[k].value)}", loc=keep.fact(*k).loc,
             message=f"{Path(report.path).name} and {Path(stored.path).name} read {k[0]}/{mine[k].row_label}/{mine[k].col_label} "
-                    f"differently: {_fmt_value(mine[k].value)} and {_fmt_value(theirs[k].value)}; the figure of "
+                    f"differently: {decimal_text(mine[k].value)} and {decimal_text(theirs[k].value)}; the figure of "
                     f"{Path(keep.path).name} is kept") for k in differ]
         findings.append(Finding(
             kind="layout",
@@ -760,10 +760,6 @@ class FactStore:
 
 
 # ---- rows <-> models ----------------------------------------------------
-def _fmt_value(value: Decimal) -> str:
-    return decimal_text(value)
-
-
 def decimal_text(value: Decimal) -> str:
     """The exact decimal as plain text, never in exponent form.
 
