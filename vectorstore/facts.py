@@ -246,6 +246,8 @@ class FactStore:
                     for rid, agency in self._conn.execute("SELECT report_id, agency FROM reports").fetchall():
                         self._conn.execute("UPDATE reports SET agency_key = ? WHERE report_id = ?",
                                            (identify(agency).key, rid))
+                # every add looks for a stored copy of the same report (agency identity and year)
+                self._conn.execute("CREATE INDEX IF NOT EXISTS reports_identity ON reports(agency_key, year)")
                 for statement in _FTS_SCHEMA:
                     self._conn.execute(statement)
                 if 0 < version < 3:
