@@ -34,6 +34,7 @@ GENERIC = set("""
 写着 写的 写了 说是 显示的 列的 一栏 栏 这栏 那栏 格子 到底是 究竟是 是多少 有多少 多少呢 呢 呀 哈
 包括 包含 算上 加上 几家 几年 两年 三年 这几年 这三年 几份 哪份 哪一年 哪年 目前 现在 最后 最终 后来 新 新发 发 直接 继续 提供 不予 占 占多大 多大
 行政 法院 法庭 采取 措施 金额 万元 元 钱 收费 通知 保护 权益 合法 机关 人员 群众 百姓 老百姓 单位
+那边 这边 那儿 这儿 那头 这头 这类 那类 此类 这种 那种 递 递了 递交 交了 送 送了 报了 为由 以此为由 理由
 """.split())
 
 # Qualifiers that change which figure is meant and no cell of the format holds: a question using one
@@ -121,3 +122,55 @@ def format_words() -> set[str]:
 def one_slip(word: str, names: list[str]) -> bool:
     """A word one character away from a name the question used (政付 for 政府)."""
     return any(len(word) == len(n) and sum(a != b for a, b in zip(word, n)) == 1 for n in names)
+
+
+_LABEL_TEXT: str | None = None
+
+
+def _label_text() -> str:
+    global _LABEL_TEXT
+    if _LABEL_TEXT is None:
+        from ingest.layout import T3_COLUMNS, T4_GROUPS, T4_RESULTS, TABLE_TITLES, table2_blocks, table3_rows
+        labels = [*TABLE_TITLES.values()]
+        for fmt in ("2021", "2019"):
+            for b in table2_blocks(fmt):
+                labels += [b.label, *(r.label for r in b.rows), *(c.label for c in b.columns)]
+        for single in (False, True):
+            labels += [r.label for r in table3_rows(single)]
+        labels += [c.label for c in (*T3_COLUMNS, *T4_GROUPS, *T4_RESULTS)]
+        _LABEL_TEXT = "|".join(labels)
+    return _LABEL_TEXT
+
+
+def _group_terms() -> set[str]:
+    """The names of the result groups and of table 四's groups: 不予公开, 无法提供, 复议后起诉…"""
+    from ingest.layout import T3_GROUP_LABELS, T4_GROUPS
+    names = {re.sub(r"^（[一二三四五六七八九十]+）", "", v) for v in T3_GROUP_LABELS.values()}
+    return names | {part for g in T4_GROUPS for part in g.label.split("·")}
+
+
+def correct_term_slips(question: str, keep: tuple[str, ...] = ()) -> tuple[str, list[str]]:
+    """A term of the format typed with one character wrong (行政复以, 行政复义 for 行政复议), written as
+    the term, with a note saying so. Only terms of four characters or more, and only where the typed
+    text is not itself a word (of the format's labels, the ordinary words or the dictionary): 不再处理
+    stays 不再处理. `keep`: texts already read as something else (the agency's name). Same length, so
+    positions hold."""
+    from vectorstore.chunks import _jieba
+
+    terms = [t for t in format_words() | _group_terms() if len(t) >= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", t)]
+    labels, freq = _label_text(), _jieba().dt.FREQ
+    out, notes = question, []
+    for term in sorted(terms, key=len, reverse=True):
+        n = len(term)
+        i = 0
+        while i + n <= len(out):
+            window = out[i:i + n]
+            diff = [k for k in range(n) if window[k] != term[k]]
+            if (len(diff) == 1 and "\u4e00" <= window[diff[0]] <= "\u9fff" and window not in labels
+                    and window not in GENERIC and not freq.get(window) and not any(window in k for k in keep if k)):
+                out = out[:i] + term + out[i + n:]
+                notes.append(f"「{window}」读作「{term}」")
+                i += n
+            else:
+                i += 1
+    return out, notes

@@ -27,6 +27,9 @@ GOVERNMENT_ORGANS = {"人民政府", "管委会"}
 _ORGAN_END = re.compile(r"(?:人民政府|政府|管委会|管理委员会|委员会|局|委|办公室|办|厅|院|署|中心|所|队)$")
 _STOP = set("的年在收有被去今前共一是对和与及里从向这那哪个各该每其我你他她它们么吗呢了啊吧？?，,。.、 因由将把据按于")
 _VAGUE = re.compile(r"^(?:.{0,4}?(?:那个|这个|哪个|哪些|某个|某|那|这|哪|各|有个|有的|一个))?(?:局|部门|单位|委|办)$")
+# the departments of a place as a group: 各部门, 哪个局, 所有部门 (a question over all of them)
+_DEPARTMENTS = re.compile(r"各(?:个)?(?:部门|局|委办局|单位)|(?:哪个|哪些|哪一个|哪家)(?:局|部门|委|单位)|所有(?:的)?(?:部门|局)|全部(?:部门|局)")
+_YEAR_AFTER = re.compile(r"\s*(?:(?:19|20)?\d{2}|[〇零一二三四五六七八九]{2,4})\s*(?:年度|年)?")
 # shortened zone words people type: 平潭实验区, 平潭试验区
 _ZONE_SHORT = ("实验区", "试验区")
 
@@ -47,7 +50,9 @@ class Resolution:
     near: list[str] = field(default_factory=list)  # held agencies of the same place, for the unknown one
     unknown_organ: bool = False  # the unknown agency was named with its organ (南京市政府, 江宁区教育局)
     vague: bool = False  # named as 那个局 / 哪个部门: several fit, the person is asked which
-    notes: list[str] = field(default_factory=list)  # e.g. a typo read as the held name
+    notes: list[str] = field(default_factory=list)  # how the names were read (a typo, a place as its government)
+    typo: bool = False  # a name was read through a one-character slip
+    spans: list[tuple[tuple[str, ...], tuple[int, int]]] = field(default_factory=list)  # each naming: agencies, where
 
 
 class AgencyResolver:
@@ -121,9 +126,8 @@ class AgencyResolver:
                 for text, place in self._slips.get(piece[:j] + "\0" + piece[j + 1:], ()):
                     if piece == text:
                         continue
-                    nxt = q[i + n:i + n + 3]
-                    follows = any(nxt.startswith(w) for w in (*ZONE_WORDS, *_ZONE_SHORT, "县", "区", "市")) or bool(_organ_run(q, i + n))
-                    if n >= 3 or follows or (piece[0] == text[0] and nxt[:1].isdigit()):
+                    follows = any(q.startswith(w, i + n) for w in (*ZONE_WORDS, *_ZONE_SHORT, "县", "区", "市")) or bool(_organ_run(q, i + n))
+                    if n >= 3 or follows or (piece[0] == text[0] and q[i + n:i + n + 1].isdigit()):
                         return Mention(i, i + n, [place], typo=text)
         return None
 
@@ -134,14 +138,17 @@ class AgencyResolver:
         years = list(years)
         items = self._items(q)
         out = Resolution()
+        departments = bool(_DEPARTMENTS.search(q))
         for chain, organ_text, zone, (a, b) in items:
-            one = self._resolve_item(q, chain, organ_text, zone, (a, b), years_held, years)
+            one = self._resolve_item(q, chain, organ_text, zone, (a, b), years_held, years, departments)
             out.notes += one.notes
+            out.typo = out.typo or any(m.typo for m in chain)
             if one.unknown:
                 out.unknown, out.near, out.unknown_organ = one.unknown, one.near, bool(organ_text) and not _VAGUE.match(organ_text)
                 out.agencies, out.text = [], ""
                 return out
             out.agencies += [d for d in one.agencies if d not in out.agencies]
+            out.spans.append((tuple(one.agencies), (a, b)))
             out.vague = out.vague or bool(organ_text and _VAGUE.match(organ_text) and len(one.agencies) > 1)
             out.text = "|".join(t for t in (out.text, one.text) if t)
         return out
@@ -174,6 +181,9 @@ class AgencyResolver:
             paren = re.match(r"[（(][^）)]{0,12}[）)]", q[pos:])  # 「行政审批局（2021年）、市场监督管理局…」
             if paren:
                 pos += paren.end()
+            year = _YEAR_AFTER.match(q, pos)  # 「社事局2023、农业农村局2024」: each organ with its year
+            if year and run:
+                pos = year.end()
             while run and pos < len(q) and q[pos] in "、和与及,，" and not any(m.start == pos + 1 for m in mentions):
                 nxt = _organ_run(q, pos + 1)
                 if not nxt or _VAGUE.match(nxt):
@@ -183,14 +193,16 @@ class AgencyResolver:
                 paren = re.match(r"[（(][^）)]{0,12}[）)]", q[pos:])
                 if paren:
                     pos += paren.end()
+                year = _YEAR_AFTER.match(q, pos)
+                if year:
+                    pos = year.end()
             consumed = pos
-        if not items:
-            m = _standalone_organ(q, self._by_organ)
-            if m:
-                items.append(([], m[0], False, m[1]))
-        return items
+        # organs named without a place, beside the places named (「审批局21年、洪泽区23年」)
+        for text, span in _standalone_organs(q, self._by_organ, [it[3] for it in items]):
+            items.append(([], text, False, span))
+        return sorted(items, key=lambda it: it[3][0])
 
-    def _resolve_item(self, q, mentions, organ_text, zone, span, years_held, years) -> Resolution:
+    def _resolve_item(self, q, mentions, organ_text, zone, span, years_held, years, departments=False) -> Resolution:
         out = Resolution()
         text = q[span[0]:span[1]]
         out.notes = [f"「{q[m.start:m.end]}」读作「{m.typo}」" for m in mentions if m.typo]
@@ -198,6 +210,14 @@ class AgencyResolver:
             pool = {d for p in mentions[-1].places for d in self._by_target.get(p.code, ())}
         else:
             pool = {d for organ, ds in self._by_organ.items() if organ and organ_matches(organ_text, organ) for d in ds}
+        if departments and mentions and not organ_text:
+            # 「平潭…各部门」「平潭…哪个局」: every department of the place (of the years asked), not its government
+            found = sorted(d for d in pool if self.ids[d].organ not in GOVERNMENT_ORGANS
+                           and self._places_fit(self.ids[d], mentions) and (not zone or self.ids[d].zone)
+                           and (not years or not years_held or set(years) & set(years_held.get(d, []))))
+            if found:
+                out.agencies, out.text = found, text
+                return out
         scored = [(s, d) for d in sorted(pool)
                   if (s := self._score(self.ids[d], mentions, organ_text, zone)) is not None]
         if not scored:
@@ -221,6 +241,12 @@ class AgencyResolver:
             out.unknown, out.near = text, top
             return out
         out.agencies, out.text = top, text
+        if organ_text == "" and mentions and years and years_held:
+            # a place named alone is read as its government; its departments' reports of the year are named
+            others = sorted(d for _, d in scored if d not in top and set(years) & set(years_held.get(d, [])))
+            if others:
+                shown = "、".join(others[:5]) + (f"等{len(others)}个部门" if len(others) > 5 else "")
+                out.notes.append(f"按{'、'.join(top)}本级的报告回答；同年还有{shown}的报告，问的若是部门，请指明")
         return out
 
     def _score(self, ident: AgencyIdentity, mentions: list[Mention], organ_text: str, zone: bool) -> Optional[int]:
@@ -298,19 +324,31 @@ _ORGAN_STEMS = {re.sub(r"(局|委员会|委|厅|办公室|办)$", "", o)
                 for canon, forms in ORGAN_FORMS.items() for o in (canon, *forms)} - {""}
 
 
-def _standalone_organ(q: str, held_organs: Iterable[str]):
-    """An organ named without a place (社会事业局23年…): one that some held agency is."""
+_STANDALONE = re.compile(r"[\u4e00-\u9fa5]{2,12}?(?:局|委员会|委|办公室|办|厅|院|中心)")
+# a level word before an organ named without its place: 「市科委」 is the city's 科委
+_LEVELS = set("省市区县")
+
+
+def _standalone_organs(q: str, held_organs: Iterable[str], taken: list[tuple[int, int]] = ()):
+    """Organs named without a place (社会事业局23年…, 市科委, 管委会办) that some held agency is, outside
+    the spans already read as agencies: (text, span) each, in order."""
     organs = {o for o in held_organs if o and o not in GOVERNMENT_ORGANS}
-    best = None
-    for m in re.finditer(r"[\u4e00-\u9fa5]{2,12}?(?:局|委员会|委|办公室|厅|院|中心)", q):
+    listed = {f for o in organs for f in (o, *ORGAN_FORMS.get(o, ()))}
+    masked = list(q)
+    for a, b in taken:
+        masked[a:b] = "\0" * (b - a)
+    out = []
+    for m in _STANDALONE.finditer("".join(masked)):
         text = m.group(0)
         for k in range(len(text)):
             piece = text[k:]
-            if len(piece) >= 3 and any(organ_matches(piece, o) for o in organs):
-                if best is None or len(piece) > len(best[0]):
-                    best = (piece, (m.start() + k, m.end()))
+            if (len(piece) >= 3 or piece in listed) and any(organ_matches(piece, o) for o in organs):
+                start = m.start() + k
+                if k and text[k - 1] in _LEVELS:
+                    start -= 1  # the level word is part of how the agency was named
+                out.append((piece, (start, m.end())))
                 break
-    return best
+    return out
 
 
 def organ_matches(text: str, organ: str) -> bool:
@@ -326,9 +364,17 @@ def organ_matches(text: str, organ: str) -> bool:
     for form in forms:
         if _abbreviates(text, form) or (len(text) >= 3 and form.endswith(text)) or _one_slip(text, form):
             return True
+        # names are shortened at their end too: 委员会 → 委 (科学技术委员会 → 科委), 办公室 → 办 (管委会办)
+        short = _SHORT_END.sub(lambda m: _SHORT_ENDS[m.group(0)], form)
+        if short != form and (text == short or _abbreviates(text, short)):
+            return True
     # an abbreviation without its 局/委 (滨海公安, 平潭市场监管): the stem of the organ or of a form of it
     stems = {re.sub(r"(局|委员会|委|厅|办公室|办)$", "", f) for f in forms}
     return len(text) >= 2 and text in stems
+
+
+_SHORT_ENDS = {"委员会": "委", "办公室": "办"}
+_SHORT_END = re.compile("(?:" + "|".join(_SHORT_ENDS) + ")$")
 
 
 def _abbreviates(short: str, full: str) -> bool:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from datetime import date
 from typing import Optional
 
 from langchain_core.runnables import Runnable, RunnableLambda
@@ -88,8 +89,10 @@ MIN_COVERAGE = 0.5
 
 
 class Assistant:
-    def __init__(self, store, mode: Optional[str] = None, llm=None, k: int = 5):
+    def __init__(self, store, mode: Optional[str] = None, llm=None, k: int = 5, today: Optional[date] = None):
+        """today: the date questions are asked on (今年/去年 count from it); None means the clock's."""
         self.store = store
+        self.today = today
         self.mode = mode or DEFAULT_MODE
         self.llm = llm
         self.k = k
@@ -105,8 +108,8 @@ class Assistant:
         )
 
     # ---- public -----------------------------------------------------------
-    def ask(self, question: str, history: Optional[list[str]] = None) -> Answer:
-        return self.chain.invoke({"question": question, "history": history or []})
+    def ask(self, question: str, history: Optional[list[str]] = None, today: Optional[date] = None) -> Answer:
+        return self.chain.invoke({"question": question, "history": history or [], "today": today or self.today})
 
     @property
     def catalog(self) -> Catalog:
@@ -151,10 +154,11 @@ class Assistant:
     # ---- chain steps ------------------------------------------------------
     def _understand(self, inp: dict) -> Intent:
         catalog = self.catalog
-        intent = understand(inp["question"], catalog)
+        today = inp.get("today")
+        intent = understand(inp["question"], catalog, today)
         context = None
         for earlier in inp.get("history") or []:
-            turn = understand(earlier, catalog)
+            turn = understand(earlier, catalog, today)
             context = turn if context is None else merge(context, turn)
         if context is not None:
             intent = merge(context, intent)
@@ -184,6 +188,13 @@ class Assistant:
                 r.choices = near
                 return self._stop(r, "ambiguous", f"没有{intent.unknown_agency}本级的报告；是指{'、'.join(near)}吗？")
             return self._stop(r, "not_found", f"没有找到{intent.unknown_agency}的报告。现有报告：{held}。")
+        if intent.pairs and intent.metric is not None and intent.kind in ("ranking", "sum"):
+            # each agency with the year named beside it: exactly those reports
+            absent = [f"{a}{y}年" for a, y in intent.pairs if not catalog.reports(a, y)]
+            if absent:
+                return self._stop(r, "not_found", f"没有{'、'.join(absent)}的报告。现有报告：{held}。")
+            r.entries = [e for a, y in intent.pairs for e in catalog.reports(a, y)]
+            return self._figures(r)
         if intent.kind == "ranking" and intent.metric is not None:
             entries = [e for e in catalog.entries if not intent.years or e.year in intent.years]
             if intent.agencies:
@@ -298,11 +309,20 @@ class Assistant:
             wanted = [wanted[0] - 1, wanted[0]]
         elif not wanted:
             wanted = years[-2:]
+        col = self._column(intent)
+        if col == "本年增减":
+            # the 2019 format prints the change itself (本年增/减): the agency's own figure answers
+            asked = self.catalog.reports(agency, wanted[-1]) if wanted else []
+            v = cell_value(asked[0], self.cells(asked[0]), intent.metric, col) if asked else None
+            if isinstance(v, Value):
+                r.intent = replace(intent, kind="figure")
+                r.entries, r.values = asked[:1], [v]
+                return r
+            col = intent.metric.col
         if len(wanted) < 2 or any(y not in years for y in wanted):
             have = "、".join(map(str, years))
             return self._stop(r, "not_found", f"比较需要{agency}两个年度的报告，现有年份：{have}年，缺少{'、'.join(str(y) for y in wanted if y not in years) or '上一年'}的报告。")
         earlier, later = (self.catalog.reports(agency, y)[0] for y in (wanted[0], wanted[-1]))
-        col = self._column(intent)
         a, b = (cell_value(e, self.cells(e), intent.metric, col) for e in (earlier, later))
         for v in (a, b):
             if isinstance(v, Missing):
@@ -364,7 +384,12 @@ class Assistant:
     def _answer(self, r: Resolved) -> Answer:
         answer = self.composer.compose(r)
         column = self._column(r.intent) if r.intent.metric is not None else None
-        return answer.model_copy(update={"query": to_query(r.intent, column)})
+        update = {"query": to_query(r.intent, column)}
+        if answer.status == "answered" and r.intent.notes:
+            # how the question was read (a typo taken for a name, a place read as its government) is said
+            update["notes"] = [*r.intent.notes, *answer.notes]
+            update["answer"] = answer.answer + "".join(f"\n注：{n}" for n in r.intent.notes)
+        return answer.model_copy(update=update)
 
     def _rephrase(self, answer: Answer) -> Answer:
         if self.llm is None or answer.status != "answered":

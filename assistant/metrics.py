@@ -79,7 +79,7 @@ METRICS: list[tuple[str, Metric]] = [
     (r"规章", _t2("规章", "规章", "本年制发件数")),
     (r"规范性文件|红头文件", Metric("行政规范性文件", "行政规范性文件", "二", ("行政规范性文件",), "本年制发件数", fallback_rows=("规范性文件",))),
     # the headline count last: 申请 is in many questions about the other rows
-    (r"受理|收到|接到|新收|接收|申请了多少|申请数|申请量|多少(?:件|个|份|条)?(?:政府信息公开|信息公开|依申请公开)?申请|申请(?:信息)?公开的有|申请.{0,8}多少|提出.{0,10}申请|提交.{0,10}申请|申请.{0,8}(?:多了|少了|增加|减少|变化|最多|最少)|申请(?:件数|数量)|申请了|申请过|申请的有|几件申请|多少申请|申请信息公开|(?:企业|公司|个人|自然人|老百姓|群众|律师|律所|法律服务机构|科研机构|公益组织|社会组织)[^。？?，,]{0,6}申请", _t3("新收", "本年新收政府信息公开申请数量")),
+    (r"受理|收到|接到|新收|接收|申请了多少|申请数|申请量|多少(?:件|个|份|条)?(?:政府信息公开|信息公开|依申请公开|公开)?申请|申请(?:信息)?公开的有|申请.{0,8}多少|提出.{0,10}申请|提交.{0,10}申请|申请.{0,8}(?:多了|少了|增加|减少|变化|最多|最少)|申请(?:件数|数量)|申请了|申请过|申请的有|几件申请|多少申请|申请信息公开|(?:企业|公司|个人|自然人|老百姓|群众|律师|律所|法律服务机构|科研机构|公益组织|社会组织)[^。？?，,]{0,6}申请", _t3("新收", "本年新收政府信息公开申请数量")),
 ]
 _COMPILED = [(re.compile(p), m) for p, m in METRICS]
 
@@ -146,12 +146,19 @@ def find_metric(question: str) -> Optional[Metric]:
     if _FEES.search(question) and not re.search(r"收费金额|行政事业性收费|事业性收费", question):
         return None  # 信息处理费 is told in part 六, not counted in a table
     found: list[tuple[int, Metric]] = []
-    rest = mask_negated(question)
+    masked = rest = mask_negated(question)
     for rx, metric in _COMPILED:
         m = rx.search(rest)
         if m:
             found.append((m.start(), metric))
             rest = rest[: m.start()] + "\0" * (m.end() - m.start()) + rest[m.end():]
+    by_label = match_label(masked)
+    if by_label is not None:
+        label_metric, used = by_label
+        broader = all(m.key == "新收" or (m.group and label_metric.key in m.rows) for _, m in found)
+        if not any(m.key == label_metric.key for _, m in found) and broader:
+            # the phrases found only the headline count or the row's group: the label names the row itself
+            return label_metric
     if not found:
         return None
     keys = {m.key for _, m in found}
@@ -169,6 +176,70 @@ def find_metric(question: str) -> Optional[Metric]:
         label = "与".join(m.label for m in same)
         return Metric("+".join(m.key for m in same), label, first.table, rows, first.col, first.unit, group=True)
     return found[0][1] if len(found) == 1 else _most_specific(found)
+
+
+# ---- the lexicon the format's own labels give -------------------------------------------------
+# Every row of tables 二 and 三 (both format versions) is reachable by the words of its printed label,
+# not only by the phrases above: 「补正以后申请内容还是不明确」 names 3.补正后申请内容仍不明确 by 补正, 内容, 明确.
+# Words every label shares say nothing about which row it is.
+_LABEL_FILLER = {"政府", "信息", "公开", "申请", "申请人", "行政", "机关", "属于", "相关", "要求", "需要", "其他",
+                 "没有", "数量", "本年", "处理", "不再", "政府信息", "获取信息", "正当理由", "年度"}
+_LABEL_NUMBER = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)")
+
+
+@dataclass(frozen=True)
+class LabelEntry:
+    metric: Metric
+    words: tuple[str, ...]  # the label's distinctive words
+
+
+def _label_lexicon() -> list[LabelEntry]:
+    from ingest.layout import table2_blocks, table3_rows
+    from vectorstore.chunks import _jieba
+
+    def words(label: str) -> tuple[str, ...]:
+        text = re.sub(r"（[^）]*）", "", _LABEL_NUMBER.sub("", label))
+        cut = _jieba().cut(re.sub(r"[^\u4e00-\u9fff]", " ", text))
+        return tuple(dict.fromkeys(w for w in cut if len(w) >= 2 and w not in _LABEL_FILLER))
+
+    out, seen = [], set()
+    for single in (False, True):
+        for row in table3_rows(single):
+            if row.key not in seen:
+                seen.add(row.key)
+                out.append(LabelEntry(_t3(row.key, _LABEL_NUMBER.sub("", row.label)), words(row.label)))
+    for fmt in ("2021", "2019"):
+        for block in table2_blocks(fmt):
+            for row in block.rows:
+                if row.key not in seen:
+                    seen.add(row.key)
+                    col = block.columns[-1].key if block.columns[-1].key != "采购总金额" else block.columns[0].key
+                    out.append(LabelEntry(Metric(row.key, row.label, "二", (row.key,), col, unit=block.unit), words(row.label)))
+    return [e for e in out if e.words]
+
+
+_LEXICON: Optional[list[LabelEntry]] = None
+MIN_LABEL_SHARE = 0.6  # of a label's distinctive characters the question must use
+
+
+def match_label(question: str) -> Optional[tuple[Metric, list[str]]]:
+    """The row whose printed label the question's words cover best (two distinctive words at least, and
+    MIN_LABEL_SHARE of their characters), with the words used; None when no row or two rows fit equally."""
+    global _LEXICON
+    if _LEXICON is None:
+        _LEXICON = _label_lexicon()
+    scored = []
+    for entry in _LEXICON:
+        used = [w for w in entry.words if w in question]
+        share = sum(map(len, used)) / sum(map(len, entry.words))
+        if len(used) >= 2 and share >= MIN_LABEL_SHARE:
+            scored.append((share, len(used), entry, used))
+    if not scored:
+        return None
+    scored.sort(key=lambda x: (x[0], x[1]), reverse=True)
+    if len(scored) > 1 and scored[0][:2] == scored[1][:2]:
+        return None
+    return scored[0][2].metric, scored[0][3]
 
 
 def _most_specific(found: list[tuple[int, Metric]]) -> Metric:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Literal, Optional
 
 from ingest.agency import ORGAN_FORMS
 
-from .accounting import one_slip, unexplained
+from .accounting import correct_term_slips, one_slip, unexplained
 from .agencies import AgencyResolver, Resolution
 from .metrics import COLUMN_WORDS, Metric, find_metric, mask_negated, T4_RESULT_WORDS
 
@@ -126,7 +127,7 @@ class Catalog:
             more = [a for a in res.agencies if a not in exact] if not res.unknown else []
             return Resolution(agencies=exact + more, text="|".join([*spans, *(t for t in res.text.split("|") if t)]),
                               notes=res.notes)
-        if res.notes or (not res.agencies and not res.unknown):
+        if res.typo or (not res.agencies and not res.unknown):
             # a name held as printed (or its distinctive part: 凤泰区) beats reading a typo of another
             found, text = self.find_agencies(question)
             if found:
@@ -208,6 +209,7 @@ class Intent:
     direction: str = "desc"  # a ranking's order: "asc" for 最少 / 最低 / 更少
     carried_from: list[int] = field(default_factory=list)  # 「从2021年转过来的」: a row's year, not a report's
     notes: list[str] = field(default_factory=list)  # how a name was read (a typo)
+    pairs: list[tuple[str, int]] = field(default_factory=list)  # 「审批局21年、洪泽区23年」: each agency with its own year
     years: list[int] = field(default_factory=list)
     year_text: str = ""
     metric: Optional[Metric] = None
@@ -229,6 +231,8 @@ _YEAR_RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|－|-|—|~|�
 # a year the question names as where applications came from (「从2021年转过来的」「也就是2021年转过来接着办的」),
 # not a report year: its role is the carried-over row, not which report
 _FROM_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?(?:度)?[^，。？?\d]{0,3}?(?:转过来|转来|转入|结转|遗留|留下|转到今年)")
+_AFTER_WORDS = ("以后", "之后", "以来", "起")
+_YEAR_OPEN_RE = re.compile(r"((?:19|20)\d{2})\s*年?度?\s*(以后|之后|以来|起|以前|之前)(?!.{0,3}(?:转|结转))")
 _RELATIVE = {"今年": 0, "本年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}
 _DIFF_RE = re.compile(r"比(?:上一年|上年|去年|前一年|\d{4}\s*年)|增加|减少|增长|下降|变化|多了|少了|相比|同比|对比|差多少|差了")
 _RANK_RE = re.compile(r"哪个|哪家|哪一个|哪一年|哪些部门|哪些单位|最多|最少|最高|最低|排名|排序|排行|更多|更少|更高|更低")
@@ -250,21 +254,35 @@ _SHORT_YEAR_RE = re.compile(r"(?<![\d.])(\d{2})\s*年(?!代)")
 _CN_SHORT_YEAR_RE = re.compile(r"(?<![〇零一二三四五六七八九十\d])([一二][〇零一二三四五六七八九])\s*年(?!代)")
 
 
+# 「22、23、24三年」「21和22两年」: two-digit years listed, 年 written once after the last
+_SHORT_YEAR_LIST_RE = re.compile(r"(?<![\d.])(\d{2}(?:\s*[、,，和与及到至~～-]\s*\d{2})+)\s*(?=[两三四五六七八九十]?个?年(?!代))")
+
+
 def normalize_years(question: str) -> str:
     """二〇二三年, 二三年 and 23年 written as 2023年, so one rule reads every year (a two-digit year is
     this century's: 23年 is 2023)."""
+    question = _SHORT_YEAR_LIST_RE.sub(
+        lambda m: re.sub(r"(?<!\d)(\d{2})(?!\d)", r"20\1年", m.group(1)), question)
     q = _CN_YEAR_RE.sub(lambda m: m.group(1).translate(_CN_DIGITS) + "年", question)
     q = _CN_SHORT_YEAR_RE.sub(lambda m: "20" + m.group(1).translate(_CN_DIGITS) + "年", q)
     return _SHORT_YEAR_RE.sub(lambda m: f"20{m.group(1)}年", q)
 
 
-def _years(question: str, catalog: Catalog) -> tuple[list[int], str]:
+def _years(question: str, catalog: Catalog, today: Optional[date] = None) -> tuple[list[int], str]:
     question = normalize_years(question)
     m = _YEAR_RANGE_RE.search(question)
     if m:
         a, b = sorted((int(m.group(1)), int(m.group(2))))
         if b - a <= 30:
             return list(range(a, b + 1)), f"{a}—{b}"
+    m = _YEAR_OPEN_RE.search(question)
+    held = catalog.years()
+    if m and held:
+        # 「2021年以后」「2022年以前」: the years held from (or up to) the one named
+        y, after = int(m.group(1)), m.group(2) in _AFTER_WORDS
+        span = [h for h in held if (h >= y if after else h <= y)]
+        if span:
+            return span, f"{span[0]}—{span[-1]}" if len(span) > 1 else str(span[0])
     years = [int(m.group(1)) for m in _YEAR_RE.finditer(question)]
     carried = {int(m.group(1)) for m in _FROM_YEAR_RE.finditer(question)}
     if carried and len(years) > len(carried):
@@ -278,16 +296,32 @@ def _years(question: str, catalog: Catalog) -> tuple[list[int], str]:
             if m:
                 years = [years[0] - (2 if m.group(1) == "前年" else 1), years[0]]
         return years, "、".join(str(y) for y in years)
-    latest = catalog.latest_year()
+    # 去年 is the calendar's: the year before the one the question is asked in (a report for year Y is
+    # published early in Y+1, so 去年's report may not be out yet — then the answer says it is not held)
+    this_year = (today or date.today()).year
     # 「上一年结转过来的」 names a row of the table, not a report year
     question = re.sub(r"(?:上一?年|去年|上年度)(?:度)?.{0,3}(?:结转|转过来|转来|遗留|留下|没办完)", "", question)
     if _DIFF_RE.search(question):
         return [], ""  # 比上一年: relative to the year the conversation is about
     for word, back in _RELATIVE.items():
-        if word in question and latest:
-            # 去年 means the year before the latest report held (reports are published a year late)
-            return [latest - back], word
+        if word in question:
+            return [this_year - back], word
     return [], ""
+
+
+def _paired_years(q: str, spans) -> list[tuple[str, int]]:
+    """Each agency named with a year of its own (「审批局21年、洪泽区23年、沭阳县25年」「2021年的审批局和
+    2023年的洪泽区」): (agency, year) pairs, when every agency named has exactly one year beside it."""
+    if len(spans) < 2 or any(len(agencies) != 1 for agencies, _ in spans):
+        return []
+    bounds = [b for _, b in spans]
+    after = [q[b[1]:(bounds[i + 1][0] if i + 1 < len(bounds) else len(q))] for i, b in enumerate(bounds)]
+    before = [q[(bounds[i - 1][1] if i else 0):b[0]] for i, b in enumerate(bounds)]
+    for pieces in (after, before):
+        years = [[int(m.group(1)) for m in _YEAR_RE.finditer(normalize_years(p))] for p in pieces]
+        if all(len(ys) == 1 for ys in years):
+            return [(agencies[0], ys[0]) for (agencies, _), ys in zip(spans, years)]
+    return []
 
 
 # places named without 省/市: a question about 北京 is not about any report we hold unless one is from there
@@ -329,19 +363,24 @@ def _signals(q: str) -> frozenset:
     return frozenset(out)
 
 
-def understand(question: str, catalog: Catalog) -> Intent:
+def understand(question: str, catalog: Catalog, today: Optional[date] = None) -> Intent:
+    """`today`: the date the question is asked on, which 今年/去年 count from (default: the clock's)."""
     q = question.strip()
     intent = Intent(question=q, topic=q)
-    intent.years, intent.year_text = _years(q, catalog)
+    intent.years, intent.year_text = _years(q, catalog, today)
     res = catalog.resolve(q, intent.years)
     intent.agencies, intent.agency_text, intent.notes = res.agencies, res.text, res.notes
     intent.vague = res.vague
+    intent.pairs = _paired_years(q, res.spans)
     if res.unknown:
         intent.unknown_agency, intent.near, intent.unknown_organ = res.unknown, res.near, res.unknown_organ
     elif not intent.agencies:
         unknown = _unknown_agency(q, "")
         if unknown:
             intent.unknown_agency = unknown
+    # a table term typed with one character wrong (行政复以): read as the term, and said so
+    q, slips = correct_term_slips(q, tuple(intent.agency_text.split("|")))
+    intent.notes = intent.notes + slips
     intent.metric = find_metric(q)
     masked = mask_negated(q)
     intent.col3 = next((k for k, rx in COLUMN_WORDS if rx.search(masked)), None)
@@ -388,7 +427,7 @@ def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
 
 def to_query(intent: Intent, column: Optional[str] = None):
     """The typed query (assistant.models.Query) an Intent stands for."""
-    from .models import Query, YearRef
+    from .models import AgencyYear, Query, YearRef
 
     m = intent.metric
     return Query(
@@ -396,6 +435,7 @@ def to_query(intent: Intent, column: Optional[str] = None):
         rows=list(m.rows) if m else [], column=column if m else None, agencies=list(intent.agencies),
         unknown_agency=intent.unknown_agency,
         years=[YearRef(year=y) for y in intent.years] + [YearRef(year=y, role="carried_from") for y in intent.carried_from],
+        reports=[AgencyYear(agency=a, year=y) for a, y in intent.pairs],
         direction=intent.direction if intent.kind == "ranking" else None,
         unexplained=list(intent.unexplained), notes=list(intent.notes))
 
@@ -436,6 +476,8 @@ def merge(previous: Intent, current: Intent) -> Intent:
         out.unknown_agency, out.near, out.unknown_organ = previous.unknown_agency, previous.near, previous.unknown_organ
     if not current.years:
         out.years, out.year_text = previous.years, previous.year_text
+    if not current.agencies and not current.years:
+        out.pairs = previous.pairs
     if not _RANK_RE.search(current.question):
         out.direction = previous.direction
     if current.metric is None and previous.metric is not None and (is_followup(current.question) or current.col3 or current.col4 or current.signals):

@@ -1,4 +1,4 @@
-"""Self-check of heldout5/heldout.jsonl: format, files, quotes, and the arithmetic behind each figure."""
+"""Self-check of gold/heldout5.jsonl (written as heldout5): format, files, quotes, and the arithmetic behind each figure."""
 import json, re, os, sys, html
 from decimal import Decimal, ROUND_HALF_UP
 R = '../shared/corpus/reports/'
@@ -15,8 +15,8 @@ def text(fn):
 ok = True
 def bad(*a):
     global ok; ok = False; print('FAIL', *a)
-rows = [json.loads(l) for l in open(os.path.join(os.path.dirname(__file__), 'heldout.jsonl'), encoding='utf-8')]
-raw = open(os.path.join(os.path.dirname(__file__), 'heldout.jsonl'), encoding='utf-8').read()
+rows = [json.loads(l) for l in open(os.path.join(os.path.dirname(__file__), '..', 'gold', 'heldout5.jsonl'), encoding='utf-8')]
+raw = open(os.path.join(os.path.dirname(__file__), '..', 'gold', 'heldout5.jsonl'), encoding='utf-8').read()
 assert '\n\n' not in raw and raw.endswith('\n')
 abbr = {'figure':'fig','sum':'sum','share':'shr','difference':'dif','ranking':'rnk','narrative':'nar','not_found':'nf','ambiguous':'amb'}
 ids = set(); files = set(os.listdir(R))
