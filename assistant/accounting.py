@@ -41,7 +41,7 @@ GENERIC = set("""
 # is not a table question. (The words themselves are general: they name what the format does not count.)
 NO_CELL = re.compile(
     r"撤回|撤销申请|驳回|败诉|胜诉率|外省|外地|外国|境外|男性|女性|男的|女的|年龄|岁|学历|局长|主任|书记|领导|"
-    r"预算|经费|财政|资金|工资|平均|天数|多少天|多久|时长|满意|点击|浏览|访问量|粉丝|网民")
+    r"预算|经费|财政|资金|工资|平均|天数|多少天|多久|时长|满意|点击|浏览|访问量|粉丝")
 
 
 def _format_words() -> set[str]:
@@ -106,9 +106,14 @@ QUALIFIER_FORMS = {
 }
 
 
+_COUNTERS = "篇件个条份次项起名人家"
+
+
 def qualifier_forms(word: str) -> tuple[str, ...]:
     m = NO_CELL.search(word)
     key = m.group(0) if m else word
+    if len(key) >= 3 and key[0] in _COUNTERS:
+        key = key[1:]  # 「多少篇文章」 cut as 篇文章: the sentence says 文章…1312篇
     return QUALIFIER_FORMS.get(key, (key,))
 
 

@@ -25,10 +25,13 @@ from ingest.agency import ORGAN_FORMS, ZONE_WORDS, AgencyIdentity, Place, canoni
 
 GOVERNMENT_ORGANS = {"人民政府", "管委会"}
 _ORGAN_END = re.compile(r"(?:人民政府|政府|管委会|管理委员会|委员会|局|委|办公室|办|厅|院|署|中心|所|队)$")
-_STOP = set("的年在收有被去今前共一是对和与及里从向这那哪个各该每其我你他她它们么吗呢了啊吧？?，,。.、 因由将把据按于")
+_STOP = set("的年在收有被去今前共一是对和与及跟同里从向这那哪个各该每其我你他她它们么吗呢了啊吧？?，,。.、 因由将把据按于")
+_JOINS = set("和与及跟同")  # inside an organ's name (发展和改革委员会) or between two organs
 _VAGUE = re.compile(r"^(?:.{0,4}?(?:那个|这个|哪个|哪些|某个|某|那|这|哪|各|有个|有的|一个))?(?:局|部门|单位|委|办)$")
 # the departments of a place as a group: 各部门, 哪个局, 所有部门 (a question over all of them)
 _DEPARTMENTS = re.compile(r"各(?:个)?(?:部门|局|委办局|单位)|(?:哪个|哪些|哪一个|哪家)(?:局|部门|委|单位)|所有(?:的)?(?:部门|局)|全部(?:部门|局)")
+# what joins organs of one place in a list: 、 和 与 及 , and the comparing 跟 / 同 / 对比
+_LIST_SEP = re.compile(r"[、和与及,，]|跟|同|对比|相比|比")
 _YEAR_AFTER = re.compile(r"\s*(?:(?:19|20)?\d{2}|[〇零一二三四五六七八九]{2,4})\s*(?:年度|年)?")
 # shortened zone words people type: 平潭实验区, 平潭试验区
 _ZONE_SHORT = ("实验区", "试验区")
@@ -184,12 +187,12 @@ class AgencyResolver:
             year = _YEAR_AFTER.match(q, pos)  # 「社事局2023、农业农村局2024」: each organ with its year
             if year and run:
                 pos = year.end()
-            while run and pos < len(q) and q[pos] in "、和与及,，" and not any(m.start == pos + 1 for m in mentions):
-                nxt = _organ_run(q, pos + 1)
+            while run and (sep := _LIST_SEP.match(q, pos)) and not any(m.start == sep.end() for m in mentions):
+                nxt = _organ_run(q, sep.end())
                 if not nxt or _VAGUE.match(nxt):
                     break
-                items.append((chain, nxt, zone, (pos + 1, pos + 1 + len(nxt))))
-                pos += 1 + len(nxt)
+                items.append((chain, nxt, zone, (sep.end(), sep.end() + len(nxt))))
+                pos = sep.end() + len(nxt)
                 paren = re.match(r"[（(][^）)]{0,12}[）)]", q[pos:])
                 if paren:
                     pos += paren.end()
@@ -305,7 +308,7 @@ def _organ_run(q: str, pos: int) -> str:
     """The organ's words right after a place: CJK characters up to a word that is not part of a name."""
     j = pos
     while j < len(q) and "\u4e00" <= q[j] <= "\u9fff" and j - pos < 12 and (
-            q[j] not in _STOP or (q[j] in "和与及" and j > pos and not _ORGAN_END.search(q[pos:j]))):
+            q[j] not in _STOP or (q[j] in _JOINS and j > pos and not _ORGAN_END.search(q[pos:j]))):
         # 发展和改革委员会, 自然资源与生态环境局 — but 交建局和市场监管局 are two
         j += 1
     run = q[pos:j]

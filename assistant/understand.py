@@ -235,12 +235,12 @@ _AFTER_WORDS = ("以后", "之后", "以来", "起")
 _YEAR_OPEN_RE = re.compile(r"((?:19|20)\d{2})\s*年?度?\s*(以后|之后|以来|起|以前|之前)(?!.{0,3}(?:转|结转))")
 _RELATIVE = {"今年": 0, "本年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}
 _DIFF_RE = re.compile(r"比(?:上一年|上年|去年|前一年|\d{4}\s*年)|增加|减少|增长|下降|变化|多了|少了|相比|同比|对比|差多少|差了")
-_RANK_RE = re.compile(r"哪个|哪家|哪一个|哪一年|哪些部门|哪些单位|最多|最少|最高|最低|排名|排序|排行|更多|更少|更高|更低")
+_RANK_RE = re.compile(r"谁|哪个|哪家|哪一个|哪一年|哪些部门|哪些单位|最多|最少|最高|最低|排名|排序|排行|更多|更少|更高|更低")
 _SHARE_RE = re.compile(r"公开率|比例|占比|百分之|比率|百分比|几成|率是多少|率为多少|纠错率|纠正率")
 _SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全部加|加在一起|总和|合起来|合在一起")
 _RELATIVE_WORDS = ("上一年", "上年", "去年", "前年")
 _ASKS = re.compile(r"多少|几|哪|什么|是否|有没有|吗|呢|如何|怎么|占|比|排|最")
-_GROWTH_RE = re.compile(r"增长了?百分之几|增长率|增幅|增长了?多少%|增加了?百分之几|下降了?百分之几|降幅|变化了?百分之几|同比增长|增长了?几成")
+_GROWTH_RE = re.compile(r"(?:增长|增加|下降|减少|变化|提高|降低)了?百分之(?:几|多少)|增长率|增幅|增长了?多少%|增加了?百分之几|下降了?百分之几|降幅|变化了?百分之几|同比增长|增长了?几成")
 _RATIO_RE = re.compile(r"几倍|多少倍|是.{0,12}的几倍|翻了几番")
 _ASC_RE = re.compile(r"最少|最低|最小|更少|更低|垫底|倒数")
 _YEAR_WORDS = re.compile(r"(?:19|20)\d{2}\s*年度?|今年|去年|前年|上一年|上年|本年")
@@ -480,7 +480,7 @@ def merge(previous: Intent, current: Intent) -> Intent:
         out.pairs = previous.pairs
     if not _RANK_RE.search(current.question):
         out.direction = previous.direction
-    if current.metric is None and previous.metric is not None and (is_followup(current.question) or current.col3 or current.col4 or current.signals):
+    if current.metric is None and previous.metric is not None and not current.unexplained and (is_followup(current.question) or current.col3 or current.col4 or current.signals):
         out.metric = previous.metric
     if current.metric is None and previous.metric is None:
         out.topic = previous.topic if is_followup(current.question) else current.topic

@@ -95,3 +95,32 @@ def test_printed_change_column_answers_a_change_question():
     intent = understand("西湖区2024年行政事业性收费项目比上一年增减了多少", CATALOG)
     from assistant.metrics import table2_column
     assert intent.metric.key == "行政事业性收费" and table2_column(intent.question, intent.metric) == "本年增减"
+
+
+def test_a_group_named_with_one_of_its_rows_and_summed_is_the_group():
+    m = find_metric("逾期不补正或者其他原因最后没再处理的（其他处理），加起来有多少件")
+    assert m.key == "办理结果_其他处理"
+    # asked alone, the row is the row
+    assert find_metric("其他处理里逾期不补正的有几件").key == "其他处理_逾期不补正"
+
+
+def test_a_measure_including_another_is_their_sum():
+    m = find_metric("给公开了（含部分公开）的占比多少")
+    assert set(m.rows) == {"予以公开", "部分公开"}
+
+
+def test_who_compares_the_organs_of_one_place_joined_by_gen():
+    intent = understand("24年西湖区教育局跟科技局比，谁收到的申请多？", CATALOG)
+    assert intent.kind == "ranking"
+    assert intent.agencies == ["杭州市西湖区教育局", "杭州市西湖区科学技术局"]
+
+
+def test_growth_asked_as_baifenzhi_duoshao():
+    assert understand("西湖区24年收到的申请比23年增长了百分之多少", CATALOG).kind == "growth"
+
+
+def test_a_followup_with_a_qualifier_no_cell_holds_keeps_no_figure():
+    from assistant.understand import merge
+    first = understand("西湖区2024年收到多少申请", CATALOG)
+    then = merge(first, understand("其中网上提交的有几件？", CATALOG))
+    assert then.metric is None and "网上" in then.unexplained
