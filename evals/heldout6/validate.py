@@ -1,6 +1,6 @@
 """Check evals/heldout6/heldout.jsonl against its line format and against the corpus reports.
 
-Run:  .venv/bin/python evals/heldout6/validate.py [FILE.jsonl]   (default: heldout.jsonl beside this script)
+Run:  .venv/bin/python evals/heldout6/validate.py [FILE.jsonl]   (default: evals/gold/heldout6.jsonl)
 
 Checks
   * every line parses; fields, types and allowed values (format of evals/gold/README.md);
@@ -29,7 +29,7 @@ from pathlib import Path
 getcontext().prec = 40
 
 HERE = Path(__file__).resolve().parent
-JSONL = HERE / "heldout.jsonl"
+JSONL = HERE.parent / "gold" / "heldout6.jsonl"  # written as heldout6, now gold
 REPORTS = (HERE / ".." / ".." / ".." / "shared" / "corpus" / "reports").resolve()
 ASKED_ON = "2026-12-02"
 
