@@ -154,6 +154,31 @@ def _group_terms() -> set[str]:
     return names | {part for g in T4_GROUPS for part in g.label.split("·")}
 
 
+_SLIPS: dict[str, list[str]] | None = None  # each term with one character blanked → the terms
+
+
+def _term_slips() -> dict[str, list[str]]:
+    global _SLIPS
+    if _SLIPS is None:
+        _SLIPS = {}
+        for t in sorted(format_words() | _group_terms(), key=len, reverse=True):
+            if len(t) >= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", t):
+                for k in range(len(t)):
+                    _SLIPS.setdefault(t[:k] + "\0" + t[k + 1:], []).append(t)
+    return _SLIPS
+
+
+def _in_a_term(text: str, pos: int) -> bool:
+    """Is the character at pos part of a word of the format's labels (「行政处罚决定数量」: 罚 is in 行政处罚,
+    so 处罚决定数量 is no slip of 处理决定数量)?"""
+    words = format_words()
+    for n in range(2, 9):
+        for start in range(max(0, pos - n + 1), pos + 1):
+            if text[start:start + n] in words and len(text[start:start + n]) == n:
+                return True
+    return False
+
+
 def correct_term_slips(question: str, keep: tuple[str, ...] = ()) -> tuple[str, list[str]]:
     """A term of the format typed with one character wrong (行政复以, 行政复义 for 行政复议), written as
     the term, with a note saying so. Only terms of four characters or more, and only where the typed
@@ -162,20 +187,28 @@ def correct_term_slips(question: str, keep: tuple[str, ...] = ()) -> tuple[str, 
     positions hold."""
     from vectorstore.chunks import _jieba
 
-    terms = [t for t in format_words() | _group_terms() if len(t) >= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", t)]
+    slips = _term_slips()
+    lengths = sorted({len(k) for k in slips}, reverse=True)
     labels, freq = _label_text(), _jieba().dt.FREQ
     out, notes = question, []
-    for term in sorted(terms, key=len, reverse=True):
-        n = len(term)
-        i = 0
-        while i + n <= len(out):
+    i = 0
+    while i < len(out):
+        step = 1
+        for n in lengths:
             window = out[i:i + n]
-            diff = [k for k in range(n) if window[k] != term[k]]
-            if (len(diff) == 1 and "\u4e00" <= window[diff[0]] <= "\u9fff" and window not in labels
-                    and window not in GENERIC and not freq.get(window) and not any(window in k for k in keep if k)):
-                out = out[:i] + term + out[i + n:]
-                notes.append(f"「{window}」读作「{term}」")
-                i += n
-            else:
-                i += 1
+            if len(window) < n or window in labels:
+                continue
+            for k in range(n):
+                if not "\u4e00" <= window[k] <= "\u9fff":
+                    continue
+                terms = [t for t in slips.get(window[:k] + "\0" + window[k + 1:], ()) if t != window]
+                if (len(terms) == 1 and window not in GENERIC and not freq.get(window)
+                        and not any(window in kept for kept in keep if kept) and not _in_a_term(out, i + k)):
+                    out = out[:i] + terms[0] + out[i + n:]
+                    notes.append(f"「{window}」读作「{terms[0]}」")
+                    step = n
+                    break
+            if step > 1:
+                break
+        i += step
     return out, notes

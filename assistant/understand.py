@@ -84,6 +84,7 @@ class Catalog:
         self.agencies = sorted(self._by_agency)
         self._years = {a: sorted({e.year for e in es if e.year}) for a, es in self._by_agency.items()}
         all_years = sorted({e.year for e in entries if e.year})
+        self._all_years = all_years
         self._latest = all_years[-1] if all_years else None
         # 滨海新区公安局 without its city, for short forms (滨海公安)
         self._cores = {a: _PLACE_RE.sub("", a) for a in self.agencies}
@@ -101,7 +102,7 @@ class Catalog:
 
     def years(self, agency: Optional[str] = None) -> list[int]:
         if agency is None:
-            return sorted({y for ys in self._years.values() for y in ys})
+            return self._all_years
         return self._years.get(agency, [])
 
     def latest_year(self) -> Optional[int]:
@@ -276,8 +277,8 @@ def _years(question: str, catalog: Catalog, today: Optional[date] = None) -> tup
         if b - a <= 30:
             return list(range(a, b + 1)), f"{a}—{b}"
     m = _YEAR_OPEN_RE.search(question)
-    held = catalog.years()
-    if m and held:
+    held = catalog.years() if m else []
+    if held:
         # 「2021年以后」「2022年以前」: the years held from (or up to) the one named
         y, after = int(m.group(1)), m.group(2) in _AFTER_WORDS
         span = [h for h in held if (h >= y if after else h <= y)]

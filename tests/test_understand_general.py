@@ -86,7 +86,7 @@ def test_a_format_term_typed_one_character_wrong_is_read_and_said(typed, read):
     assert read in fixed and notes == [f"「{typed}」读作「{read}」"]
 
 
-@pytest.mark.parametrize("text", ["行政机关不再处理了几件", "予以公开的有几件", "行政许可有几件"])
+@pytest.mark.parametrize("text", ["行政机关不再处理了几件", "予以公开的有几件", "行政许可有几件", "行政处罚决定数量有多少"])
 def test_words_of_the_labels_are_never_corrected(text):
     assert correct_term_slips(text) == (text, [])
 
