@@ -157,6 +157,9 @@ def _group_terms() -> set[str]:
 _SLIPS: dict[str, list[str]] | None = None  # each term with one character blanked → the terms
 
 
+_HALVES: set[tuple[int, int, str]] = set()  # (length, which half, text) of every term
+
+
 def _term_slips() -> dict[str, list[str]]:
     global _SLIPS
     if _SLIPS is None:
@@ -165,6 +168,8 @@ def _term_slips() -> dict[str, list[str]]:
             if len(t) >= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", t):
                 for k in range(len(t)):
                     _SLIPS.setdefault(t[:k] + "\0" + t[k + 1:], []).append(t)
+                # one character wrong leaves one half of the term intact: a cheap test before the lookups
+                _HALVES.update({(len(t), 0, t[:len(t) // 2]), (len(t), 1, t[len(t) // 2:])})
     return _SLIPS
 
 
@@ -196,7 +201,9 @@ def correct_term_slips(question: str, keep: tuple[str, ...] = ()) -> tuple[str, 
         step = 1
         for n in lengths:
             window = out[i:i + n]
-            if len(window) < n or window in labels:
+            if len(window) < n or ((n, 0, window[:n // 2]) not in _HALVES and (n, 1, window[n // 2:]) not in _HALVES):
+                continue
+            if window in labels:
                 continue
             for k in range(n):
                 if not "\u4e00" <= window[k] <= "\u9fff":

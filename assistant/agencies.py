@@ -119,12 +119,17 @@ class AgencyResolver:
         """A held place typed with one character wrong (平谭 for 平潭, 述阳县 for 沭阳县). A two-character
         place counts only where a zone, 县/区/市 or an organ follows it."""
         if self._slips is None:
-            self._slips = {}
+            self._slips, self._halves = {}, set()
             for text, place in self._held_place_texts.items():
                 for j in range(len(text)):
                     self._slips.setdefault(text[:j] + "\0" + text[j + 1:], []).append((text, place))
+                # one character wrong leaves one half of the name intact: a cheap test before the lookups
+                self._halves.update({(len(text), 0, text[:len(text) // 2]), (len(text), 1, text[len(text) // 2:])})
+        halves = self._halves
         for n in range(min(12, len(q) - i), 1, -1):
             piece = q[i:i + n]
+            if (n, 0, piece[:n // 2]) not in halves and (n, 1, piece[n // 2:]) not in halves:
+                continue
             for j in range(n):
                 for text, place in self._slips.get(piece[:j] + "\0" + piece[j + 1:], ()):
                     if piece == text:

@@ -45,3 +45,84 @@ def built_store(tmp_path_factory):
     store.chunks.sync(progress=False)
     yield store
     store.close()
+
+
+# ---- the two backends: the embedded default and the server pair ---------------------------------
+SERVER_ENV = ("DISCLOSURE_QA_TEST_FACTS_URL", "DISCLOSURE_QA_TEST_CHROMA_URL")
+
+
+class Backend:
+    """Where a test's store lives: a directory alone (SQLite + Chroma on disk), or a directory for the
+    embedding cache with a PostgreSQL database and a Chroma database of the test's own."""
+
+    def __init__(self, name: str, directory: Path, facts_url=None, chroma_url=None):
+        self.name, self.directory, self.facts_url, self.chroma_url = name, directory, facts_url, chroma_url
+
+    def open(self, **kw):
+        from vectorstore.store import Store
+
+        return Store.open(self.directory, facts_url=self.facts_url, chroma_url=self.chroma_url, **kw)
+
+    def facts(self):
+        from vectorstore.facts import FactStore
+
+        return FactStore.open_url(self.facts_url) if self.facts_url else FactStore.open_dir(self.directory)
+
+    def cli_args(self) -> list[str]:
+        args = ["--store", str(self.directory)]
+        if self.facts_url:
+            args += ["--facts-url", self.facts_url, "--chroma-url", self.chroma_url]
+        return args
+
+
+def server_urls() -> tuple[str, str]:
+    """The PostgreSQL and Chroma server the tests may use (.ci/services starts them); CI fails without."""
+    urls = tuple(os.environ.get(k, "") for k in SERVER_ENV)
+    if not all(urls):
+        message = (f"{' and '.join(SERVER_ENV)} not set: start the servers with "
+                   f"`eval \"$(.ci/services start /tmp/qa-services)\"`")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return urls
+
+
+@pytest.fixture(params=["embedded", "servers"])
+def backend(request, tmp_path):
+    """Each test once on the embedded default and once on PostgreSQL + a Chroma server (a database of
+    its own on each, dropped afterwards)."""
+    if request.param == "embedded":
+        yield Backend("embedded", tmp_path / "store")
+        return
+    facts_base, chroma_base = server_urls()
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = "qa_test_" + uuid.uuid4().hex[:12]
+    url = sa.make_url(facts_base)
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield Backend("servers", tmp_path / "store", url.set(database=name).render_as_string(hide_password=False),
+                      chroma_base.rstrip("/") + "/" + name)
+    finally:
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+        _drop_chroma_database(chroma_base, name)
+
+
+def _drop_chroma_database(base: str, name: str) -> None:
+    from urllib.parse import urlparse
+
+    import chromadb
+    from chromadb.config import Settings
+
+    u = urlparse(base)
+    try:
+        chromadb.AdminClient(Settings(chroma_api_impl="chromadb.api.fastapi.FastAPI", chroma_server_host=u.hostname,
+                                      chroma_server_http_port=u.port, anonymized_telemetry=False)).delete_database(name)
+    except Exception:
+        pass  # a database never created (a test that stored no vectors)

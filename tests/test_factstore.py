@@ -147,7 +147,7 @@ def test_failure_midway_leaves_store_as_it_was(store, monkeypatch):
     store.add_report(make_report())
     before = snapshot(store.path)
 
-    real_fact_row = facts_module._fact_row
+    real_fact_row = facts_module.rows.fact_row
     calls = []
 
     def failing_fact_row(report, fact):
@@ -156,7 +156,7 @@ def test_failure_midway_leaves_store_as_it_was(store, monkeypatch):
             raise RuntimeError("disk on fire")
         return real_fact_row(report, fact)
 
-    monkeypatch.setattr(facts_module, "_fact_row", failing_fact_row)
+    monkeypatch.setattr(facts_module.rows, "fact_row", failing_fact_row)
     # Same file name: the old version would be deleted first, inside the same transaction.
     with pytest.raises(RuntimeError, match="disk on fire"):
         store.add_report(make_report(report_id="r2", new_total="99"))

