@@ -35,6 +35,7 @@ GENERIC = set("""
 包括 包含 算上 加上 几家 几年 两年 三年 这几年 这三年 几份 哪份 哪一年 哪年 目前 现在 最后 最终 后来 新 新发 发 直接 继续 提供 不予 占 占多大 多大
 行政 法院 法庭 采取 措施 金额 万元 元 钱 收费 通知 保护 权益 合法 机关 人员 群众 百姓 老百姓 单位
 那边 这边 那儿 这儿 那头 这头 这类 那类 此类 这种 那种 递 递了 递交 交了 送 送了 报了 为由 以此为由 理由
+拿到 得到 获得 获取 拿 给 给了 最后 最终 掉 比如 例如 譬如 像是 另外 此外 去做 得
 """.split())
 
 # Qualifiers that change which figure is meant and no cell of the format holds: a question using one
@@ -148,10 +149,13 @@ def _label_text() -> str:
 
 
 def _group_terms() -> set[str]:
-    """The names of the result groups and of table 四's groups: 不予公开, 无法提供, 复议后起诉…"""
-    from ingest.layout import T3_GROUP_LABELS, T4_GROUPS
+    """The names of the result groups, of table 四's groups and of the short rows, as printed without
+    their numbers and notes: 不予公开, 无法提供, 复议后起诉, 部分公开…"""
+    from ingest.layout import T3_GROUP_LABELS, T4_GROUPS, table3_rows
     names = {re.sub(r"^（[一二三四五六七八九十]+）", "", v) for v in T3_GROUP_LABELS.values()}
-    return names | {part for g in T4_GROUPS for part in g.label.split("·")}
+    rows = {re.sub(r"（[^）]*）", "", re.sub(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)", "", r.label))
+            for single in (False, True) for r in table3_rows(single)}
+    return names | {r for r in rows if len(r) <= 8} | {part for g in T4_GROUPS for part in g.label.split("·")}
 
 
 _SLIPS: dict[str, list[str]] | None = None  # each term with one character blanked → the terms

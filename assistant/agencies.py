@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Optional
 
 from ingest.agency import ORGAN_FORMS, ZONE_WORDS, AgencyIdentity, Place, canonical_organ, contains, gazetteer, identify, short_name
@@ -99,8 +100,9 @@ class AgencyResolver:
             hit = None
             for n in range(min(12, len(q) - i), 1, -1):
                 piece = q[i:i + n]
-                places = [p for p in index.get(piece, ()) if p.name == piece or _boundary(q, i)]
                 held = self._held_place_texts.get(piece)
+                places = [p for p in index.get(piece, ()) if p.name == piece or (
+                    _boundary(q, i) and (held is not None or not _common_word(piece) or _named_as_place(q, i + n)))]
                 if held is not None and held not in places:
                     places.append(held)  # 浦东 for 浦东新区: a held place by its stem
                 if places:
@@ -305,6 +307,23 @@ def _boundary(q: str, i: int) -> bool:
     return i == 0 or not ("\u4e00" <= q[i - 1] <= "\u9fff") or q[i - 1] in _STOP or q[i - 1] in "在到给向从对问"
 
 
+COMMON_WORD = 1000  # jieba's count above which a place's short form is also an everyday word (比如, 和平, 东方)
+
+
+def _common_word(piece: str) -> bool:
+    from vectorstore.chunks import _jieba
+
+    return _jieba().dt.FREQ.get(piece, 0) > COMMON_WORD
+
+
+def _named_as_place(q: str, pos: int) -> bool:
+    """Does the text after a place-like word go on as an agency does (an organ, a zone, a year)?
+    「比如申请人…」 names no 比如县; 「东方市政府」「和平区2023年」 do."""
+    rest = q[pos:pos + 8]
+    return bool(rest[:1].isdigit() or re.match(r"(?:的)?(?:[一二〇零]{2,4}年|人民政府|政府|管委会)", rest)
+                or any(rest.startswith(w) for w in (*ZONE_WORDS, *_ZONE_SHORT)) or _organ_run(q, pos))
+
+
 def _place_texts(p: Place) -> set[str]:
     return {p.name, short_name(p)}
 
@@ -378,7 +397,23 @@ def organ_matches(text: str, organ: str) -> bool:
             return True
     # an abbreviation without its 局/委 (滨海公安, 平潭市场监管): the stem of the organ or of a form of it
     stems = {re.sub(r"(局|委员会|委|厅|办公室|办)$", "", f) for f in forms}
-    return len(text) >= 2 and text in stems
+    if len(text) >= 2 and text in stems:
+        return True
+    # the first characters of its words in another order: 文旅局 for 旅游与文化体育局
+    return len(text) >= 3 and text[-1] == organ[-1] and len(set(text[:-1])) == len(text) - 1 \
+        and set(text[:-1]) <= _initials(organ)
+
+
+_JOINING_WORDS = {"与", "和", "及", "暨"}
+
+
+@lru_cache(maxsize=4096)
+def _initials(organ: str) -> frozenset:
+    """The first character of each word of an organ's name before its 局/委/办 (旅游与文化体育局 → 旅文体)."""
+    from vectorstore.chunks import _jieba
+
+    words = [w for w in _jieba().lcut(organ[:-1]) if w.strip() and w not in _JOINING_WORDS]
+    return frozenset(w[0] for w in words if len(w) >= 2)
 
 
 _SHORT_ENDS = {"委员会": "委", "办公室": "办"}

@@ -234,7 +234,10 @@ _YEAR_RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|－|-|—|~|�
 _FROM_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年?(?:度)?[^，。？?\d]{0,3}?(?:转过来|转来|转入|结转|遗留|留下|转到今年)")
 _AFTER_WORDS = ("以后", "之后", "以来", "起")
 _YEAR_OPEN_RE = re.compile(r"((?:19|20)\d{2})\s*年?度?\s*(以后|之后|以来|起|以前|之前)(?!.{0,3}(?:转|结转))")
-_RELATIVE = {"今年": 0, "本年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}
+_RELATIVE = {"今年": 0, "本年": 0, "去年": 1, "前一年": 1, "上一年": 1, "上年": 1, "前年": 2}
+# in a follow-up these count from the year the conversation is about (「前一年呢？」), not from the calendar
+_CONVERSATION_RELATIVE = {"再前一年": -2, "前一年": -1, "上一年": -1, "后一年": 1, "下一年": 1, "次年": 1, "第二年": 1}
+_CONVERSATION_RELATIVE_RE = re.compile("|".join(_CONVERSATION_RELATIVE))
 _DIFF_RE = re.compile(r"比(?:上一年|上年|去年|前一年|\d{4}\s*年)|增加|减少|增长|下降|变化|多了|少了|相比|同比|对比|差多少|差了")
 _RANK_RE = re.compile(r"谁|哪个|哪家|哪一个|哪一年|哪些部门|哪些单位|最多|最少|最高|最低|排名|排序|排行|更多|更少|更高|更低")
 _SHARE_RE = re.compile(r"公开率|比例|占比|百分之|比率|百分比|几成|率是多少|率为多少|纠错率|纠正率")
@@ -243,7 +246,8 @@ _RELATIVE_WORDS = ("上一年", "上年", "去年", "前年")
 _ASKS = re.compile(r"多少|几|哪|什么|是否|有没有|吗|呢|如何|怎么|占|比|排|最")
 _GROWTH_RE = re.compile(r"(?:增长|增加|下降|减少|变化|提高|降低)了?百分之(?:几|多少)|增长率|增幅|增长了?多少%|增加了?百分之几|下降了?百分之几|降幅|变化了?百分之几|同比增长|增长了?几成")
 _RATIO_RE = re.compile(r"几倍|多少倍|是.{0,12}的几倍|翻了几番")
-_ASC_RE = re.compile(r"最少|最低|最小|更少|更低|垫底|倒数")
+# 「谁批的行政许可少？」「哪年少一些」: which is lower asks for the lower one first
+_ASC_RE = re.compile(r"最少|最低|最小|更少|更低|垫底|倒数|(?:谁|哪)[^，。？?,]{0,16}?(?:少|低)(?:一些|一点|些|点)?(?=[？?。！!]|$)")
 _YEAR_WORDS = re.compile(r"(?:19|20)\d{2}\s*年度?|今年|去年|前年|上一年|上年|本年")
 
 
@@ -364,10 +368,18 @@ def _signals(q: str) -> frozenset:
     return frozenset(out)
 
 
+def asking_text(q: str) -> str:
+    """The sentences of a question that ask (「我是记者，想写一篇…的稿子。沭阳县去年…存在哪些不足？」 asks in
+    its last): what the narrative is searched for, without the preamble's words."""
+    parts = [p for p in re.split(r"(?<=[。！!；;])", q) if p.strip()]
+    asking = [p for p in parts if _ASKS.search(p) or "？" in p or "?" in p]
+    return "".join(asking) if asking and len(asking) < len(parts) else q
+
+
 def understand(question: str, catalog: Catalog, today: Optional[date] = None) -> Intent:
     """`today`: the date the question is asked on, which 今年/去年 count from (default: the clock's)."""
     q = question.strip()
-    intent = Intent(question=q, topic=q)
+    intent = Intent(question=q, topic=asking_text(q))
     intent.years, intent.year_text = _years(q, catalog, today)
     res = catalog.resolve(q, intent.years)
     intent.agencies, intent.agency_text, intent.notes = res.agencies, res.text, res.notes
@@ -469,14 +481,38 @@ def is_followup(question: str) -> bool:
     return len(question.strip()) <= 12 or question.strip().endswith("呢") or question.strip().endswith("呢？")
 
 
+def _conversation_shift(current: Intent) -> Optional[int]:
+    """How many years a follow-up moves from the conversation's year (「前一年呢？」 -1), when it names no
+    year of its own."""
+    q = current.question
+    if _YEAR_RE.search(normalize_years(q)):
+        return None
+    for m in _CONVERSATION_RELATIVE_RE.finditer(q):
+        before, after = q[max(0, m.start() - 2):m.start()], q[m.end():m.end() + 4]
+        if re.search(r"[比跟和与同较]$|相比$|对比$", before) or re.match(r"(?:度)?.{0,2}(?:结转|转过来|转来|遗留|留下|没办完)", after):
+            continue  # 「比上一年多了多少」 compares with it; 「上一年结转过来的」 names a row
+        return _CONVERSATION_RELATIVE[m.group(0)]
+    return None
+
+
 def merge(previous: Intent, current: Intent) -> Intent:
     """A follow-up (「那2021年呢？」「淮安市政府呢？」) keeps what it does not say from the turn before."""
     out = replace(current)
     if not current.agencies and not current.unknown_agency:
         out.agencies, out.agency_text = previous.agencies, previous.agency_text
         out.unknown_agency, out.near, out.unknown_organ = previous.unknown_agency, previous.near, previous.unknown_organ
-    if not current.years:
+    shift = _conversation_shift(current)
+    if shift is not None and previous.years:
+        # 「前一年呢？」: the year before the one the conversation is about
+        out.years = [y + shift for y in previous.years]
+        out.year_text = "、".join(map(str, out.years))
+    elif not current.years:
         out.years, out.year_text = previous.years, previous.year_text
+    elif (len(current.years) == 1 and len(previous.years) == 1 and current.years != previous.years
+          and current.signals & {"difference", "growth", "ratio"} and not current.agencies):
+        # 「跟22年比多了多少？」: the year named against the one the conversation is about
+        out.years = sorted({*current.years, *previous.years})
+        out.year_text = "、".join(map(str, out.years))
     if not current.agencies and not current.years:
         out.pairs = previous.pairs
     if not _RANK_RE.search(current.question):

@@ -124,3 +124,43 @@ def test_a_followup_with_a_qualifier_no_cell_holds_keeps_no_figure():
     first = understand("西湖区2024年收到多少申请", CATALOG)
     then = merge(first, understand("其中网上提交的有几件？", CATALOG))
     assert then.metric is None and "网上" in then.unexplained
+
+
+def test_a_followup_moves_from_the_conversations_year():
+    from assistant.understand import merge
+    first = understand("西湖区2024年收到多少申请", CATALOG)
+    assert merge(first, understand("前一年呢？", CATALOG)).years == [2023]
+    # compared with, or a row's name: not a move
+    compared = merge(first, understand("比上一年多了多少？", CATALOG))
+    assert compared.years == [2024] and compared.kind == "difference"  # 2024 against the year before it
+    assert merge(first, understand("那上一年结转过来的申请有几件？", CATALOG)).years == [2024]
+
+
+def test_a_followup_naming_the_year_to_compare_with():
+    from assistant.understand import merge
+    first = understand("西湖区2024年收到多少申请", CATALOG)
+    then = merge(first, understand("跟23年比多了多少？", CATALOG))
+    assert then.years == [2023, 2024] and then.kind == "difference"
+
+
+def test_organ_initials_in_another_order():
+    catalog = Catalog([ReportEntry("t", "平潭综合实验区旅游与文化体育局", [], 2024, "t.txt"),
+                       ReportEntry("n", "平潭综合实验区农业农村局", [], 2024, "n.txt")])
+    assert understand("平潭文旅局2024年收到多少申请", catalog).agencies == ["平潭综合实验区旅游与文化体育局"]
+
+
+def test_a_place_name_that_is_an_everyday_word_needs_an_agency_after_it():
+    # 比如 is a county of Tibet as well as "for example"
+    intent = understand("西湖区2024年其他处理（比如申请人逾期不补正的）加起来有多少件", CATALOG)
+    assert intent.agencies == ["杭州市西湖区人民政府"] and not intent.unknown_agency
+
+
+def test_which_is_lower_ranks_from_the_lowest():
+    assert understand("2024年西湖区教育局和科技局谁收到的申请少？", CATALOG).direction == "asc"
+    assert understand("2024年西湖区教育局和科技局谁收到的申请多？", CATALOG).direction == "desc"
+
+
+def test_the_narrative_is_searched_for_the_sentence_that_asks():
+    from assistant.understand import asking_text
+    assert asking_text("我是记者，想写一篇县级政务公开的稿子。西湖区去年存在哪些不足？") == "西湖区去年存在哪些不足？"
+    assert asking_text("西湖区去年存在哪些不足？") == "西湖区去年存在哪些不足？"

@@ -1,4 +1,4 @@
-"""Self-check for the seventh held-out set (heldout.jsonl in this folder).
+"""Self-check for the seventh held-out set (now evals/gold/heldout7.jsonl).
 
 Checks, without touching the assistant's code:
   * every line parses and carries exactly the expected fields, with the right types;
@@ -30,7 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPORTS = (HERE / ".." / ".." / ".." / "shared" / "corpus" / "reports").resolve()
-DATA = HERE / "heldout.jsonl"
+DATA = HERE.parent / "gold" / "heldout7.jsonl"  # written as heldout7, now gold
 
 FIELDS = {"id", "question", "history", "kind", "status", "report", "figures", "note", "asked_on"}
 ABBR = {
