@@ -239,7 +239,7 @@ def create_app(config: Optional[WebConfig] = None):
 
     @app.get("/api/health")
     def health():
-        return {"status": "ok", "reports": len(store.facts.reports())}
+        return {"status": "ok", "reports": store.facts.report_count()}
 
     @app.post("/api/ask", response_model=Answer)
     def ask(req: AskRequest, request: Request):

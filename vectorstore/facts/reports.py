@@ -190,6 +190,9 @@ class ReportsMixin:
             FROM reports r ORDER BY r.agency, r.year, r.file_name
             """)]
 
+    def report_count(self) -> int:
+        return self.db.one("SELECT COUNT(*) FROM reports")[0]
+
     def catalog(self) -> list[dict]:
         """What the assistant needs to know which report a question means: names, aliases, year.
 
