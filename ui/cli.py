@@ -313,8 +313,16 @@ def cmd_eval(args) -> int:
     if cmd_ingest(ingest_args) != 0:
         print("✗ some corpus files could not be ingested; evaluating on the rest", file=sys.stderr)
     with open_store(args) as store:
-        metrics = evaluate(store, Assistant(store, mode=args.mode), items)
-    report = markdown(metrics)
+        bot = Assistant(store, mode=args.mode)
+        metrics = evaluate(store, bot, items)
+        report = markdown(metrics)
+        if getattr(args, "peer", False):
+            from evals.harness import ASKED_ON
+            from evals.peer import compare, markdown as peer_markdown
+
+            print("indexing the reports for the naive RAG peer …", file=sys.stderr)
+            metrics["peer"] = compare(store, bot, items, ASKED_ON)
+            report += "\n" + peer_markdown(metrics["peer"])
     out = Path(args.report)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report, encoding="utf-8")
@@ -418,6 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--mode", choices=["dense", "bm25", "hybrid"], default=None)
     s.add_argument("--report", default="evals/reports/latest.md", help="where to write the Markdown report")
     s.add_argument("--json", default=None, metavar="FILE", help="also write the metrics as JSON")
+    s.add_argument("--peer", action="store_true",
+                   help="also run a naive LangChain RAG (splitter + Chroma + top chunks) on the same questions and "
+                        "print both side by side (needs disclosure-qa[peer])")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("reindex", help="re-chunk every stored report and re-embed it with the configured --embedder")
