@@ -36,6 +36,7 @@ GENERIC = set("""
 行政 法院 法庭 采取 措施 金额 万元 元 钱 收费 通知 保护 权益 合法 机关 人员 群众 百姓 老百姓 单位
 那边 这边 那儿 这儿 那头 这头 这类 那类 此类 这种 那种 递 递了 递交 交了 送 送了 报了 为由 以此为由 理由
 拿到 得到 获得 获取 拿 给 给了 最后 最终 掉 比如 例如 譬如 像是 另外 此外 去做 得
+手头 手上 手里 根本 材料 当成 当作 算作 算成 一下子 排一下 排一排
 """.split())
 
 # Qualifiers that change which figure is meant and no cell of the format holds: a question using one

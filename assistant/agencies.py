@@ -335,6 +335,8 @@ def _organ_run(q: str, pos: int) -> str:
             q[j] not in _STOP or (q[j] in _JOINS and j > pos and not _ORGAN_END.search(q[pos:j]))):
         # 发展和改革委员会, 自然资源与生态环境局 — but 交建局和市场监管局 are two
         j += 1
+    if pos < j < len(q) - 1 and q[j] in _STOP and q[j + 1] in "局委办厅" and q[j] not in "的和与及跟同、，,":
+        j += 2  # a slip on a word that ends names elsewhere (公按局: 按 as in 按年份)
     run = q[pos:j]
     # keep the longest piece that ends like an organ (交建局 in 交建局收到…), or an abbreviation without one
     # (公安) — but not the 政府 of 政府信息公开
@@ -437,4 +439,17 @@ def _abbreviates(short: str, full: str) -> bool:
 
 
 def _one_slip(a: str, b: str) -> bool:
-    return len(a) == len(b) >= 4 and sum(x != y for x, y in zip(a, b)) == 1 and a[-1] == b[-1]
+    """One character typed wrong (监官局 for 监管局, 公按局 for 公安局): the same length and last character.
+    A three-character name only when its middle is the slip and the typed text is no word of its own
+    (公路局 is an organ of its own, not a slip of 公安局)."""
+    if len(a) != len(b) or a[-1] != b[-1] or sum(x != y for x, y in zip(a, b)) != 1:
+        return False
+    if len(a) >= 4:
+        return True
+    return len(a) == 3 and a[0] == b[0] and not _is_word(a)
+
+
+def _is_word(text: str) -> bool:
+    from vectorstore.chunks import _jieba
+
+    return bool(_jieba().dt.FREQ.get(text))

@@ -21,7 +21,8 @@ from langchain_core.runnables import Runnable
 
 from .compose import Composer
 from .accounting import NO_CELL, qualifier_forms
-from .figures import Cells, Missing, Value, cell_value, difference, growth, ratio, share, total_over_years, blank_total_parts
+from .figures import (Cells, Missing, Value, blank_total_parts, cell_value, column_label, difference, growth, ratio, share,
+                      total_over_columns, total_over_years)
 from .metrics import table2_column
 from .compose import RANK_SHOWN
 from .models import Answer, Resolved
@@ -209,6 +210,11 @@ class Assistant:
             entries = [e for e in catalog.entries if not intent.years or e.year in intent.years]
             if intent.agencies:
                 entries = [e for e in entries if e.agency in intent.agencies]
+                absent = [a for a in intent.agencies if not any(e.agency == a for e in entries)]
+                if absent and not intent.vague:
+                    # an agency named to compare has no report of the years asked: no ranking without it
+                    return self._stop(r, "not_found", f"没有{'、'.join(absent)}{intent.year_text}年的报告，无法比较。"
+                                                      f"现有：{'；'.join(f'{a}（' + '、'.join(map(str, catalog.years(a))) + '年）' for a in absent)}。")
             if not entries:
                 return self._stop(r, "not_found", f"没有{intent.year_text}年的报告。现有报告：{held}。")
             r.entries = entries
@@ -288,6 +294,10 @@ class Assistant:
             cells = many[entry.report_id] if many is not None else self.cells(entry)
             if as_share:
                 v = share(entry, cells, intent.metric, intent.column)
+            elif intent.columns and intent.metric.table == "三":
+                parts = [cell_value(entry, cells, intent.metric, c) for c in intent.columns]
+                bad = next((p for p in parts if isinstance(p, Missing)), None)
+                v = bad or total_over_columns(parts, [column_label("三", c) for c in intent.columns])
             else:
                 v = cell_value(entry, cells, intent.metric, col)
             (r.values if isinstance(v, Value) else r.missing).append(v)

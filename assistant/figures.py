@@ -168,5 +168,14 @@ def total_over_years(values: list[Value]) -> Value:
     return Value(values[-1].entry, f"{years}{values[0].label}合计", total, cells, values[0].unit, formula)
 
 
+def total_over_columns(values: list[Value], labels: list[str]) -> Value:
+    """One row summed over several applicant columns (「企业、科研机构、公益组织、律所和其他组织全加起来」)."""
+    total = sum((v.value for v in values), Decimal(0))
+    formula = " + ".join(f"{label} {fmt(v.value)}" for v, label in zip(values, labels)) + f" = {fmt(total)}"
+    row = values[0].cells[0].row_label if values[0].cells else values[0].label
+    return Value(values[0].entry, f"{row}（{'、'.join(labels)}合计）", total, [c for v in values for c in v.cells],
+                 values[0].unit, formula)
+
+
 def pct_text(v: Value) -> str:
     return f"{fmt(v.value)}%" if v.unit == "%" else f"{fmt(v.value)}{'' if v.unit == '件' else ' '}{v.unit}"

@@ -216,6 +216,7 @@ class Intent:
     metric: Optional[Metric] = None
     col3: Optional[str] = None  # applicant column words (自然人, 企业…)
     col4: Optional[str] = None  # result words (维持, 纠正…)
+    columns: list[str] = field(default_factory=list)  # several applicant columns named and summed
     signals: frozenset = frozenset()  # share / difference / ranking / sum words in this turn
     kind: Kind = "narrative"
     topic: str = ""  # the words of a narrative question, for retrieval
@@ -238,16 +239,16 @@ _RELATIVE = {"今年": 0, "本年": 0, "去年": 1, "前一年": 1, "上一年":
 # in a follow-up these count from the year the conversation is about (「前一年呢？」), not from the calendar
 _CONVERSATION_RELATIVE = {"再前一年": -2, "前一年": -1, "上一年": -1, "后一年": 1, "下一年": 1, "次年": 1, "第二年": 1}
 _CONVERSATION_RELATIVE_RE = re.compile("|".join(_CONVERSATION_RELATIVE))
-_DIFF_RE = re.compile(r"比(?:上一年|上年|去年|前一年|\d{4}\s*年)|增加|减少|增长|下降|变化|多了|少了|相比|同比|对比|差多少|差了")
-_RANK_RE = re.compile(r"谁|哪个|哪家|哪一个|哪一年|哪些部门|哪些单位|最多|最少|最高|最低|排名|排序|排行|更多|更少|更高|更低")
+_DIFF_RE = re.compile(r"比(?:上一年|上年|去年|前一年|\d{4}\s*年|它)|增加|减少|增长|下降|变化|多了|少了|多出|少出|相比|同比|对比|差多少|差了")
+_RANK_RE = re.compile(r"从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|由多到少|由少到多|冒尖|领先|居首|排第一|排在前|谁|哪个|哪家|哪一个|哪一年|哪些部门|哪些单位|最多|最少|最高|最低|排名|排序|排行|更多|更少|更高|更低")
 _SHARE_RE = re.compile(r"公开率|比例|占比|百分之|比率|百分比|几成|率是多少|率为多少|纠错率|纠正率")
 _SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全部加|加在一起|总和|合起来|合在一起")
 _RELATIVE_WORDS = ("上一年", "上年", "去年", "前年")
-_ASKS = re.compile(r"多少|几|哪|什么|是否|有没有|吗|呢|如何|怎么|占|比|排|最")
+_ASKS = re.compile(r"多少|几|哪|什么|是否|有没有|吗|呢|如何|怎么|占|比|排|最(?:多|少|高|低|大|小)")
 _GROWTH_RE = re.compile(r"(?:增长|增加|下降|减少|变化|提高|降低)了?百分之(?:几|多少)|增长率|增幅|增长了?多少%|增加了?百分之几|下降了?百分之几|降幅|变化了?百分之几|同比增长|增长了?几成")
 _RATIO_RE = re.compile(r"几倍|多少倍|是.{0,12}的几倍|翻了几番")
 # 「谁批的行政许可少？」「哪年少一些」: which is lower asks for the lower one first
-_ASC_RE = re.compile(r"最少|最低|最小|更少|更低|垫底|倒数|(?:谁|哪)[^，。？?,]{0,16}?(?:少|低)(?:一些|一点|些|点)?(?=[？?。！!]|$)")
+_ASC_RE = re.compile(r"从低到高|从少到多|由低到高|由少到多|最少|最低|最小|更少|更低|垫底|倒数|(?:谁|哪)[^，。？?,]{0,16}?(?:少|低)(?:一些|一点|些|点)?(?=[？?。！!]|$)")
 _YEAR_WORDS = re.compile(r"(?:19|20)\d{2}\s*年度?|今年|去年|前年|上一年|上年|本年")
 
 
@@ -273,8 +274,22 @@ def normalize_years(question: str) -> str:
     return _SHORT_YEAR_RE.sub(lambda m: f"20{m.group(1)}年", q)
 
 
+_CALENDAR = {"今年": 0, "去年": 1, "前年": 2}
+_CALENDAR_RE = re.compile(r"(?<![比跟和与同较])(今年|去年|前年)(?!度?.{0,3}(?:结转|转过来|转来|遗留))")
+
+
+def calendar_years(question: str, today: Optional[date] = None) -> str:
+    """今年/去年/前年 written as their years when the question also names a year (「从2023年到前年」,
+    「沭阳县去年、洪泽区2023年」), so ranges, lists and pairs read them; 「比前年」 compares and stays."""
+    q = normalize_years(question)
+    if not _YEAR_RE.search(q):
+        return q
+    this_year = (today or date.today()).year
+    return _CALENDAR_RE.sub(lambda m: f"{this_year - _CALENDAR[m.group(1)]}年", q)
+
+
 def _years(question: str, catalog: Catalog, today: Optional[date] = None) -> tuple[list[int], str]:
-    question = normalize_years(question)
+    question = calendar_years(question, today)
     m = _YEAR_RANGE_RE.search(question)
     if m:
         a, b = sorted((int(m.group(1)), int(m.group(2))))
@@ -314,7 +329,7 @@ def _years(question: str, catalog: Catalog, today: Optional[date] = None) -> tup
     return [], ""
 
 
-def _paired_years(q: str, spans) -> list[tuple[str, int]]:
+def _paired_years(q: str, spans, today: Optional[date] = None) -> list[tuple[str, int]]:
     """Each agency named with a year of its own (「审批局21年、洪泽区23年、沭阳县25年」「2021年的审批局和
     2023年的洪泽区」): (agency, year) pairs, when every agency named has exactly one year beside it."""
     if len(spans) < 2 or any(len(agencies) != 1 for agencies, _ in spans):
@@ -323,7 +338,9 @@ def _paired_years(q: str, spans) -> list[tuple[str, int]]:
     after = [q[b[1]:(bounds[i + 1][0] if i + 1 < len(bounds) else len(q))] for i, b in enumerate(bounds)]
     before = [q[(bounds[i - 1][1] if i else 0):b[0]] for i, b in enumerate(bounds)]
     for pieces in (after, before):
-        years = [[int(m.group(1)) for m in _YEAR_RE.finditer(normalize_years(p))] for p in pieces]
+        this_year = (today or date.today()).year
+        years = [[int(m.group(1)) for m in _YEAR_RE.finditer(normalize_years(p))]
+                 + [this_year - _CALENDAR[m.group(1)] for m in _CALENDAR_RE.finditer(p)] for p in pieces]
         if all(len(ys) == 1 for ys in years):
             return [(agencies[0], ys[0]) for (agencies, _), ys in zip(spans, years)]
     return []
@@ -376,15 +393,35 @@ def asking_text(q: str) -> str:
     return "".join(asking) if asking and len(asking) < len(parts) else q
 
 
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+_T2S = None
+
+
+def plain(question: str) -> str:
+    """The question in the characters every rule reads: full-width digits as ASCII (２０２３年), traditional
+    characters as simplified (沭陽縣去年辦理… — the same length, character for character)."""
+    global _T2S
+    q = question.strip().translate(_FULL_WIDTH)
+    if _T2S is None:
+        try:
+            import opencc
+
+            _T2S = opencc.OpenCC("t2s").convert
+        except ImportError:
+            _T2S = lambda text: text  # noqa: E731
+    converted = _T2S(q)
+    return converted if len(converted) == len(q) else q
+
+
 def understand(question: str, catalog: Catalog, today: Optional[date] = None) -> Intent:
     """`today`: the date the question is asked on, which 今年/去年 count from (default: the clock's)."""
-    q = question.strip()
+    q = plain(question)
     intent = Intent(question=q, topic=asking_text(q))
     intent.years, intent.year_text = _years(q, catalog, today)
     res = catalog.resolve(q, intent.years)
     intent.agencies, intent.agency_text, intent.notes = res.agencies, res.text, res.notes
     intent.vague = res.vague
-    intent.pairs = _paired_years(q, res.spans)
+    intent.pairs = _paired_years(q, res.spans, today)
     if res.unknown:
         intent.unknown_agency, intent.near, intent.unknown_organ = res.unknown, res.near, res.unknown_organ
     elif not intent.agencies:
@@ -396,7 +433,10 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
     intent.notes = intent.notes + slips
     intent.metric = find_metric(q)
     masked = mask_negated(q)
-    intent.col3 = next((k for k, rx in COLUMN_WORDS if rx.search(masked)), None)
+    named_columns = [k for k, rx in COLUMN_WORDS if rx.search(masked)]
+    intent.col3 = named_columns[0] if named_columns else None
+    if len(named_columns) > 1 and _SUM_RE.search(q):
+        intent.columns = named_columns  # 「企业、科研机构、公益组织、律所和其他组织全加起来」
     intent.col4 = next((k for k, rx in T4_RESULT_WORDS if rx.search(masked)), None)
     intent.signals = _signals(q)
     intent.direction = "asc" if _ASC_RE.search(q) else "desc"

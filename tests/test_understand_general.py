@@ -164,3 +164,34 @@ def test_the_narrative_is_searched_for_the_sentence_that_asks():
     from assistant.understand import asking_text
     assert asking_text("我是记者，想写一篇县级政务公开的稿子。西湖区去年存在哪些不足？") == "西湖区去年存在哪些不足？"
     assert asking_text("西湖区去年存在哪些不足？") == "西湖区去年存在哪些不足？"
+
+
+def test_full_width_digits_and_traditional_characters_read_as_plain():
+    from assistant.understand import plain
+    assert plain("２０２４年西湖區收到的申請") == "2024年西湖区收到的申请"
+    assert understand("２０２４年西湖區收到多少申請", CATALOG).years == [2024]
+
+
+def test_calendar_words_among_named_years():
+    intent = understand("从2023年到前年，西湖区收到的申请增长率是多少", CATALOG, today=date(2026, 12, 2))
+    assert intent.years == [2023, 2024] and intent.kind == "growth"
+    pairs = understand("宁波卫健委去年、西湖区2023年，谁收到的申请多？", CATALOG, today=date(2026, 12, 2)).pairs
+    assert pairs == [("宁波市卫生健康委员会", 2025), ("杭州市西湖区人民政府", 2023)]
+
+
+def test_an_excluded_applicant_or_result_is_not_the_one_read():
+    intent = understand("西湖区2024年不是个人提的——企业、科研机构、公益组织、律所和其他组织全加起来——一共多少件申请", CATALOG)
+    assert intent.col3 != "自然人" and intent.columns == ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+    other = understand("西湖区2024年的行政复议，既没被维持也没被纠正、算作别的结果的有几件", CATALOG)
+    assert other.col4 == "其他结果"
+
+
+def test_review_then_court_in_everyday_words():
+    assert find_metric("先申请复议、复议完了又去法院打官司的案子有几起").key == "行政诉讼_复议后起诉"
+
+
+def test_a_three_character_organ_with_its_middle_mistyped():
+    catalog = Catalog([ReportEntry("p", "天津市滨海新区公安局", [], 2022, "p.txt")])
+    assert understand("滨海新区公按局22年收到多少申请", catalog).agencies == ["天津市滨海新区公安局"]
+    # an organ of its own is no slip
+    assert understand("滨海新区公路局22年收到多少申请", catalog).agencies == []

@@ -1,4 +1,4 @@
-"""Self-check for evals/heldout8/heldout.jsonl.
+"""Self-check for evals/gold/heldout8.jsonl (written as heldout8).
 
 Run:  .venv/bin/python evals/heldout8/validate.py   (from the repository root, or from anywhere)
 
@@ -37,7 +37,7 @@ from pathlib import Path
 getcontext().prec = 50
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "heldout.jsonl"
+DATA = HERE.parent / "gold" / "heldout8.jsonl"  # written as heldout8, now gold
 REPORTS = (HERE / ".." / ".." / ".." / "shared" / "corpus" / "reports").resolve()
 ASKED_ON = "2026-12-02"
 
