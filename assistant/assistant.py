@@ -146,7 +146,11 @@ class Assistant:
         """The cells a ranking over many reports compares, as light records (value and labels only)."""
         wanted = {e.report_id for e in entries}
         out: dict[str, Cells] = {rid: {} for rid in wanted}
-        for rid, row, col, row_label, col_label, value, unit, blank in self.store.facts.cell_values(table, rows, cols):
+        years = sorted({e.year for e in entries if e.year is not None})
+        # only the years compared: a ranking of one year reads that year's reports, not every report's cells
+        values = self.store.facts.cell_values(table, rows, cols, years=years if len(years) <= 3 and
+                                              all(e.year is not None for e in entries) else None)
+        for rid, row, col, row_label, col_label, value, unit, blank in values:
             if rid in wanted:
                 out[rid][(table, row, col)] = LightCell(table, row, col, row_label, col_label, Decimal(value), unit, bool(blank))
         return out

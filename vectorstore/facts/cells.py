@@ -65,11 +65,15 @@ class CellsMixin:
         """The findings stored for a report, in the order ingest made them."""
         return load_findings(self.db, report_id)
 
-    def cell_values(self, table: str, row_keys: Iterable[str], col_keys: Iterable[str]) -> list[tuple]:
+    def cell_values(self, table: str, row_keys: Iterable[str], col_keys: Iterable[str],
+                    years: Optional[Iterable[int]] = None) -> list[tuple]:
         """(report_id, row_key, col_key, row_label, col_label, value, unit, blank) of these cells in every
-        report: what a ranking over thousands of reports compares, without building a record per cell."""
-        rows, cols = list(row_keys), list(col_keys)
+        report (of these years): what a ranking over thousands of reports compares, without building a
+        record per cell."""
+        rows, cols, ys = list(row_keys), list(col_keys), list(years or [])
         m = self.db.marks
-        return self.db.tuples(
-            "SELECT report_id, row_key, col_key, row_label, col_label, value, unit, blank FROM facts WHERE tbl = ?"
-            f" AND row_key IN ({m(len(rows))}) AND col_key IN ({m(len(cols))})", [table, *rows, *cols])
+        sql = ("SELECT report_id, row_key, col_key, row_label, col_label, value, unit, blank FROM facts WHERE tbl = ?"
+               f" AND row_key IN ({m(len(rows))}) AND col_key IN ({m(len(cols))})")
+        if ys:
+            sql += f" AND year IN ({m(len(ys))})"
+        return self.db.tuples(sql, [table, *rows, *cols, *ys])

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from .db import Database, redact
 
-SCHEMA_VERSION = 4  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite);
-# 4: reports.agency_key (canonical identity) and sources (other files of the same report)
+SCHEMA_VERSION = 5  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite);
+# 4: reports.agency_key (canonical identity) and sources (other files of the same report);
+# 5: facts_cell_year (a ranking of one year reads that year's cells only)
 
 
 class SchemaVersionError(Exception):
@@ -152,8 +153,10 @@ SQLITE_FTS = [
 POSTGRES_TABLES = (_tables("BIGSERIAL")
                    .replace("{agency_key}", ",\n    agency_key     TEXT NOT NULL DEFAULT ''")
                    .replace("{chunk_seq}", ",\n    seq       BIGSERIAL UNIQUE"))
+FACTS_CELL_YEAR = "CREATE INDEX IF NOT EXISTS facts_cell_year ON facts(tbl, row_key, col_key, year)"
 POSTGRES_EXTRA = [
     "CREATE INDEX IF NOT EXISTS reports_identity ON reports(agency_key, year)",
+    FACTS_CELL_YEAR,
     "CREATE INDEX IF NOT EXISTS chunks_tokens ON chunks USING GIN (to_tsvector('simple', COALESCE(tokens, '')))",
     "CREATE TABLE IF NOT EXISTS store_version (n BIGINT NOT NULL)",
     "INSERT INTO store_version (n) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM store_version)",
@@ -195,6 +198,7 @@ def _sqlite(db: Database, describe: str) -> None:
                 db.run("UPDATE reports SET agency_key = ? WHERE report_id = ?", (identify(agency).key, rid))
         # every add looks for a stored copy of the same report (agency identity and year)
         db.run("CREATE INDEX IF NOT EXISTS reports_identity ON reports(agency_key, year)")
+        db.run(FACTS_CELL_YEAR)
         for statement in SQLITE_FTS:
             db.run(statement)
         if 0 < version < 3:
