@@ -67,12 +67,12 @@ class CellsMixin:
 
     def cell_values(self, table: str, row_keys: Iterable[str], col_keys: Iterable[str],
                     years: Optional[Iterable[int]] = None) -> list[tuple]:
-        """(report_id, row_key, col_key, row_label, col_label, value, unit, blank) of these cells in every
-        report (of these years): what a ranking over thousands of reports compares, without building a
-        record per cell."""
+        """(report_id, row_key, col_key, value, unit, blank) of these cells in every report (of these
+        years): what a ranking over thousands of reports compares, without building a record per cell
+        (the labels, the same in every report, come with the full cells of the reports shown)."""
         rows, cols, ys = list(row_keys), list(col_keys), list(years or [])
         m = self.db.marks
-        sql = ("SELECT report_id, row_key, col_key, row_label, col_label, value, unit, blank FROM facts WHERE tbl = ?"
+        sql = ("SELECT report_id, row_key, col_key, value, unit, blank FROM facts WHERE tbl = ?"
                f" AND row_key IN ({m(len(rows))}) AND col_key IN ({m(len(cols))})")
         if ys:
             sql += f" AND year IN ({m(len(ys))})"

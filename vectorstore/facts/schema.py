@@ -153,7 +153,10 @@ SQLITE_FTS = [
 POSTGRES_TABLES = (_tables("BIGSERIAL")
                    .replace("{agency_key}", ",\n    agency_key     TEXT NOT NULL DEFAULT ''")
                    .replace("{chunk_seq}", ",\n    seq       BIGSERIAL UNIQUE"))
-FACTS_CELL_YEAR = "CREATE INDEX IF NOT EXISTS facts_cell_year ON facts(tbl, row_key, col_key, year)"
+# covering what a ranking reads (cells.cell_values): the cells of one row and column across reports are
+# read from the index alone, in order, without a lookup per report
+FACTS_CELL_YEAR = ("CREATE INDEX IF NOT EXISTS facts_cell_year ON facts(tbl, row_key, col_key, year, report_id, value, "
+                   "unit, blank)")
 POSTGRES_EXTRA = [
     "CREATE INDEX IF NOT EXISTS reports_identity ON reports(agency_key, year)",
     FACTS_CELL_YEAR,
