@@ -65,7 +65,7 @@ def _html_text(raw: str) -> str:
 
 
 def _pdf_text(path: Path) -> str:
-    import pypdfium2 as pdfium  # available in /work/main/.venv
+    import pypdfium2 as pdfium  # in the project's .venv
 
     doc = pdfium.PdfDocument(str(path))
     try:

@@ -16,7 +16,7 @@ Checks, without touching the assistant's code:
     the result equals the item's first figure, and each operand occurs in a cited
     report's text.
 
-Run: /work/main/.venv/bin/python evals/heldout7/validate.py
+Run: .venv/bin/python evals/heldout7/validate.py
 """
 from __future__ import annotations
 
