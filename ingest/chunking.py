@@ -83,11 +83,14 @@ def chunk_report(report: Report, max_chars: int = MAX_CHARS) -> list[Chunk]:
     # export artifacts (「[bookmark: _GoBack]」, page markers): no chunk and no quote holds them — a chunk
     # that would is cut around them — while every offset still points into the original text
     artifacts = artifact_spans(text)
-    spans = _narrative_spans(report, excluded)
+    spans = [(a, b, t, excluded) for a, b, t in _narrative_spans(report, excluded)]
+    cells = _cell_spans(report)
+    spans += [(a, b, t, cells) for a, b, t in _table_part_prose(report, cells)]
+    spans.sort()
     file_name = Path(report.path).name
     out: list[Chunk] = []
-    for a, b, part_title in spans:
-        for start0, end0, path in _chunk_span(text, a, b, part_title, excluded, max_chars):
+    for a, b, part_title, not_here in spans:
+        for start0, end0, path in _chunk_span(text, a, b, part_title, not_here, max_chars):
             for start, end in _without(text, start0, end0, artifacts):
                 out.append(Chunk(
                     chunk_id=chunk_id(report.report_id, start), report_id=report.report_id, agency=report.agency,
@@ -122,12 +125,35 @@ def _without(text: str, a: int, b: int, cut: list[tuple[int, int]]) -> list[tupl
 def _table_spans(report: Report) -> list[tuple[int, int]]:
     """Spans that hold table text: parts 二/三/四, and the extent of each table's parsed cells."""
     spans = [(s.start, s.end) for s in report.sections if s.number in TABLE_PARTS]
+    return _merge(spans + _cell_spans(report))
+
+
+def _cell_spans(report: Report) -> list[tuple[int, int]]:
+    """The extent of each table's parsed cells."""
     by_table: dict[str, list[int]] = {}
     for f in report.facts:
         lo_hi = by_table.setdefault(f.table, [f.loc.start, f.loc.end])
         lo_hi[0], lo_hi[1] = min(lo_hi[0], f.loc.start), max(lo_hi[1], f.loc.end)
-    spans += [(lo, hi) for lo, hi in by_table.values() if hi > lo]
-    return _merge(spans)
+    return _merge([(lo, hi) for lo, hi in by_table.values() if hi > lo])
+
+
+_PROSE_END = "。！；"
+
+
+def _table_part_prose(report: Report, cells: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """Sentences a table part prints around its table (「二、主动公开政府信息情况 2019年度，主动公开政府信息
+    475条。」): outside the table's cells, not a table row, ended as prose is."""
+    text, out = report.text, []
+    for part in report.sections:
+        if part.number not in TABLE_PARTS:
+            continue
+        title = _part_title(text, part.start, part.end, part.number, part.title)
+        for a, b in _sentences(text, part.start, part.end):
+            body = text[a:b].strip(SPACE)
+            if (len(body) >= 12 and body[-1] in _PROSE_END and not any(x < b and a < y for x, y in cells)
+                    and not any(_is_table_row(line) for line in body.splitlines())):
+                out.append((a, b, title))
+    return out
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import BUILT_STORE_FILES, REPO, SEED, require_files
+from tests.conftest import BUILT_STORE_FILES, CORPUS, REPO, SEED, require_files
 from ingest.chunking import MAX_CHARS, chunk_report
 from ingest.pipeline import parse_file
 from vectorstore.chunks import subset_search, tokenize
@@ -85,10 +85,26 @@ def test_no_table_text_in_any_chunk(built_store):
         table_parts = [(s.start, s.end) for s in report.sections if s.number in ("二", "三", "四")]
         assert len(table_parts) == 3
         for c in built_store.facts.chunks(report_ids=[rid]):
-            assert not any(a < c.end and c.start < b for a, b in table_parts), c.section
+            if any(a < c.end and c.start < b for a, b in table_parts):
+                assert c.text.rstrip()[-1] in "。！；", c.text  # only the prose a table part prints
             assert not any(f.loc.start < c.end and c.start < f.loc.end for f in report.facts), c.text
             assert not any(label in c.text for label in TABLE_LABELS), c.text
             assert not any(NUMBER_RUN.search(line) for line in c.text.splitlines()), c.text
+
+
+CORPUS_REPORTS = CORPUS / "reports"
+
+
+def test_prose_of_a_table_part_is_chunked_and_its_table_is_not():
+    """「二、主动公开政府信息情况 2019年度，主动公开政府信息475条。」 is a sentence to quote; the table after it is not."""
+    path = CORPUS_REPORTS / "平潭综合实验区自然资源与生态环境局_2019.txt"
+    require_files(path)
+    report = parse_file(path)
+    chunks = chunk_report(report)
+    assert any("主动公开政府信息475条" in c.text for c in chunks)
+    for c in chunks:
+        assert not any(f.loc.start < c.end and c.start < f.loc.end for f in report.facts), c.text
+        assert not any(label in c.text for label in TABLE_LABELS), c.text
 
 
 def test_narrative_parts_are_all_covered(built_store):

@@ -1,4 +1,4 @@
-"""Self-check for evals/heldout9/heldout.jsonl (run with the project's .venv python)."""
+"""Self-check for evals/gold/heldout9.jsonl (written as heldout9) (run with the project's .venv python)."""
 import html, json, re, sys
 from decimal import Decimal, ROUND_HALF_UP
 from fractions import Fraction
@@ -6,7 +6,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPORTS = (HERE / "../../../shared/corpus/reports").resolve()
-FILE = HERE / "heldout.jsonl"
+FILE = HERE.parent / "gold" / "heldout9.jsonl"  # written as heldout9, now gold
 FIELDS = {"id", "question", "history", "kind", "status", "report", "figures", "note", "asked_on"}
 KINDS = {"figure": "fig", "sum": "sum", "share": "shr", "difference": "dif", "growth": "dif", "ratio": "dif",
          "ranking": "rnk", "narrative": "nar", "not_found": "nf", "ambiguous": "amb"}
