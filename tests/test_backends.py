@@ -169,3 +169,30 @@ def test_the_assistant_answers_alike_on_both(backend):
         for mode in ("dense", "bm25"):
             hits = bot.retrieve("门户网站留言办理", mode=mode, k=3)
             assert hits and any("留言" in c.text for c, _ in hits), mode
+
+
+def _open_chroma(url: str, barrier, queue) -> None:
+    try:
+        from vectorstore.chunks import chroma_http_client
+        from chromadb.config import Settings
+
+        barrier.wait(timeout=60)  # imports done: all ask at the same moment
+        chroma_http_client(url, Settings(anonymized_telemetry=False)).heartbeat()
+        queue.put("ok")
+    except BaseException as e:
+        queue.put(repr(e))
+
+
+def test_processes_creating_one_chroma_database_at_once(backend):
+    """Two ingests starting together both find the Chroma database missing; both must go on."""
+    if backend.chroma_url is None:
+        pytest.skip("the embedded store has no Chroma server")
+    ctx = mp.get_context("spawn")
+    queue, barrier = ctx.Queue(), ctx.Barrier(4)
+    procs = [ctx.Process(target=_open_chroma, args=(backend.chroma_url, barrier, queue)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert results == ["ok"] * 4, results

@@ -352,7 +352,11 @@ def chroma_http_client(url: str, settings=None):
             try:
                 admin.get_database(database, tenant=DEFAULT_TENANT)
             except Exception:
-                admin.create_database(database, tenant=DEFAULT_TENANT)
+                try:
+                    admin.create_database(database, tenant=DEFAULT_TENANT)
+                except Exception:
+                    # another process created it a moment ago (two ingests starting together): use it
+                    admin.get_database(database, tenant=DEFAULT_TENANT)
         return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings, database=database)
     except InvalidArgumentError as e:
         raise ValueError(f"{url}: {e}") from e
