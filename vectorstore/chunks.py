@@ -24,6 +24,7 @@ import re
 import sys
 import threading
 import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -147,32 +148,56 @@ class ChunkIndex:
             if self.chroma_url:
                 self._client = chroma_http_client(self.chroma_url, settings)
             else:
-                self._client = chromadb.PersistentClient(path=str(self.directory / CHROMA_DIR), settings=settings)
+                with self._first_open():
+                    self._client = chromadb.PersistentClient(path=str(self.directory / CHROMA_DIR), settings=settings)
         return self._client
+
+    @contextmanager
+    def _first_open(self):
+        """Chroma on disk creates its tables when first opened; two processes opening a new store at
+        once (two ingests started together) would both create them. They take turns here."""
+        try:
+            import fcntl
+        except ImportError:  # (no fcntl: one process at a time is the caller's to keep)
+            yield
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / ".chroma.lock", "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
     def collection(self):
         """The Chroma collection, created on first use, always with our embedding function."""
         with self._lock:
             if self._collection is None:
                 client = self._chroma()
-                ef = ChunkEmbeddingFunction(self.embedder.embedder)
-                try:
-                    coll = client.get_collection(COLLECTION, embedding_function=ef)
-                except Exception:  # not there yet (NotFoundError; ValueError in older Chroma)
-                    coll = None
-                if coll is not None:
-                    stored = coll.configuration.get("embedding_function")
-                    stored_name = stored.get_config().get("embedder") if stored is not None else None
-                    if stored_name != self.embedder.name:
-                        # vectors of another model (a reindex that stopped midway): start the collection over
-                        client.delete_collection(COLLECTION)
-                        coll = None
-                if coll is None:
-                    coll = client.get_or_create_collection(
-                        COLLECTION, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}},
-                        metadata={"source": "disclosure-qa chunks"})
-                self._collection = coll
+                return self._open_collection(client)
             return self._collection
+
+    def _open_collection(self, client):
+        """Get (or create) the collection, always with our embedding function; vectors of another model
+        (a reindex that stopped midway) start it over."""
+        with nullcontext() if self.chroma_url else self._first_open():
+            ef = ChunkEmbeddingFunction(self.embedder.embedder)
+            try:
+                coll = client.get_collection(COLLECTION, embedding_function=ef)
+            except Exception:  # not there yet (NotFoundError; ValueError in older Chroma)
+                coll = None
+            if coll is not None:
+                stored = coll.configuration.get("embedding_function")
+                stored_name = stored.get_config().get("embedder") if stored is not None else None
+                if stored_name != self.embedder.name:
+                    client.delete_collection(COLLECTION)
+                    coll = None
+            if coll is None:
+                coll = client.get_or_create_collection(
+                    COLLECTION, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"source": "disclosure-qa chunks"})
+            self._collection = coll
+            return coll
 
     def drop_vectors(self) -> None:
         """Delete the whole Chroma collection (reindex rebuilds it)."""
