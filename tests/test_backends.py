@@ -183,10 +183,9 @@ def _open_chroma(url: str, barrier, queue) -> None:
         queue.put(repr(e))
 
 
+@pytest.mark.parametrize("backend", ["servers"], indirect=True)
 def test_processes_creating_one_chroma_database_at_once(backend):
     """Two ingests starting together both find the Chroma database missing; both must go on."""
-    if backend.chroma_url is None:
-        pytest.skip("the embedded store has no Chroma server")
     ctx = mp.get_context("spawn")
     queue, barrier = ctx.Queue(), ctx.Barrier(4)
     procs = [ctx.Process(target=_open_chroma, args=(backend.chroma_url, barrier, queue)) for _ in range(4)]
