@@ -46,19 +46,25 @@ NO_CELL = re.compile(
     r"预算|经费|财政|资金|工资|平均|天数|多少天|多久|时长|满意|点击|浏览|访问量|粉丝")
 
 
-def _format_words() -> set[str]:
-    """The words of the format's own labels (every row, column and table title of both versions):
-    a question using them names cells, whatever span a cell's pattern happened to cover."""
+def format_labels() -> list[str]:
+    """Every label the format prints: table titles, and each row and column of both versions."""
     from ingest.layout import T3_COLUMNS, T4_GROUPS, T4_RESULTS, TABLE_TITLES, table2_blocks, table3_rows
-    from vectorstore.chunks import _jieba
 
-    labels = [*TABLE_TITLES.values(), "表一", "表二", "表三", "表四"]
+    labels = [*TABLE_TITLES.values()]
     for fmt in ("2021", "2019"):
         for b in table2_blocks(fmt):
             labels += [b.label, *(r.label for r in b.rows), *(c.label for c in b.columns)]
     for single in (False, True):
         labels += [r.label for r in table3_rows(single)]
-    labels += [c.label for c in (*T3_COLUMNS, *T4_GROUPS, *T4_RESULTS)]
+    return labels + [c.label for c in (*T3_COLUMNS, *T4_GROUPS, *T4_RESULTS)]
+
+
+def _format_words() -> set[str]:
+    """The words of the format's own labels (every row, column and table title of both versions):
+    a question using them names cells, whatever span a cell's pattern happened to cover."""
+    from vectorstore.chunks import _jieba
+
+    labels = [*format_labels(), "表一", "表二", "表三", "表四"]
     words = {w for label in labels for w in _jieba().cut(re.sub(r"[^\u4e00-\u9fff]", " ", label)) if len(w) >= 2}
     return words | {label for label in labels if len(label) <= 6}
 
@@ -137,15 +143,7 @@ _LABEL_TEXT: str | None = None
 def _label_text() -> str:
     global _LABEL_TEXT
     if _LABEL_TEXT is None:
-        from ingest.layout import T3_COLUMNS, T4_GROUPS, T4_RESULTS, TABLE_TITLES, table2_blocks, table3_rows
-        labels = [*TABLE_TITLES.values()]
-        for fmt in ("2021", "2019"):
-            for b in table2_blocks(fmt):
-                labels += [b.label, *(r.label for r in b.rows), *(c.label for c in b.columns)]
-        for single in (False, True):
-            labels += [r.label for r in table3_rows(single)]
-        labels += [c.label for c in (*T3_COLUMNS, *T4_GROUPS, *T4_RESULTS)]
-        _LABEL_TEXT = "|".join(labels)
+        _LABEL_TEXT = "|".join(format_labels())
     return _LABEL_TEXT
 
 

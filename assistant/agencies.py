@@ -207,7 +207,7 @@ class AgencyResolver:
                 if year:
                     pos = year.end()
             consumed = pos
-        # organs named without a place, beside the places named (「审批局21年、洪泽区23年」)
+        # organs named without a place, beside the places named (「审批局21年、西湖区23年」)
         for text, span in _standalone_organs(q, self._by_organ, [it[3] for it in items]):
             items.append(([], text, False, span))
         return sorted(items, key=lambda it: it[3][0])
@@ -221,7 +221,7 @@ class AgencyResolver:
         else:
             pool = {d for organ, ds in self._by_organ.items() if organ and organ_matches(organ_text, organ) for d in ds}
         if departments and mentions and not organ_text:
-            # 「平潭…各部门」「平潭…哪个局」: every department of the place (of the years asked), not its government
+            # 「某区…各部门」「某区…哪个局」: every department of the place (of the years asked), not its government
             found = sorted(d for d in pool if self.ids[d].organ not in GOVERNMENT_ORGANS
                            and self._places_fit(self.ids[d], mentions) and (not zone or self.ids[d].zone)
                            and (not years or not years_held or set(years) & set(years_held.get(d, []))))
@@ -348,7 +348,7 @@ def _organ_run(q: str, pos: int) -> str:
     return vague.group(0) if vague and _VAGUE.match(vague.group(0)) else ""
 
 
-# organ abbreviations without their 局/委 (滨海公安, 平潭市场监管): the canonical organs' stems
+# organ abbreviations without their 局/委 (西湖公安, 西湖市场监管): the canonical organs' stems
 _ORGAN_STEMS = {re.sub(r"(局|委员会|委|厅|办公室|办)$", "", o)
                 for canon, forms in ORGAN_FORMS.items() for o in (canon, *forms)} - {""}
 
@@ -397,7 +397,7 @@ def organ_matches(text: str, organ: str) -> bool:
         short = _SHORT_END.sub(lambda m: _SHORT_ENDS[m.group(0)], form)
         if short != form and (text == short or _abbreviates(text, short)):
             return True
-    # an abbreviation without its 局/委 (滨海公安, 平潭市场监管): the stem of the organ or of a form of it
+    # an abbreviation without its 局/委 (西湖公安, 西湖市场监管): the stem of the organ or of a form of it
     stems = {re.sub(r"(局|委员会|委|厅|办公室|办)$", "", f) for f in forms}
     if len(text) >= 2 and text in stems:
         return True

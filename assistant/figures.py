@@ -155,11 +155,11 @@ def blank_total_parts(v: Value, cells: Cells) -> list[Value]:
 
 
 def total_over_years(values: list[Value]) -> Value:
-    """The sum of one figure over several reports (平潭2022—2024年一共…)."""
+    """The sum of one figure over several reports (某县2022—2024年一共…)."""
     total = sum((v.value for v in values), Decimal(0))
     cells = [c for v in values for c in v.cells]
     if len({v.entry.agency for v in values}) > 1:
-        # over several agencies (「滨海新区公安局和洪泽区政府…加起来」): each term names its report
+        # over several agencies (「某区公安分局和某县政府…加起来」): each term names its report
         formula = " + ".join(f"{v.entry.agency}{v.entry.year}年 {fmt(v.value)}" for v in values) + f" = {fmt(total)}"
         names = "与".join(f"{v.entry.agency}{v.entry.year}年" for v in values)
         return Value(values[-1].entry, f"{names}的{values[0].label}合计", total, cells, values[0].unit, formula)

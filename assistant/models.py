@@ -73,7 +73,7 @@ class Query(BaseModel):
     agencies: list[str] = Field(default_factory=list)
     unknown_agency: str = ""  # an agency named that no report held belongs to
     years: list[YearRef] = Field(default_factory=list)
-    # each agency with the year named beside it (「审批局21年、洪泽区23年」): exactly these reports
+    # each agency with the year named beside it (「审批局21年、西湖区23年」): exactly these reports
     reports: list[AgencyYear] = Field(default_factory=list)
     direction: Optional[Literal["asc", "desc"]] = None  # a ranking's order
     unexplained: list[str] = Field(default_factory=list)  # words no cell accounts for (why no table answer)

@@ -210,7 +210,7 @@ class Intent:
     direction: str = "desc"  # a ranking's order: "asc" for 最少 / 最低 / 更少
     carried_from: list[int] = field(default_factory=list)  # 「从2021年转过来的」: a row's year, not a report's
     notes: list[str] = field(default_factory=list)  # how a name was read (a typo)
-    pairs: list[tuple[str, int]] = field(default_factory=list)  # 「审批局21年、洪泽区23年」: each agency with its own year
+    pairs: list[tuple[str, int]] = field(default_factory=list)  # 「审批局21年、西湖区23年」: each agency with its own year
     years: list[int] = field(default_factory=list)
     year_text: str = ""
     metric: Optional[Metric] = None
@@ -280,7 +280,7 @@ _CALENDAR_RE = re.compile(r"(?<![比跟和与同较])(今年|去年|前年)(?!�
 
 def calendar_years(question: str, today: Optional[date] = None) -> str:
     """今年/去年/前年 written as their years when the question also names a year (「从2023年到前年」,
-    「沭阳县去年、洪泽区2023年」), so ranges, lists and pairs read them; 「比前年」 compares and stays."""
+    「余杭区去年、西湖区2023年」), so ranges, lists and pairs read them; 「比前年」 compares and stays."""
     q = normalize_years(question)
     if not _YEAR_RE.search(q):
         return q
@@ -330,8 +330,8 @@ def _years(question: str, catalog: Catalog, today: Optional[date] = None) -> tup
 
 
 def _paired_years(q: str, spans, today: Optional[date] = None) -> list[tuple[str, int]]:
-    """Each agency named with a year of its own (「审批局21年、洪泽区23年、沭阳县25年」「2021年的审批局和
-    2023年的洪泽区」): (agency, year) pairs, when every agency named has exactly one year beside it."""
+    """Each agency named with a year of its own (「审批局21年、西湖区23年、余杭区25年」「2021年的审批局和
+    2023年的西湖区」): (agency, year) pairs, when every agency named has exactly one year beside it."""
     if len(spans) < 2 or any(len(agencies) != 1 for agencies, _ in spans):
         return []
     bounds = [b for _, b in spans]
@@ -386,7 +386,7 @@ def _signals(q: str) -> frozenset:
 
 
 def asking_text(q: str) -> str:
-    """The sentences of a question that ask (「我是记者，想写一篇…的稿子。沭阳县去年…存在哪些不足？」 asks in
+    """The sentences of a question that ask (「我是记者，想写一篇…的稿子。某县去年…存在哪些不足？」 asks in
     its last): what the narrative is searched for, without the preamble's words."""
     parts = [p for p in re.split(r"(?<=[。！!；;])", q) if p.strip()]
     asking = [p for p in parts if _ASKS.search(p) or "？" in p or "?" in p]
@@ -503,7 +503,7 @@ def classify(intent: Intent, previous: Optional[Intent] = None) -> Kind:
     if "ratio" in s:
         return "ratio"
     if "sum" in s and len(intent.agencies) > 1 and "ranking" not in s:
-        return "sum"  # 「滨海新区公安局和洪泽区政府…加起来」: one total over the agencies named
+        return "sum"  # 「某区公安分局和某县政府…加起来」: one total over the agencies named
     if "ranking" in s or (len(intent.agencies) > 1 and not intent.vague):
         return "ranking"
     if "share" in s:

@@ -155,7 +155,7 @@ def fact_dict(f) -> dict:
 def cmd_facts(args) -> int:
     with open_store(args) as store:
         if args.agency:
-            # the agency by any name people use for it, as `ask` reads it (滨海公安, 洪泽区政府, 平潭交建局)
+            # the agency by any name people use for it, as `ask` reads it (西湖公安, 西湖区政府, 西湖交建局)
             from assistant.assistant import Assistant
 
             catalog = Assistant(store).catalog

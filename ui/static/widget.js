@@ -1,7 +1,7 @@
 /*
  * disclosure-qa chat widget: a bubble fixed bottom-right that opens the chat (an iframe of /embed).
  *
- *   <script src="https://HOST/widget.js" data-title="政府信息公开问答" data-agency="天津市滨海新区公安局" async></script>
+ *   <script src="https://HOST/widget.js" data-title="政府信息公开问答" data-agency="某某县人民政府" async></script>
  *
  * data-title  the panel's heading (default 政府信息公开问答)
  * data-agency the agency questions are about, unless a question names another (optional)

@@ -41,18 +41,26 @@ class ChunksMixin:
         rows = self.db.tuples(sql + f" LIMIT {int(limit) + 1}", params)
         return None if len(rows) > limit else [r[0] for r in rows]
 
-    def chunks(self, report_ids: Optional[Iterable[str]] = None, year: Optional[int] = None) -> list[Chunk]:
-        """Stored chunks, in report and text order; optionally only those of some reports / one year."""
+    def _filters(self, report_ids: Optional[Iterable[str]], year: Optional[int], prefix: str = ""):
+        """SQL conditions and parameters for chunks of some reports / one year; None when no report can match."""
         where, params = [], []
         if report_ids is not None:
-            ids = list(report_ids)
+            ids = list(dict.fromkeys(report_ids))
             if not ids:
-                return []
-            where.append(f"report_id IN ({self.db.marks(len(ids))})")
+                return None
+            where.append(f"{prefix}report_id IN ({self.db.marks(len(ids))})")
             params += ids
         if year is not None:
-            where.append("year = ?")
+            where.append(f"{prefix}year = ?")
             params.append(year)
+        return where, params
+
+    def chunks(self, report_ids: Optional[Iterable[str]] = None, year: Optional[int] = None) -> list[Chunk]:
+        """Stored chunks, in report and text order; optionally only those of some reports / one year."""
+        filters = self._filters(report_ids, year)
+        if filters is None:
+            return []
+        where, params = filters
         sql = f"SELECT {R.CHUNK_COLUMNS} FROM chunks" + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY agency, year, report_id, loc_start"
         return [R.chunk_from_row(r) for r in self.db.rows(sql, params)]
@@ -117,16 +125,10 @@ class ChunksMixin:
         words = [t for t in dict.fromkeys(tokens) if t.strip()]
         if not words:
             return []
-        where, params = [], []
-        if report_ids is not None:
-            ids = list(dict.fromkeys(report_ids))
-            if not ids:
-                return []
-            where.append(f"c.report_id IN ({self.db.marks(len(ids))})")
-            params += ids
-        if year is not None:
-            where.append("c.year = ?")
-            params.append(year)
+        filters = self._filters(report_ids, year, prefix="c.")
+        if filters is None:
+            return []
+        where, params = filters
         extra = "".join(f" AND {w}" for w in where)
         if self.db.sqlite:
             match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
