@@ -115,6 +115,17 @@ QUALIFIER_FORMS = {
 
 
 _COUNTERS = "篇件个条份次项起名人家"
+_LOCALIZERS = "上里中内"
+
+
+def without_localizer(word: str) -> str:
+    """A place word without its postposition (微博上 → 微博, 系统里 → 系统): the report names the place
+    bare. Only a word jieba joined from the characters (no dictionary word: 实际上, 网上 stay)."""
+    from vectorstore.chunks import _jieba
+
+    if len(word) >= 3 and word[-1] in _LOCALIZERS and word not in GENERIC and not _jieba().dt.FREQ.get(word):
+        return word[:-1]
+    return word
 
 
 def qualifier_forms(word: str) -> tuple[str, ...]:
@@ -122,6 +133,7 @@ def qualifier_forms(word: str) -> tuple[str, ...]:
     key = m.group(0) if m else word
     if len(key) >= 3 and key[0] in _COUNTERS:
         key = key[1:]  # 「多少篇文章」 cut as 篇文章: the sentence says 文章…1312篇
+    key = without_localizer(key)  # 「在微博上」 cut as 微博上: the sentence says 微博信息发布…条
     return QUALIFIER_FORMS.get(key, (key,))
 
 
@@ -154,7 +166,11 @@ def _group_terms() -> set[str]:
     names = {re.sub(r"^（[一二三四五六七八九十]+）", "", v) for v in T3_GROUP_LABELS.values()}
     rows = {re.sub(r"（[^）]*）", "", re.sub(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)", "", r.label))
             for single in (False, True) for r in table3_rows(single)}
-    return names | {r for r in rows if len(r) <= 8} | {part for g in T4_GROUPS for part in g.label.split("·")}
+    # the format's name for what table 三 counts, printed inside its headline rows' labels
+    # (本年新收政府信息公开申请数量): 「信息公开申清」 is a slip of it
+    phrases = {"政府信息公开申请", "信息公开申请"}
+    return (names | {r for r in rows if len(r) <= 8} | {part for g in T4_GROUPS for part in g.label.split("·")}
+            | phrases)
 
 
 _SLIPS: dict[str, list[str]] | None = None  # each term with one character blanked → the terms

@@ -56,7 +56,7 @@ METRICS: list[tuple[str, Metric]] = [
     (r"重新出具|确认.{0,4}已获取|要求.{0,4}确认", _t3("不予处理_确认或重新出具", "不予处理（要求行政机关确认或重新出具已获取信息）")),
     (r"逾期不补正|不补正|没有补正|未补正", _t3("其他处理_逾期不补正", "其他处理（申请人无正当理由逾期不补正）")),
     (r"缴纳费用|缴费|交费|交钱|未缴|没交", _t3("其他处理_逾期未缴费", "其他处理（申请人逾期未按收费通知要求缴纳费用）")),
-    (r"(?<!不予)(?<!拒绝)(?<!不让)(?<!不给)(?<![不未没拒])(?:公开率|公开(?:了)?的?比例|公开的?占比|公开了的比例)", Metric("公开", "予以公开与部分公开", "三", ("予以公开", "部分公开"), "总计", group=True)),
+    (r"(?<!不予)(?<!拒绝)(?<!不让)(?<!不给)(?<![不未没拒])(?:公开率|公开(?:了)?的?比例|公开的?占比|公开了的比例)|全部或者?部分|全部(?:和|与|及|加上?)部分|(?:拿到|得到|获得)了?[（(]?(?:全部或者?部分)?[)）]?的?(?:政府)?信息", Metric("公开", "予以公开与部分公开", "三", ("予以公开", "部分公开"), "总计", group=True)),
     (r"部分公开|公开了一部分|公开一部分|区分处理", _t3("部分公开", "部分公开")),
     (r"不予公开|拒绝公开|不公开|没有公开|不让公开|不给公开|未予公开|未公开", _t3("办理结果_不予公开", T3_GROUP_LABELS["办理结果_不予公开"], _G["办理结果_不予公开"], True)),
     (r"无法提供|没法提供|提供不了|不能提供|无法答复", _t3("办理结果_无法提供", T3_GROUP_LABELS["办理结果_无法提供"], _G["办理结果_无法提供"], True)),
@@ -67,9 +67,10 @@ METRICS: list[tuple[str, Metric]] = [
     (r"结转下年|转入下一?年|转到下一?年|下一?年度?继续|结转到|还没办完|没有办完|未办结|没办完|转下一年|留到下一?年|拖到下一?年|明年继续", _t3("结转下年度", "结转下年度继续办理")),
     (r"办理结果总计|办结了?(?:多少|几)|(?:办理|处理|答复)了?(?:多少|几)|(?<!收到和)(?:办理|处理|答复|办结)了?的?(?:政府信息公开|信息公开)?申请.{0,3}(?:多少|几)|办理完|总共办理|办理结果|处理完|办完了|办完的|办结|答复完", _t3("总计", "本年度办理结果总计")),
     # table 四
-    (r"复议(?:后|之后|以后|完了?|结束后?|过后)[^，。？?；;]{0,8}?(?:起诉|诉讼|打官司|告到法院|告上法庭|法院)|经复议后|复议后又", _t4("行政诉讼_复议后起诉", "行政诉讼（复议后起诉）", ("行政诉讼_复议后起诉",))),
+    # 「复议后又起诉」「先复议、后来又去法院告」「复议完不服再打官司」: a lawsuit after the review
+    (r"复议[、，,]?(?:之?后|以后|后来|然后|完了?|结束后?|过后|不服|再|又)[^，。？?；;]{0,8}?(?:起诉|诉讼|打官司|告|法院|法庭)|经复议后|复议后又", _t4("行政诉讼_复议后起诉", "行政诉讼（复议后起诉）", ("行政诉讼_复议后起诉",))),
     (r"直接起诉|未经复议|没经过复议|不经复议|直接(?:打官司|告)", _t4("行政诉讼_直接起诉", "行政诉讼（未经复议直接起诉）", ("行政诉讼_直接起诉",))),
-    (r"行政诉讼|诉讼|起诉|打官司|告上法庭|官司|被告", _t4("行政诉讼", "行政诉讼（直接起诉与复议后起诉合计）", ("行政诉讼_直接起诉", "行政诉讼_复议后起诉"))),
+    (r"行政诉讼|诉讼|起诉|打官司|告上法庭|官司|被告|法院|法庭", _t4("行政诉讼", "行政诉讼（直接起诉与复议后起诉合计）", ("行政诉讼_直接起诉", "行政诉讼_复议后起诉"))),
     (r"复议", _t4("行政复议", "行政复议", ("行政复议",))),
     # table 二
     (r"行政事业性收费|收费金额|事业性收费", _t2("行政事业性收费", "行政事业性收费金额", "本年收费金额", "万元")),
@@ -119,8 +120,9 @@ T2_COLUMN_WORDS = [
 # measures no table holds: time taken, money fined, staff — these go to the narrative (and usually to not_found)
 _NOT_IN_TABLES = re.compile(r"平均|多少天|几天|天数|多长时间|多久|时长|工资|薪|人数|编制|多少人|几个人|(?<!收费)金额|多少钱|罚款.{0,6}(?:多少|金额)|满意度|点击量|访问量")
 _FEES = re.compile(r"信息处理费|处理费|收费吗|收费了|收费情况|收不收费|要收费|收了多少(?:钱|费)|收取.{0,4}费|费用|花了多少")
-_AND = re.compile(r"和|与|及|加上|以及|还有|、|包括|连同|含|或")
-_TOGETHER = re.compile(r"加起来|一共|合计|总共|总数|共计|加在一起|总和|合起来|合在一起|算在一起|占了|占比|比例|百分之")
+_NEW_VERB = re.compile(r"受理|收到|接到|新收|接收|提出|提交")
+_AND = re.compile(r"和|与|及|加上|(?<![增追参])加(?!起来|在一起|总)|以及|还有|、|包括|连同|含|或")
+_TOGETHER = re.compile(r"加起来|一共|合计|总共|总数|共计|加在一起|总和|合起来|合在一起|算在一起|占了|占比|比例|比重|百分之")
 
 
 # a measure the question rules out (「只问复议，不算打官司的」「既不是维持也不是纠正」) is not the one asked
@@ -149,11 +151,13 @@ def find_metric(question: str) -> Optional[Metric]:
     if _FEES.search(question) and not re.search(r"收费金额|行政事业性收费|事业性收费", question):
         return None  # 信息处理费 is told in part 六, not counted in a table
     found: list[tuple[int, Metric]] = []
+    spans: dict[str, tuple[int, int]] = {}  # where each measure was found
     masked = rest = mask_negated(question)
     for rx, metric in _COMPILED:
         m = rx.search(rest)
         if m:
             found.append((m.start(), metric))
+            spans.setdefault(metric.key, (m.start(), m.end()))
             rest = rest[: m.start()] + "\0" * (m.end() - m.start()) + rest[m.end():]
     by_label = match_label(masked)
     if by_label is not None:
@@ -182,10 +186,22 @@ def find_metric(question: str) -> Optional[Metric]:
     if len(same) > 2 or (len(same) == 2 and "总计" not in {m.key for m in same}):
         # 「办理结果里，予以公开和部分公开合计占了百分之几」: 办理结果 is the whole, not a part
         same = [m for m in same if m.key != "总计"]
+    if len(same) > 1:
+        # only measures joined to each other (「直接起诉和复议后起诉」「新收的加上年留下来的」) are summed:
+        # 「收到的申请，公开率（予以公开加部分公开占总数）」 sums two, 收到的申请 is what they are of
+        same = _joined(same, spans, question) or same
+        if "新收" in {m.key for m in same} and len(same) > 1:
+            a, b = spans["新收"]
+            if not _NEW_VERB.search(question[a:b]):
+                same = [m for m in same if m.key != "新收"]  # 申请 alone is in most questions
     if len(same) > 1 and _AND.search(question) and _TOGETHER.search(question):
         rows = tuple(dict.fromkeys(r for m in same for r in m.rows))
-        label = "与".join(m.label for m in same)
-        return Metric("+".join(m.key for m in same), label, first.table, rows, first.col, first.unit, group=True)
+        # a measure inside another one named (公开率 with 予以公开加部分公开 spelled out) is said once
+        shown = list({m.rows: m for m in same if not any(set(m.rows) < set(o.rows) for o in same)}.values())
+        if len(shown) == 1 and shown[0].rows == rows:
+            return shown[0]
+        label = "与".join(m.label for m in shown)
+        return Metric("+".join(m.key for m in shown), label, first.table, rows, first.col, first.unit, group=True)
     return found[0][1] if len(found) == 1 else _most_specific(found)
 
 
@@ -251,6 +267,22 @@ def match_label(question: str) -> Optional[tuple[Metric, list[str]]]:
     if len(scored) > 1 and scored[0][:2] == scored[1][:2]:
         return None
     return scored[0][2].metric, scored[0][3]
+
+
+def _joined(measures: list[Metric], spans: dict[str, tuple[int, int]], question: str) -> list[Metric]:
+    """The longest run of measures, in the question's order, each joined to the next by 和/加/与… with
+    no clause between; [] when none are joined."""
+    ordered = sorted(measures, key=lambda m: spans[m.key][0])
+    best, run = [], ordered[:1]
+    for prev, cur in zip(ordered, ordered[1:]):
+        between = question[spans[prev.key][1]:spans[cur.key][0]]
+        if len(between) <= 8 and _AND.search(between) and not re.search(r"[，,。？?；;：:（(）)]", between):
+            run.append(cur)
+        else:
+            run = [cur]
+        if len(run) > len(best):
+            best = list(run)
+    return best if len(best) > 1 else []
 
 
 def _most_specific(found: list[tuple[int, Metric]]) -> Metric:

@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .accounting import without_localizer
+
 _SENTENCE_END = "。；！？\n"
 _STOP = set(
     "的 了 是 在 有 和 与 及 吗 呢 吧 啊 么 什么 多少 哪些 哪个 怎么 怎样 如何 为什么 是否 一下 一些 这个 那个 "
@@ -53,6 +55,7 @@ def keywords(text: str, drop: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
         tok = tok.strip()
         if len(tok) >= 3 and tok[0] == "被":
             tok = tok[1:]  # 被申请人 → 申请人
+        tok = without_localizer(tok)  # 微博上 → 微博: the report says 微博信息发布…条
         if len(tok) == 2 and tok[1] == "了" and tok not in _SYNONYMS:
             continue  # 发了, 做了: the verb carries no topic
         if not tok or tok in _STOP or tok.isdigit() or tok in seen:

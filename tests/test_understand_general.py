@@ -195,3 +195,43 @@ def test_a_three_character_organ_with_its_middle_mistyped():
     assert understand("滨海新区公按局22年收到多少申请", catalog).agencies == ["天津市滨海新区公安局"]
     # an organ of its own is no slip
     assert understand("滨海新区公路局22年收到多少申请", catalog).agencies == []
+
+
+@pytest.mark.parametrize("question", ["西湖区教育局24年复议以后不服又上法院的官司，法院维持了几件",
+                                      "先走复议，然后再起诉到法院的有几起"])
+def test_a_lawsuit_after_review_told_as_a_sequence(question):
+    assert find_metric(question).key == "行政诉讼_复议后起诉"
+    # a review alone, with no court after it, is the review
+    assert find_metric("复议以后被纠正的有几件").key == "行政复议"
+
+
+@pytest.mark.parametrize("question", ["申请人得到全部或者部分信息的占比", "予以公开加部分公开占办结数的比重是多少"])
+def test_information_given_in_whole_or_part_is_both_rows(question):
+    m = find_metric(question)
+    assert set(m.rows) == {"予以公开", "部分公开"}
+    assert understand("西湖区2024年" + question, CATALOG).kind == "share"
+
+
+def test_only_measures_joined_by_and_are_summed():
+    # what the applications are of is not a part of the sum
+    m = find_metric("收到的申请里，予以公开和部分公开合起来占总数的比例")
+    assert set(m.rows) == {"予以公开", "部分公开"}
+    # the headline count named by its verb and joined is a part
+    m = find_metric("新收的加上从上年结转的，一共多少件")
+    assert set(m.rows) == {"新收", "上年结转"}
+    # 加起来 joins nothing
+    assert find_metric("不予公开的申请加起来有多少").key == "办理结果_不予公开"
+
+
+def test_the_format_phrase_typed_wrong_and_a_rise_in_percent():
+    intent = understand("西湖区2024年收到的信息公开申情比23年涨了百分之多少", CATALOG)
+    assert intent.metric.key == "新收" and intent.kind == "growth"
+    assert any("申情" in n for n in intent.notes)
+
+
+def test_a_place_word_with_its_postposition_is_searched_bare():
+    from assistant.accounting import without_localizer
+    from assistant.narrative import keywords
+    assert keywords("政务微信里推送了多少条")[0][0] == "微信"
+    assert without_localizer("网站上") == "网站"
+    assert without_localizer("实际上") == "实际上"  # a word of its own

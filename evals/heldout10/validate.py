@@ -1,4 +1,4 @@
-"""Self-check for heldout10/heldout.jsonl (line format, ids, reports, quotes, figures, calc)."""
+"""Self-check for evals/gold/heldout10.jsonl (written as heldout10; line format, ids, reports, quotes, figures, calc)."""
 import html
 import json
 import re
@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPORTS = (HERE / ".." / ".." / ".." / "shared" / "corpus" / "reports").resolve()
-FILE = HERE / "heldout.jsonl"
+FILE = HERE.parent / "gold" / "heldout10.jsonl"  # written as heldout10, now gold
 
 KINDS = {"figure": "fig", "sum": "sum", "share": "shr", "difference": "dif", "growth": "dif",
          "ratio": "dif", "ranking": "rnk", "narrative": "nar", "not_found": "nf", "ambiguous": "amb"}
