@@ -185,7 +185,16 @@ class AgencyResolver:
             if q.startswith("的", pos):
                 pos += 1
             run = _organ_run(q, pos)
-            items.append((chain, run, zone, (chain[0].start, pos + len(run) if run else chain[-1].end + len(z))))
+            start = chain[0].start
+            if not run and start and q[start - 1] in "（(" and q.startswith(("）", ")"), pos):
+                # 「综合执法局（西湖区）」: the organ first, its place after it in brackets
+                before = [(t, sp) for t, sp in _standalone_organs(q[:start - 1], self._by_organ) if sp[1] == start - 1]
+                if before:
+                    run, start = before[-1][0], before[-1][1][0]
+                    items.append((chain, run, zone, (start, pos + 1)))
+                    consumed = pos + 1
+                    continue
+            items.append((chain, run, zone, (start, pos + len(run) if run else chain[-1].end + len(z))))
             # 平潭的行政审批局、市场监管局、经发局: more organs of the same place
             pos += len(run)
             paren = re.match(r"[（(][^）)]{0,12}[）)]", q[pos:])  # 「行政审批局（2021年）、市场监督管理局…」

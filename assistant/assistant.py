@@ -344,6 +344,8 @@ class Assistant:
 
     def _difference(self, r: Resolved, agency: str, years: list[int]) -> Resolved:
         intent = r.intent
+        if intent.compare_columns and len(intent.years) <= 1:
+            return self._columns_compared(r, agency, years)
         wanted = sorted(intent.years)
         if len(wanted) == 1:
             wanted = [wanted[0] - 1, wanted[0]]
@@ -378,6 +380,29 @@ class Assistant:
             r.values = [v, a, b]
         else:
             r.values = [difference(b, a), a, b]
+        return r
+
+    def _columns_compared(self, r: Resolved, agency: str, years: list[int]) -> Resolved:
+        """Two applicant columns of one report (「个人提的是律所提的几倍」): first named against second."""
+        intent = r.intent
+        year = intent.years[0] if intent.years else (years[0] if len(years) == 1 else None)
+        if year is None:
+            r.choices = [f"{agency}{y}年" for y in years]
+            return self._stop(r, "ambiguous", f"{agency}有{'、'.join(map(str, years))}年的报告，请问是哪一年？")
+        if year not in years:
+            return self._stop(r, "not_found", f"没有{agency}{year}年的报告；现有年份：{'、'.join(map(str, years))}年。")
+        entry = self.catalog.reports(agency, year)[0]
+        cells = self.cells(entry)
+        first, second = (cell_value(entry, cells, intent.metric, c) for c in intent.columns[:2])
+        r.missing = [v for v in (first, second) if isinstance(v, Missing)]
+        if r.missing:
+            return self._stop(r, "not_found", "；".join(f"{m.entry.agency}{m.entry.year}年：{m.reason}" for m in r.missing))
+        sides = tuple(column_label("三", c) for c in intent.columns[:2])
+        op = {"growth": growth, "ratio": ratio}.get(intent.kind, difference)
+        v = op(first, second, sides=sides)
+        if v is None:
+            return self._stop(r, "not_found", f"{agency}{year}年“{second.label}”为0，无法计算。")
+        r.entries, r.values = [entry], [v, second, first]
         return r
 
     def _narrative(self, r: Resolved) -> Resolved:

@@ -86,21 +86,25 @@ class Composer:
                              f"{'等' if len(tied) > 5 else ''}）")
             for i, v in enumerate(shown, 1):
                 lines.append(f"{i}. {v.entry.agency}{v.entry.year}年：{pct_text(v)}" + (f"（{v.formula}）" if v.formula else ""))
-        elif intent.kind in ("growth", "ratio"):
+        elif intent.kind in ("growth", "ratio", "difference"):
             v, a, b = r.values
-            what = "增长率" if intent.kind == "growth" else "倍数"
-            word = ("增长" if v.value > 0 else ("下降" if v.value < 0 else "持平")) if intent.kind == "growth" else "是"
-            shown_value = f"{fmt(abs(v.value))}%" if intent.kind == "growth" else f"{fmt(v.value)}倍"
-            lines.append(
-                f"{b.entry.agency}“{a.label}”：{a.entry.year}年{pct_text(a)}，{b.entry.year}年{pct_text(b)}，"
-                f"{b.entry.year}年{'比' + str(a.entry.year) + '年' + word if intent.kind == 'growth' else '是' + str(a.entry.year) + '年的'}"
-                f"{shown_value}（{what}：{v.formula}）。")
-        elif intent.kind == "difference":
-            diff, a, b = r.values
-            change = "增加" if diff.value > 0 else ("减少" if diff.value < 0 else "持平，变化")
-            lines.append(
-                f"{b.entry.agency}“{a.label}”：{a.entry.year}年{pct_text(a)}，{b.entry.year}年{pct_text(b)}，"
-                f"{change}{fmt(abs(diff.value))}{_UNIT.get(diff.unit, diff.unit)}（{diff.formula}）。")
+            bn, an = v.sides  # the later (or first named) side, the earlier
+            if a.entry is b.entry:
+                # two columns of one report (「个人提的是律所提的几倍」), in the order named
+                sides = f"{b.entry.agency}{b.entry.year}年“{intent.metric.label}”：{bn}{pct_text(b)}，{an}{pct_text(a)}，"
+            else:
+                sides = f"{b.entry.agency}“{a.label}”：{an}{pct_text(a)}，{bn}{pct_text(b)}，"
+            if intent.kind == "difference":
+                change = "增加" if v.value > 0 else ("减少" if v.value < 0 else "持平，变化")
+                if a.entry is b.entry:
+                    change = f"{bn}比{an}" + ("多" if v.value > 0 else ("少" if v.value < 0 else "相差"))
+                lines.append(f"{sides}{change}{fmt(abs(v.value))}{_UNIT.get(v.unit, v.unit)}（{v.formula}）。")
+            else:
+                what = "增长率" if intent.kind == "growth" else "倍数"
+                word = ("增长" if v.value > 0 else ("下降" if v.value < 0 else "持平")) if intent.kind == "growth" else "是"
+                shown_value = f"{fmt(abs(v.value))}%" if intent.kind == "growth" else f"{fmt(v.value)}倍"
+                lines.append(f"{sides}{bn}{'比' + an + word if intent.kind == 'growth' else '是' + an + '的'}"
+                             f"{shown_value}（{what}：{v.formula}）。")
         else:
             for v in r.values:
                 several = "与" in v.label and v.computed and v.label.endswith("合计")
@@ -115,6 +119,11 @@ class Composer:
                 figures.append(Figure(agency=v.entry.agency, year=v.entry.year, table=f0.table, row=v.label,
                                       column=f0.col_label if intent.kind != "share" else "比例", value=v.value,
                                       unit=v.unit, computed=True, formula=v.formula))
+            for step in v.steps:  # a share's summed part: its total is in the formula, and a figure of its own
+                f0 = step.cells[0]
+                figures.append(Figure(agency=step.entry.agency, year=step.entry.year, table=f0.table, row=step.label,
+                                      column=f0.col_label, value=step.value, unit=step.unit, computed=True,
+                                      formula=step.formula))
             for f in v.cells:
                 if id(f) in seen_cells:
                     continue

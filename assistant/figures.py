@@ -103,38 +103,49 @@ def share(entry: ReportEntry, cells: Cells, metric: Metric, col: Optional[str]) 
     if whole.value == 0:
         return Missing(entry, f"{whole.label}为0，无法计算比例")
     pct = (part.value / whole.value * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    part_expr = f"({part.formula.rsplit(' = ', 1)[0]})" if part.formula else f"{part.label} {fmt(part.value)}"
+    # a summed part is shown with its own total (「（四）无法提供 10（4 + 6 + 0）÷ …」): a figure of its own
+    part_expr = (f"{part.label} {fmt(part.value)}（{part.formula.rsplit(' = ', 1)[0]}）" if part.formula
+                 else f"{part.label} {fmt(part.value)}")
     formula = f"{part_expr} ÷ {whole.label} {fmt(whole.value)} × 100% = {fmt(pct)}%"
-    return Value(entry, label, pct, part.cells + whole.cells, "%", formula)
+    return Value(entry, label, pct, part.cells + whole.cells, "%", formula,
+                 steps=[v for v in (part, whole) if v.computed])
 
 
-def difference(later: Value, earlier: Value) -> Value:
+def _sides(later: Value, earlier: Value, sides: Optional[tuple[str, str]]) -> tuple[str, str]:
+    """How the two sides of a comparison are named: their years, unless named otherwise (two columns)."""
+    return sides or (f"{later.entry.year}年", f"{earlier.entry.year}年")
+
+
+def difference(later: Value, earlier: Value, sides: Optional[tuple[str, str]] = None) -> Value:
+    """later − earlier: two years of one row, or (`sides`) two columns of one report."""
+    ln, en = _sides(later, earlier, sides)
     diff = later.value - earlier.value
     sign = "+" if diff > 0 else ""
-    formula = (f"{later.entry.year}年 {fmt(later.value)} − {earlier.entry.year}年 {fmt(earlier.value)} = {sign}{fmt(diff)}")
-    return Value(later.entry, f"{later.label}变化（{earlier.entry.year}→{later.entry.year}年）", diff,
-                 earlier.cells + later.cells, later.unit, formula)
+    formula = f"{ln} {fmt(later.value)} − {en} {fmt(earlier.value)} = {sign}{fmt(diff)}"
+    what = f"{later.label}变化（{earlier.entry.year}→{later.entry.year}年）" if sides is None else f"{ln}与{en}之差"
+    return Value(later.entry, what, diff, earlier.cells + later.cells, later.unit, formula, sides=(ln, en))
 
 
-def growth(later: Value, earlier: Value) -> Optional[Value]:
+def growth(later: Value, earlier: Value, sides: Optional[tuple[str, str]] = None) -> Optional[Value]:
     """The growth rate between two years: (later − earlier) ÷ earlier × 100 %, half-up to 0.01 %; None over 0."""
     if earlier.value == 0:
         return None
+    ln, en = _sides(later, earlier, sides)
     pct = ((later.value - earlier.value) / earlier.value * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    formula = (f"({later.entry.year}年 {fmt(later.value)} − {earlier.entry.year}年 {fmt(earlier.value)}) ÷ "
-               f"{earlier.entry.year}年 {fmt(earlier.value)} × 100% = {fmt(pct)}%")
-    return Value(later.entry, f"{later.label}增长率（{earlier.entry.year}→{later.entry.year}年）", pct,
-                 earlier.cells + later.cells, "%", formula)
+    formula = f"({ln} {fmt(later.value)} − {en} {fmt(earlier.value)}) ÷ {en} {fmt(earlier.value)} × 100% = {fmt(pct)}%"
+    what = f"{later.label}增长率（{earlier.entry.year}→{later.entry.year}年）" if sides is None else f"{ln}比{en}多出的比例"
+    return Value(later.entry, what, pct, earlier.cells + later.cells, "%", formula, sides=(ln, en))
 
 
-def ratio(later: Value, earlier: Value) -> Optional[Value]:
+def ratio(later: Value, earlier: Value, sides: Optional[tuple[str, str]] = None) -> Optional[Value]:
     """How many times the earlier figure the later one is: later ÷ earlier, half-up to 0.01; None over 0."""
     if earlier.value == 0:
         return None
+    ln, en = _sides(later, earlier, sides)
     times = (later.value / earlier.value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    formula = f"{later.entry.year}年 {fmt(later.value)} ÷ {earlier.entry.year}年 {fmt(earlier.value)} = {fmt(times)}倍"
-    return Value(later.entry, f"{later.label}倍数（{later.entry.year}年÷{earlier.entry.year}年）", times,
-                 earlier.cells + later.cells, "倍", formula)
+    formula = f"{ln} {fmt(later.value)} ÷ {en} {fmt(earlier.value)} = {fmt(times)}倍"
+    return Value(later.entry, f"{later.label}倍数（{ln}÷{en}）" if sides is None else f"{ln}与{en}的倍数", times,
+                 earlier.cells + later.cells, "倍", formula, sides=(ln, en))
 
 
 def blank_total_parts(v: Value, cells: Cells) -> list[Value]:

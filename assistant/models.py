@@ -103,6 +103,8 @@ class Value:
     cells: "list[FactRecord]"
     unit: str = "件"
     formula: str = ""  # empty for a single cell
+    sides: tuple[str, ...] = ()  # a comparison's two sides as named (「2024年」「2023年」, or two applicant columns)
+    steps: "list[Value]" = field(default_factory=list)  # computed values the formula uses (a share's summed part)
 
     @property
     def computed(self) -> bool:

@@ -24,7 +24,9 @@ _SYNONYMS = {
 }
 _MEASURE = re.compile(r"(?:多少|几)\s*(条|个|件|人|元|次|篇|期|项|场|万|名|家|起|天|钱)")
 # the units a report writes a count in, for the unit a question asks in
-_UNITS = {"天": "天|日|个工作日", "钱": "元|万元", "人": "人|名|万"}
+# (个 is the general counter: 「关停了多少个」 is answered by 「关停…14家」; 家 by 个 too)
+_UNITS = {"天": "天|日|个工作日", "钱": "元|万元", "人": "人|名|万",
+          "个": "个|家|项|名|所|座|款|条|件|次|篇|期|场|起|人|份|套|批", "家": "家|个|所"}
 # a sentence naming several parts of the report is its table of contents, not an answer
 _PART_NAMES = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "行政诉讼情况", "存在的主要问题", "其他需要报告的事项")
 

@@ -309,3 +309,24 @@ def test_a_ranking_over_many_reports_compares_light_records_and_answers_the_same
     assert [(f.agency, f.year, f.value) for f in light.figures] == [(f.agency, f.year, f.value) for f in full.figures]
     assert [(c.file_name, c.start, c.end) for c in light.citations] == [(c.file_name, c.start, c.end) for c in full.citations]
     assert light.answer == full.answer
+
+
+def test_two_applicant_columns_of_one_report_compared(bot):
+    # 表三 一、本年新收: 自然人 56, 商业企业 0
+    ans = bot.ask("滨海新区公安局2022年个人提的申请比企业多几件？")
+    assert ans.status == "answered"
+    assert ans.figures[0].value == Decimal(56) and ans.figures[0].computed
+    assert "自然人 56 − 商业企业 0" in ans.figures[0].formula
+    # a ratio over a zero column is said to be impossible, not shown
+    ans = bot.ask("滨海新区公安局2022年个人提的申请是企业的几倍？")
+    assert ans.status == "not_found" and "为0" in ans.answer
+
+
+def test_a_shares_summed_part_is_a_figure_of_its_own(bot):
+    ans = bot.ask("平潭综合实验区2024年不予公开的申请占办结总数的比例是多少？")
+    assert ans.status == "answered" and ans.figures[0].unit == "%"
+    part = ans.figures[1]
+    assert part.computed and "不予公开" in part.row
+    # the part's total is the sum of the reasons cited beside it
+    reasons = [f.value for f in ans.figures[2:] if not f.computed and f.row != "（七）总计"]
+    assert part.value == sum(reasons)

@@ -235,3 +235,29 @@ def test_a_place_word_with_its_postposition_is_searched_bare():
     assert keywords("政务微信里推送了多少条")[0][0] == "微信"
     assert without_localizer("网站上") == "网站"
     assert without_localizer("实际上") == "实际上"  # a word of its own
+
+
+def test_an_organ_with_its_place_in_brackets_after_it():
+    intent = understand("科技局（西湖区）2024年收到多少申请", CATALOG)
+    assert intent.agencies == ["杭州市西湖区科学技术局"]
+
+
+@pytest.mark.parametrize("question,kind,columns", [
+    ("西湖区2024年企业提的申请是个人提的几倍", "ratio", ["商业企业", "自然人"]),
+    ("西湖区2024年律师提的申请比老百姓少多少件", "difference", ["法律服务机构", "自然人"]),
+])
+def test_two_applicant_columns_compared_in_the_order_named(question, kind, columns):
+    intent = understand(question, CATALOG)
+    assert intent.kind == kind and intent.compare_columns and intent.columns == columns
+    # two years compared stay a comparison of years
+    assert not understand("西湖区2024年企业提的申请是2023年的几倍", CATALOG).compare_columns
+
+
+def test_a_secret_said_in_everyday_words():
+    assert find_metric("有没有因为涉密拒绝的").key == "不予公开_国家秘密"
+
+
+def test_a_count_in_the_general_counter_is_answered_in_any():
+    from assistant.narrative import counted_re
+    assert counted_re("关停了多少个").search("先后关停整合14家微信公众号")
+    assert not counted_re("发布了多少条").search("关停整合14家")
