@@ -144,21 +144,30 @@ def plan_agencies(n_reports: int, seeds: dict[str, dict[int, object]], rng: rand
     banned = gold_chars() | set("省市区县州旗局委厅办院署中心新")
     chars = [c for c in dict.fromkeys(_NAME_CHARS) if c not in banned]
     originals = {p for pieces in FAMILIES.values() for p in pieces}
-    names = [a + b for a in chars for b in chars if a != b and a + b not in originals]
+    every_name = [a + b for a in chars for b in chars if a != b and a + b not in originals]
+    names = list(every_name)
     rng.shuffle(names)
     families = [f for f in FAMILIES if f in seeds]
     agencies, total, i = [], 0, 0
+    used: set[str] = set()  # the agencies' names: one agency each
     while total < n_reports:
         fam = families[i % len(families)]
         length = rng.choices([1, 2, 3, 4, 5, 6, 7], weights=[15, 10, 15, 15, 15, 15, 15])[0]
         length = min(length, n_reports - total)
         start = rng.randint(YEARS.start, YEARS.stop - length)
         if len(names) < 2:
-            raise SystemExit(f"ran out of distinct names after {len(agencies)} agencies")
+            # every name is used once (about 33,000 reports): the names come round again, so that a
+            # place holds agencies of several families (its government and its departments), never
+            # two of one family
+            names = list(every_name)
+            rng.shuffle(names)
         city, dist = names.pop(), names.pop()
         pieces = {p: (city if role == "city" else dist) for p, role in FAMILIES[fam].items()}
         any_seed = next(iter(seeds[fam].values()))
         agency = replace_names(any_seed.agency, pieces)
+        if agency in used:
+            continue  # (a name of a family's agency need not hold both pieces: 西湖区人民政府)
+        used.add(agency)
         aliases = sorted({replace_names(a, pieces) for a in any_seed.agency_aliases} - {agency})
         agencies.append({"family": fam, "agency": agency, "aliases": aliases, "pieces": pieces,
                          "years": list(range(start, start + length))})
