@@ -11,10 +11,11 @@ Figures come from stored cells only; an optional LLM may rephrase, guarded by as
 from __future__ import annotations
 
 import gc
+import heapq
 import re
 
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from datetime import date
 from typing import Optional
 
@@ -22,16 +23,18 @@ from langchain_core.runnables import Runnable
 
 from .compose import Composer
 from .accounting import NO_CELL, qualifier_forms
-from .figures import (SAME_COLUMN, Cells, Missing, Value, blank_total_parts, cell_value, column_label, difference, growth,
-                      ratio, share, total_over_columns, total_over_years)
+from .figures import (PCT, SAME_COLUMN, Cells, Missing, Value, blank_total_parts, cell_value, column_label, difference, growth,
+                      ratio, share, share_terms, total_over_columns, total_over_years)
 from .metrics import table2_column
-from .compose import RANK_SHOWN
+from .compose import RANK_SHOWN, TIES_NAMED
 from .models import Answer, Resolved
 from .narrative import answers_count, best_sentences, content_query, coverage, keywords
 from .understand import Catalog, Intent, ReportEntry, merge, to_query, understand
 
 
 LIGHT_RANKING = 40  # past this many reports a ranking compares light records, and fetches full ones for those shown
+BY_STORE = 400  # past this many, the store sums each report's cells to order them (FactStore.rank_sums)
+BY_ID = 200  # up to this many reports, their cells are fetched by report, not by year
 OPEN_SEARCH_MAX = 50  # agencies a question naming none may be searched across before asking which
 MAX_CHOICES = 12  # an ambiguous answer names at most this many reports to pick from
 CELL_CACHE = 512  # reports whose cells stay in memory between questions
@@ -148,9 +151,12 @@ class Assistant:
         wanted = {e.report_id for e in entries}
         out: dict[str, Cells] = {rid: {} for rid in wanted}
         years = sorted({e.year for e in entries if e.year is not None})
-        # only the years compared: a ranking of one year reads that year's reports, not every report's cells
-        values = self.store.facts.cell_values(table, rows, cols, years=years if len(years) <= 3 and
-                                              all(e.year is not None for e in entries) else None)
+        if len(wanted) <= BY_ID:
+            values = self.store.facts.cell_values(table, rows, cols, report_ids=sorted(wanted))
+        else:
+            # only the years compared: a ranking of one year reads that year's reports, not every report's cells
+            values = self.store.facts.cell_values(table, rows, cols, years=years if len(years) <= 3 and
+                                                  all(e.year is not None for e in entries) else None)
         for rid, row, col, value, unit, blank in values:
             if rid in wanted:
                 out[rid][(table, row, col)] = LightCell(table, row, col, row, col, Decimal(value), unit, bool(blank))
@@ -296,12 +302,15 @@ class Assistant:
                 gc.enable()
         return self._figures_of(r)
 
-    def _figures_of(self, r: Resolved) -> Resolved:
+    def _figures_of(self, r: Resolved, by_store: bool = True) -> Resolved:
         intent = r.intent
         col = self._column(intent)
         as_share = intent.kind == "share" or "share" in intent.signals
+        if by_store and intent.kind == "ranking" and len(r.entries) > BY_STORE and not intent.columns:
+            return self._ranking_by_store(r, col, as_share)
         many = None
-        light = intent.kind == "ranking" and len(r.entries) > LIGHT_RANKING
+        # (by_store off: the few reports a store-ordered ranking computes, out of thousands)
+        light = intent.kind == "ranking" and (len(r.entries) > LIGHT_RANKING or not by_store)
         if light or len(r.entries) > 3:
             m = intent.metric
             fetch = self.light_cells_across if light else self.cells_across
@@ -340,6 +349,65 @@ class Assistant:
         if not r.values:
             r.status = "not_found"
             r.message = "；".join(f"{m.entry.agency}{m.entry.year}年：{m.reason}" for m in r.missing)
+        return r
+
+    def _ranking_by_store(self, r: Resolved, col: str, as_share: bool) -> Resolved:
+        """A ranking over thousands of reports: the store sums each report's cells (floats, to order
+        them); the reports that can be first or are shown — the first RANK_SHOWN, every report level
+        with the first — and every report whose cells need more than a sum (fallback rows, the other
+        format's column, a zero whole) are computed exactly from their cells as any figure is. The
+        rest are counted."""
+        intent, m = r.intent, r.intent.metric
+        if as_share:
+            terms_of = share_terms(m, intent.column)
+            if terms_of is None:
+                return self._figures_of(r, by_store=False)
+            (pm, pc), (wm, wc), _ = terms_of
+            terms = [(pm.rows, pc), (wm.rows, wc)]
+        else:
+            terms = [(m.rows, col)]
+        by_id = {e.report_id: e for e in r.entries}
+        years = sorted({e.year for e in r.entries if e.year is not None})
+        use_years = years if len(years) <= 3 and all(e.year is not None for e in r.entries) else None
+        # counts (件) sum to whole numbers, which floats hold exactly: their sums, and a share's rounded
+        # percentage computed from them as share() computes it, are the exact figures; amounts are not
+        counts = all(t.unit == "件" for t in ((pm, wm) if as_share else (m,)))
+        need = [len(rows) for rows, _ in terms]
+        keyed, rest = [], set(by_id)
+        for rid, agg in self.store.facts.rank_sums(m.table, terms, use_years).items():
+            if rid not in by_id or [n for _, n in agg] != need:
+                continue  # not held whole as a sum: computed one by one below
+            if counts and not all(float(t).is_integer() for t, _ in agg):
+                continue
+            if as_share:
+                part, whole = agg[0][0], agg[1][0]
+                if not whole:
+                    continue  # a zero whole: the exact figure says why there is no share
+                key = ((Decimal(int(part)) / Decimal(int(whole)) * 100).quantize(PCT, rounding=ROUND_HALF_UP)
+                       if counts else part / whole * 100)
+            else:
+                key = int(agg[0][0]) if counts else agg[0][0]
+            keyed.append((key, rid))
+            rest.discard(rid)
+        # ties in the order the reports are listed, as a ranking computed one by one keeps them
+        pos = {e.report_id: i for i, e in enumerate(r.entries)}
+        sign = -1 if intent.direction != "asc" else 1
+        top = heapq.nsmallest(max(RANK_SHOWN, TIES_NAMED), keyed, key=lambda x: (sign * x[0], pos[x[1]]))
+        exact = set(rest) | {rid for _, rid in top}
+        tied = 0
+        if top:
+            first = top[0][0]
+            if counts:
+                tied = sum(1 for k, _ in keyed if k == first)
+            else:
+                # amounts: every report that could be level with the first is computed exactly
+                tol = 0.006 if as_share else 1e-9 * max(1.0, abs(first))
+                exact |= {rid for k, rid in keyed if abs(k - first) <= tol}
+        counted = sum(1 for _, rid in keyed if rid not in exact)
+        entries = r.entries
+        r.entries = [e for e in entries if e.report_id in exact]
+        r = self._figures_of(r, by_store=False)
+        r.entries, r.compared, r.tied = entries, len(r.values) + counted, tied
         return r
 
     def _difference(self, r: Resolved, agency: str, years: list[int]) -> Resolved:

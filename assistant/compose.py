@@ -13,6 +13,7 @@ from .models import Answer, Citation, Figure, Resolved
 _UNIT = {"件": "件", "万元": "万元", "%": ""}
 _BLANK_NOTE = "（原表此格为空，按0计）"
 RANK_SHOWN = 10  # a ranking lists (and cites) at most this many reports
+TIES_NAMED = 5  # reports level with the first named in its note
 MISSING_SHOWN = 5  # reports named in the notes where the figure could not be read
 
 
@@ -77,13 +78,14 @@ class Composer:
         if intent.kind == "ranking":
             year = f"{intent.year_text}年" if intent.year_text else ""
             shown = r.values[:RANK_SHOWN]
-            more = f"（共{len(r.values)}份报告，列出前{RANK_SHOWN}名）" if len(r.values) > RANK_SHOWN else ""
+            compared = max(r.compared, len(r.values))
+            more = f"（共{compared}份报告，列出前{RANK_SHOWN}名）" if compared > RANK_SHOWN else ""
             order = "由少到多" if intent.direction == "asc" else "由多到少"
             lines.append(f"{year}各报告中“{r.values[0].label}”{order}{more}：")
             tied = [v for v in r.values if v.value == r.values[0].value]
-            if len(tied) > 1:
-                notes.append(f"{len(tied)}份报告并列第一（{'、'.join(f'{v.entry.agency}{v.entry.year}年' for v in tied[:5])}"
-                             f"{'等' if len(tied) > 5 else ''}）")
+            if max(len(tied), r.tied) > 1:
+                notes.append(f"{max(len(tied), r.tied)}份报告并列第一（{'、'.join(f'{v.entry.agency}{v.entry.year}年' for v in tied[:TIES_NAMED])}"
+                             f"{'等' if max(len(tied), r.tied) > TIES_NAMED else ''}）")
             for i, v in enumerate(shown, 1):
                 lines.append(f"{i}. {v.entry.agency}{v.entry.year}年：{pct_text(v)}" + (f"（{v.formula}）" if v.formula else ""))
         elif intent.kind in ("growth", "ratio", "difference"):

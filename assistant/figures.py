@@ -17,6 +17,7 @@ from .models import Missing, Value
 from .understand import ReportEntry
 
 Cells = dict[tuple[str, str, str], FactRecord]
+PCT = Decimal("0.01")  # shares and rates are rounded half-up to a hundredth of a percent
 
 
 def fmt(v: Decimal) -> str:
@@ -80,29 +81,32 @@ def _term(f: FactRecord) -> str:
 _T3_TOTAL = Metric("总计", "本年度办理结果总计", "三", ("总计",), "总计")
 
 
+def share_terms(metric: Metric, col: Optional[str]) -> Optional[tuple[tuple[Metric, str], tuple[Metric, str], str]]:
+    """What a share divides: (part metric, column), (whole metric, column) and how it is named; None
+    when the measure has no whole to be a share of."""
+    if metric.table == "三" and metric.key in ("新收", "上年结转", "结转下年度", "总计") and col and col != "总计":
+        return (metric, col), (metric, "总计"), f"{column_label('三', col)}在{metric.label}中的占比"
+    if metric.table == "三":
+        c = col or "总计"
+        return (metric, c), (_T3_TOTAL, c), "公开率" if metric.key == "公开" else f"{metric.label}占本年度办理结果的比例"
+    if metric.table == "四" and col and col != "总计":
+        return (metric, col), (metric, "总计"), f"{metric.label}中{column_label('四', col)}的比例"
+    return None
+
+
 def share(entry: ReportEntry, cells: Cells, metric: Metric, col: Optional[str]) -> Value | Missing:
     """part ÷ whole × 100, rounded half-up to two decimals, with the formula."""
-    if metric.table == "三" and metric.key in ("新收", "上年结转", "结转下年度", "总计") and col and col != "总计":
-        part = cell_value(entry, cells, metric, col)
-        whole = cell_value(entry, cells, metric, "总计")
-        label = f"{column_label('三', col)}在{metric.label}中的占比"
-    elif metric.table == "三":
-        c = col or "总计"
-        part = cell_value(entry, cells, metric, c)
-        whole = cell_value(entry, cells, _T3_TOTAL, c)
-        label = "公开率" if metric.key == "公开" else f"{metric.label}占本年度办理结果的比例"
-    elif metric.table == "四" and col and col != "总计":
-        part = cell_value(entry, cells, metric, col)
-        whole = cell_value(entry, cells, metric, "总计")
-        label = f"{metric.label}中{column_label('四', col)}的比例"
-    else:
+    terms = share_terms(metric, col)
+    if terms is None:
         return Missing(entry, "这一项没有可以计算比例的分母")
+    (pm, pc), (wm, wc), label = terms
+    part, whole = cell_value(entry, cells, pm, pc), cell_value(entry, cells, wm, wc)
     for v in (part, whole):
         if isinstance(v, Missing):
             return v
     if whole.value == 0:
         return Missing(entry, f"{whole.label}为0，无法计算比例")
-    pct = (part.value / whole.value * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    pct = (part.value / whole.value * 100).quantize(PCT, rounding=ROUND_HALF_UP)
     # a summed part is shown with its own total (「（四）无法提供 10（4 + 6 + 0）÷ …」): a figure of its own
     part_expr = (f"{part.label} {fmt(part.value)}（{part.formula.rsplit(' = ', 1)[0]}）" if part.formula
                  else f"{part.label} {fmt(part.value)}")

@@ -127,6 +127,8 @@ class Resolved:
     entries: "list[ReportEntry]" = field(default_factory=list)
     values: list[Value] = field(default_factory=list)
     missing: list[Missing] = field(default_factory=list)
+    compared: int = 0  # a ranking over thousands: how many reports were compared (values holds those that can be shown)
+    tied: int = 0  # …and how many of them are level with the first, when counted without computing each
     sentences: list = field(default_factory=list)
     message: str = ""  # for not_found / ambiguous
     choices: list[str] = field(default_factory=list)

@@ -330,3 +330,31 @@ def test_a_shares_summed_part_is_a_figure_of_its_own(bot):
     # the part's total is the sum of the reasons cited beside it
     reasons = [f.value for f in ans.figures[2:] if not f.computed and f.row != "（七）总计"]
     assert part.value == sum(reasons)
+
+
+@pytest.mark.parametrize("question", [
+    "哪个单位收到的申请最多", "哪个单位收到的申请最少", "哪个单位的公开率最高", "哪个单位的公开率最低",
+    "哪个单位不予公开的最多", "哪个单位行政复议最少", "哪个单位行政事业性收费最多", "哪个单位行政许可最多",
+    "哪个单位复议后起诉的案件中结果维持的比例最高", "哪个单位自然人申请的占比最低",
+])
+def test_a_ranking_ordered_by_the_store_is_the_ranking_computed_one_by_one(bot, question, monkeypatch):
+    """Over thousands of reports the store sums each report's cells to order them and only the
+    reports shown (and any level with the first) are computed from their cells: the answer must be
+    the one computing every report gives."""
+    import assistant.assistant as A
+
+    monkeypatch.setattr(A, "BY_STORE", 10 ** 9)
+    one_by_one = bot.ask(question)
+    monkeypatch.setattr(A, "BY_STORE", 0)
+    monkeypatch.setattr(A, "RANK_SHOWN", 1)  # fewer shown than compared (and than tied): the rest only counted
+    monkeypatch.setattr(A, "LIGHT_RANKING", 0)
+    import assistant.compose as C
+    monkeypatch.setattr(C, "RANK_SHOWN", 1)
+    for module in (A, C):
+        monkeypatch.setattr(module, "TIES_NAMED", 1)  # more level with the first than named
+    by_store = bot.ask(question)
+    monkeypatch.setattr(A, "BY_STORE", 10 ** 9)
+    reference = bot.ask(question)  # the same RANK_SHOWN, every report computed
+    assert one_by_one.status == by_store.status == "answered"
+    assert by_store.answer == reference.answer
+    assert [f.value for f in by_store.figures] == [f.value for f in reference.figures]

@@ -222,3 +222,16 @@ def test_processes_opening_a_new_vector_index_at_once(backend):
     for p in procs:
         p.join(timeout=60)
     assert results == ["ok"] * 4, results
+
+
+def test_rank_sums_and_cells_of_some_reports(backend):
+    """What a ranking over thousands of reports reads: per report the sum and count of a term's cells
+    (both engines cast the exact text alike), and the cells of just the reports named."""
+    with backend.facts() as fs:
+        fs.add_report(make_report())
+        fs.add_report(make_report("r2", path="/data/2023.txt", year=2023, new_total="70"))
+        sums = fs.rank_sums("三", [(("新收",), "总计"), (("新收", "无此行"), "总计")])
+        assert sums == {"r1": [(56.0, 1), (56.0, 1)], "r2": [(70.0, 1), (70.0, 1)]}
+        assert fs.rank_sums("三", [(("新收",), "总计")], years=[2023]) == {"r2": [(70.0, 1)]}
+        [(rid, row, col, value, _unit, _blank)] = fs.cell_values("三", ["新收"], ["总计"], report_ids=["r2"])
+        assert (rid, row, col, Decimal(value)) == ("r2", "新收", "总计", Decimal("70"))

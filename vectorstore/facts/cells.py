@@ -66,14 +66,45 @@ class CellsMixin:
         return load_findings(self.db, report_id)
 
     def cell_values(self, table: str, row_keys: Iterable[str], col_keys: Iterable[str],
-                    years: Optional[Iterable[int]] = None) -> list[tuple]:
+                    years: Optional[Iterable[int]] = None, report_ids: Optional[Iterable[str]] = None) -> list[tuple]:
         """(report_id, row_key, col_key, value, unit, blank) of these cells in every report (of these
-        years): what a ranking over thousands of reports compares, without building a record per cell
-        (the labels, the same in every report, come with the full cells of the reports shown)."""
+        years, or these reports): what a ranking over thousands of reports compares, without building a
+        record per cell (the labels, the same in every report, come with the full cells of the reports
+        shown)."""
         rows, cols, ys = list(row_keys), list(col_keys), list(years or [])
+        ids = list(report_ids) if report_ids is not None else None
         m = self.db.marks
         sql = ("SELECT report_id, row_key, col_key, value, unit, blank FROM facts WHERE tbl = ?"
                f" AND row_key IN ({m(len(rows))}) AND col_key IN ({m(len(cols))})")
         if ys:
             sql += f" AND year IN ({m(len(ys))})"
-        return self.db.tuples(sql, [table, *rows, *cols, *ys])
+        if ids is None:
+            return self.db.tuples(sql, [table, *rows, *cols, *ys])
+        if self.db.sqlite:
+            # a few reports: read through each report's own cells (SQLite would pick the cell index and
+            # scan every report's; PostgreSQL's planner weighs both)
+            sql = sql.replace("FROM facts", "FROM facts INDEXED BY facts_report", 1)
+        out = []
+        for i in range(0, len(ids), 500):  # a bounded number of parameters a statement
+            part = ids[i:i + 500]
+            out += self.db.tuples(sql + f" AND report_id IN ({m(len(part))})", [table, *rows, *cols, *ys, *part])
+        return out
+
+    def rank_sums(self, table: str, terms: list[tuple[tuple[str, ...], str]],
+                  years: Optional[Iterable[int]] = None) -> dict[str, list[tuple[float, int]]]:
+        """report_id → [(sum, count) for each term] for every report (of these years) holding any of
+        the cells: for each term (rows, column) the sum of its cells as a float and how many of them
+        the report holds. What a ranking over thousands of reports orders by, summed where the cells
+        are (the covering index facts_cell_year, one statement a term); the figures shown are computed
+        again, exactly, from their cells."""
+        ys = list(years or [])
+        m = self.db.marks
+        out: dict[str, list[tuple[float, int]]] = {}
+        for i, (rows, col) in enumerate(terms):
+            sql = (f"SELECT report_id, SUM(CAST(value AS DOUBLE PRECISION)), COUNT(*) FROM facts WHERE tbl = ?"
+                   f" AND row_key IN ({m(len(rows))}) AND col_key = ?")
+            if ys:
+                sql += f" AND year IN ({m(len(ys))})"
+            for rid, total, n in self.db.tuples(sql + " GROUP BY report_id", [table, *rows, col, *ys]):
+                out.setdefault(rid, [(0.0, 0)] * len(terms))[i] = (total or 0.0, n)
+        return out
