@@ -140,7 +140,7 @@ class Assistant:
         """Every cell of one report, kept for the next question about it (the last CELL_CACHE reports)."""
         cached = self._cells.pop(entry.report_id, None)
         if cached is None:
-            cached = {(f.table, f.row_key, f.col_key): f for f in self.store.facts.report_facts(entry.report_id)}
+            cached = {(f.table, f.row_key, f.col_key): f for f in self.store.facts.report_cells(entry.report_id)}
         self._cells[entry.report_id] = cached
         while len(self._cells) > CELL_CACHE:
             self._cells.pop(next(iter(self._cells)))

@@ -235,3 +235,16 @@ def test_rank_sums_and_cells_of_some_reports(backend):
         assert fs.rank_sums("三", [(("新收",), "总计")], years=[2023]) == {"r2": [(70.0, 1)]}
         [(rid, row, col, value, _unit, _blank)] = fs.cell_values("三", ["新收"], ["总计"], report_ids=["r2"])
         assert (rid, row, col, Decimal(value)) == ("r2", "新收", "总计", Decimal("70"))
+
+
+def test_light_cells_of_a_report_are_its_records(backend):
+    """report_cells (what the assistant looks a report up in) holds what report_facts' records hold."""
+    fields = ("table", "row_key", "col_key", "row_label", "col_label", "printed_row_label", "value", "unit",
+              "blank", "source_text", "report_id", "agency", "year", "file_name")
+    with backend.facts() as fs:
+        fs.add_report(make_report())
+        records, cells = fs.report_facts("r1"), fs.report_cells("r1")
+        assert records and len(records) == len(cells)
+        for rec, cell in zip(records, cells):
+            assert [getattr(cell, k) for k in fields] == [getattr(rec, k) for k in fields]
+            assert (cell.loc.start, cell.loc.end, cell.loc.page) == (rec.loc.start, rec.loc.end, rec.loc.page)

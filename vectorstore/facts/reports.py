@@ -209,6 +209,13 @@ class ReportsMixin:
             "SELECT f.*, r.file_name FROM facts f JOIN reports r ON r.report_id = f.report_id "
             "WHERE f.report_id = ? ORDER BY f.id", (report_id,))]
 
+    def report_cells(self, report_id: str) -> list[R.StoredCell]:
+        """Every fact of one report as light read-only cells (the attributes of report_facts' records),
+        in the order ingest read them: what the assistant looks a report up in."""
+        return [R.stored_cell_from_row(t) for t in self.db.tuples(
+            f"SELECT {R.STORED_CELL_COLUMNS} FROM facts f JOIN reports r ON r.report_id = f.report_id "
+            "WHERE f.report_id = ? ORDER BY f.id", (report_id,))]
+
     def get_report(self, report_id: str) -> Optional[Report]:
         """The stored report rebuilt whole (facts, checks, findings), or None."""
         with self.db.snapshot():
