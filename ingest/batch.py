@@ -49,5 +49,7 @@ def ingest_files(files: list[Path], sink: ReportSink) -> Iterator[Outcome]:
             yield Outcome(path, status, report)
         except IngestError as e:
             yield Outcome(path, "error", error=str(e))
+        except ConnectionError:
+            raise  # the store's server went away: no file of the batch can be stored; the caller says so
         except Exception as e:  # a parser bug must not stop the batch either
             yield Outcome(path, "error", error=f"{path.name}: could not be read ({type(e).__name__}: {e})")

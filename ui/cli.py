@@ -456,6 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    from vectorstore.chunks import ChromaURLError
+
     args = build_parser().parse_args(argv)
     # --store may also come after the sub-command's own options
     try:
@@ -466,6 +468,11 @@ def main(argv: Optional[list[str]] = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except (ConnectionError, ChromaURLError) as e:
+        # a facts database or Chroma server that went away midway, or a Chroma URL it refuses (the
+        # client connects on first use): said plainly, with what to do
+        print(f"✗ {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

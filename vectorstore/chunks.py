@@ -231,7 +231,7 @@ class ChunkIndex:
         result = SyncResult()
         embedded_before = self.stats.embedded
         # one sync at a time; searches go on meanwhile (they see the vectors added so far)
-        with self._sync_lock:
+        with self._sync_lock, self._server_lost("adding the passages' vectors"):
             self._tokenize_missing()
             coll = self.collection()
             want = self.facts.chunk_ids()
@@ -264,6 +264,22 @@ class ChunkIndex:
         result.embedded = self.stats.embedded - embedded_before
         result.seconds = time.perf_counter() - t0
         return result
+
+    @contextmanager
+    def _server_lost(self, doing: str):
+        """A Chroma server that stops answering midway is said plainly: what was kept, what to do."""
+        if not self.chroma_url:
+            yield
+            return
+        import httpx
+
+        try:
+            yield
+        except httpx.TransportError as e:
+            raise ConnectionError(
+                f"the Chroma server at {self.chroma_url} stopped answering while {doing} ({type(e).__name__}: {e}). "
+                "Every report's facts and passages are stored; the vectors added so far are kept. "
+                "Run the same command again once the server is back: it adds the vectors still missing.") from e
 
     def pending(self) -> int:
         """Chunks stored but not yet embedded (what sync() would add)."""
@@ -355,6 +371,10 @@ class ChunkIndex:
         self._client = None
 
 
+class ChromaURLError(ValueError):
+    """A --chroma-url the server cannot use as given (not a URL, a database name it refuses)."""
+
+
 def chroma_http_client(url: str, settings=None):
     """A client of the Chroma server at url: http://host:port, or http://host:port/DATABASE for a database
     of its own on a shared server (created when missing); a clear error when the server does not answer."""
@@ -366,7 +386,7 @@ def chroma_http_client(url: str, settings=None):
 
     u = urlparse(url if "//" in url else f"http://{url}")
     if u.scheme not in ("http", "https") or not u.hostname:
-        raise ValueError(f"not a Chroma server URL: {url!r} (expected http://host:port or http://host:port/database)")
+        raise ChromaURLError(f"not a Chroma server URL: {url!r} (expected http://host:port or http://host:port/database)")
     host, port, ssl = u.hostname, u.port or (443 if u.scheme == "https" else 8000), u.scheme == "https"
     database = u.path.strip("/") or DEFAULT_DATABASE
     try:
@@ -384,7 +404,7 @@ def chroma_http_client(url: str, settings=None):
                     admin.get_database(database, tenant=DEFAULT_TENANT)
         return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings, database=database)
     except InvalidArgumentError as e:
-        raise ValueError(f"{url}: {e}") from e
+        raise ChromaURLError(f"{url}: {e}") from e
     except Exception as e:
         raise ConnectionError(f"cannot reach the Chroma server at {url}: {e}. Start it with "
                               f"`chroma run --path DIR --host 127.0.0.1 --port N`, or unset --chroma-url") from e

@@ -57,6 +57,7 @@ class Database:
         except sa.exc.OperationalError as e:
             raise ConnectionError(f"cannot connect to the facts database {redact(url)}: {e.orig}") from e
         self.raw = self._conn.connection.driver_connection
+        self._broken = False  # the server went away: reconnect before the next statement
         self.lock = threading.RLock()
         self._sql: dict[str, str] = {}
         if self.sqlite:
@@ -72,15 +73,50 @@ class Database:
             out = self._sql[sql] = sql.replace("%", "%%").replace("?", "%s")
         return out
 
+    @contextmanager
+    def _server(self):
+        """A database server that stops answering (restarted, its network gone) is a ConnectionError that
+        says so; the next statement connects again, so a long-running `serve` recovers once it is back.
+        What a lost transaction held is the server's to roll back: nothing of it is kept."""
+        if self.sqlite:
+            yield
+            return
+        import psycopg
+
+        if self._broken:
+            self._reconnect()
+        try:
+            yield
+        except (sa.exc.OperationalError, sa.exc.InterfaceError, psycopg.OperationalError, psycopg.InterfaceError) as e:
+            lost = getattr(e, "connection_invalidated", False) or self.raw.closed or getattr(self.raw, "broken", False)
+            if not lost:
+                raise  # the server answered: an error of the statement itself
+            self._broken = True
+            raise ConnectionError(f"the facts database {redact(self.url)} stopped answering "
+                                  f"({str(getattr(e, 'orig', e)).strip()}). Nothing half-written is kept; run the "
+                                  f"same command again once it is back.") from e
+
+    def _reconnect(self) -> None:
+        try:
+            self._conn.close()
+        except Exception:
+            pass
+        try:
+            self._conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        except sa.exc.OperationalError as e:
+            raise ConnectionError(f"cannot connect to the facts database {redact(self.url)}: {e.orig}") from e
+        self.raw = self._conn.connection.driver_connection
+        self._broken = False
+
     def run(self, sql: str, params: Sequence[Any] = ()):
         """Execute one statement; the result's rows have attribute access (row.report_id)."""
-        with self.lock:
+        with self.lock, self._server():
             return self._conn.exec_driver_sql(self._driver_sql(sql), tuple(params))
 
     def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         rows = [tuple(r) for r in rows]
         if rows:
-            with self.lock:
+            with self.lock, self._server():
                 self._conn.exec_driver_sql(self._driver_sql(sql), rows)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list:
@@ -91,7 +127,7 @@ class Database:
 
     def tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Plain tuples straight from the driver: for the reads that return thousands of rows."""
-        with self.lock:
+        with self.lock, self._server():
             cur = self.raw.cursor()
             try:
                 cur.execute(self._driver_sql(sql), tuple(params))
@@ -112,7 +148,9 @@ class Database:
 
     def rollback(self) -> None:
         # SQLite may already have rolled back by itself (disk full, I/O error): a second ROLLBACK
-        # would then hide the real error
+        # would then hide the real error; a lost server has rolled back on its own
+        if self._broken or (not self.sqlite and (self.raw.closed or self.raw.broken)):
+            return
         if self.in_transaction:
             self._conn.exec_driver_sql("ROLLBACK")
 
@@ -121,17 +159,19 @@ class Database:
         """One write transaction: every other writer (of any process) waits; on any error nothing
         of it is kept. Yields once the write lock is held, so reads inside see the latest state."""
         with self.lock:
-            if self.sqlite:
-                self._conn.exec_driver_sql("BEGIN IMMEDIATE")
-            else:
-                self._conn.exec_driver_sql("BEGIN")
-                self._conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})")
+            with self._server():
+                if self.sqlite:
+                    self._conn.exec_driver_sql("BEGIN IMMEDIATE")
+                else:
+                    self._conn.exec_driver_sql("BEGIN")
+                    self._conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_WRITE_LOCK})")
             try:
                 yield self
-                if not self.sqlite:
-                    # other processes notice the change (data_version) by this counter
-                    self._conn.exec_driver_sql("UPDATE store_version SET n = n + 1")
-                self._conn.exec_driver_sql("COMMIT")
+                with self._server():
+                    if not self.sqlite:
+                        # other processes notice the change (data_version) by this counter
+                        self._conn.exec_driver_sql("UPDATE store_version SET n = n + 1")
+                    self._conn.exec_driver_sql("COMMIT")
             except BaseException:
                 self.rollback()
                 raise
@@ -140,11 +180,12 @@ class Database:
     def snapshot(self):
         """Several reads that see one consistent state, even while another process writes."""
         with self.lock:
-            self._conn.exec_driver_sql("BEGIN" if self.sqlite else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            with self._server():
+                self._conn.exec_driver_sql("BEGIN" if self.sqlite else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             try:
                 yield self
             finally:
-                if self.in_transaction:
+                if not self._broken and self.in_transaction:
                     self._conn.exec_driver_sql("COMMIT")
 
     def data_version(self) -> int:
@@ -152,7 +193,8 @@ class Database:
         with self.lock:
             if self.sqlite:
                 return self.raw.execute("PRAGMA data_version").fetchone()[0] + self.raw.total_changes
-            return int(self._conn.exec_driver_sql("SELECT n FROM store_version").scalar())
+            with self._server():
+                return int(self._conn.exec_driver_sql("SELECT n FROM store_version").scalar())
 
     def close(self) -> None:
         with self.lock:
