@@ -128,7 +128,8 @@ _TOGETHER = re.compile(r"加起来|一共|合计|总共|总数|共计|加在一�
 # a measure the question rules out (「只问复议，不算打官司的」「既不是维持也不是纠正」) is not the one asked
 # (「既没被维持也没被纠正」「不是个人提的」: a result or an applicant the question excludes)
 _RULED_OUT = r"打官司|官司|诉讼|起诉|复议|维持|纠正|纠错|个人|自然人|老百姓|群众|企业|公司|律师|律所"
-NEGATED = re.compile(r"(?:不算|不含|不包括|不计|除去|除了|排除|不问|并非|而非|不是|没被|未被|没有被|既没|也没|既未|也未)"
+# (「有没有被纠错」「是不是维持」 ask yes or no: no measure is ruled out)
+NEGATED = re.compile(r"(?<!有)(?<!是)(?:不算|不含|不包括|不计|除去|除了|排除|不问|并非|而非|不是|没被|未被|没有被|既没|也没|既未|也未)"
                      r"(?:[^，。,；;？?、]{0,2})(?=" + _RULED_OUT + r"|公开|处理)")
 _NEGATED_WORD = re.compile(NEGATED.pattern + r"(?:" + _RULED_OUT + r")")
 

@@ -261,3 +261,10 @@ def test_a_count_in_the_general_counter_is_answered_in_any():
     from assistant.narrative import counted_re
     assert counted_re("关停了多少个").search("先后关停整合14家微信公众号")
     assert not counted_re("发布了多少条").search("关停整合14家")
+
+
+def test_a_yes_or_no_question_rules_nothing_out():
+    assert understand("西湖区2024年的行政复议有没有被纠错", CATALOG).col4 == "结果纠正"
+    assert understand("西湖区2024年的行政复议是不是都维持了", CATALOG).col4 == "结果维持"
+    # a real negation still rules the result out
+    assert understand("西湖区2024年的行政复议，没被维持的有几件", CATALOG).col4 != "结果维持"
