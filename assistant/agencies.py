@@ -186,13 +186,17 @@ class AgencyResolver:
                 pos += 1
             run = _organ_run(q, pos)
             start = chain[0].start
-            if not run and start and q[start - 1] in "（(" and q.startswith(("）", ")"), pos):
-                # 「综合执法局（西湖区）」: the organ first, its place after it in brackets
-                before = [(t, sp) for t, sp in _standalone_organs(q[:start - 1], self._by_organ) if sp[1] == start - 1]
-                if before:
-                    run, start = before[-1][0], before[-1][1][0]
-                    items.append((chain, run, zone, (start, pos + 1)))
-                    consumed = pos + 1
+            bracket = _BRACKETED.match(q[max(0, start - 4):start][::-1]) if not run and start else None
+            close = _BRACKET_END.match(q, pos) if bracket else None
+            if close:
+                # 「综合执法局（西湖区）」「教育局和科技局（都是西湖区的）」: organs first, their place after them
+                # in brackets — each organ of that place, the place itself no agency of its own
+                opened = start - bracket.end()
+                organs = _organs_ending_at(q, opened, self._by_organ)
+                if organs:
+                    for text, span in organs:
+                        items.append((chain, text, zone, (span[0], close.end())))
+                    consumed = close.end()
                     continue
             items.append((chain, run, zone, (start, pos + len(run) if run else chain[-1].end + len(z))))
             # 平潭的行政审批局、市场监管局、经发局: more organs of the same place
@@ -365,6 +369,25 @@ _ORGAN_STEMS = {re.sub(r"(局|委员会|委|厅|办公室|办)$", "", o)
 _STANDALONE = re.compile(r"[\u4e00-\u9fa5]{2,12}?(?:局|委员会|委|办公室|办|厅|院|中心)")
 # a level word before an organ named without its place: 「市科委」 is the city's 科委
 _LEVELS = set("省市区县")
+
+
+# a place in brackets after the organs it is the place of: 「（西湖区）」「（都是西湖区的）」「（均为西湖区）」
+_BRACKETED = re.compile(r"(?:是都|为均|是均|属隶|于属)?[（(]")  # read backwards from the place
+_BRACKET_END = re.compile(r"(?:的|之|下属的|的部门)?[）)]")
+
+
+def _organs_ending_at(q: str, end: int, held_organs: Iterable[str]) -> list[tuple[str, tuple[int, int]]]:
+    """The organs named without a place that end at `end`, with those listed before them (和/与/、)."""
+    found = _standalone_organs(q[:end], held_organs)
+    out = []
+    for text, span in reversed(found):
+        if span[1] != end:
+            break
+        out.insert(0, (text, span))
+        end = span[0] - 1
+        if end < 0 or q[end] not in "和与及、，,跟同":
+            break
+    return out
 
 
 def _standalone_organs(q: str, held_organs: Iterable[str], taken: list[tuple[int, int]] = ()):

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .accounting import without_localizer
+from .accounting import NET_FORMS, SITE_FORMS, cut_words, without_localizer
 
 _SENTENCE_END = "。；！？\n"
 _STOP = set(
@@ -13,7 +13,8 @@ _STOP = set(
     "年 年度 今年 去年 报告 年报 工作 情况 方面 政府 信息 公开 政府信息公开 信息公开 政务公开 政务 请问 一共 总共 有没有 "
     "我 你 他 们 个 件 条 次 都 也 就 又 还 被 对 把 给 让 从 到 里 中 上 下 做 做了 进行 开展 相关 主要 哪 几 "
     "针对 关于 对于 方面 全年 一年 全区 全县 全市 本年 以前 后来 现在 目前 什么样 怎么样 情况 具体 哪些方面 有关 了吗 "
-    "存在 几件 几个 几条 几次 几天 几人 申请 自己 官方 一下子 多少次 多少条 多少个 多少件 多少人 多少钱 那件 那个 这件".split()
+    "存在 几件 几个 几条 几次 几天 几人 申请 自己 官方 一下子 多少次 多少条 多少个 多少件 多少人 多少钱 那件 那个 这件 "
+    "大概 大约 哪几个 几个月 哪几 报里 年报里 承认 还有 到底 究竟 没有".split()
 )
 # everyday words → the words reports use for the same thing (each group counts once)
 _SYNONYMS = {
@@ -21,8 +22,11 @@ _SYNONYMS = {
     "不足": ("问题", "不足", "差距"), "问题": ("问题", "不足", "差距"), "网站": ("门户网站", "网站"),
     "新媒体": ("新媒体", "微博", "微信", "抖音"), "改进": ("改进", "措施", "整改"), "撤回": ("撤销", "撤回"),
     "关注": ("关注", "粉丝", "订阅"), "纠错": ("纠错", "纠正"), "官司": ("诉讼", "官司"), "判": ("判决", "审结"),
+    "收到": ("收到", "受理", "接收"), "办完": ("办完", "办结", "完成"), "打算": ("打算", "下一步", "将"),
+    "办过": ("举办", "开展", "组织"), "网上": NET_FORMS, "官网": SITE_FORMS,
 }
-_MEASURE = re.compile(r"(?:多少|几)\s*(条|个|件|人|元|次|篇|期|项|场|万|名|家|起|天|钱)")
+# (「哪几个月」 asks which months, not how many)
+_MEASURE = re.compile(r"(?<!哪)(?:多少|几)\s*(条|个|件|人|元|次|篇|期|项|场|万|名|家|起|天|钱)(?!月)")
 # the units a report writes a count in, for the unit a question asks in
 # (个 is the general counter: 「关停了多少个」 is answered by 「关停…14家」; 家 by 个 too)
 _UNITS = {"天": "天|日|个工作日", "钱": "元|万元", "人": "人|名|万",
@@ -53,7 +57,7 @@ def keywords(text: str, drop: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     text = content_query(text, drop)
     groups: list[tuple[str, ...]] = []
     seen: set[str] = set()
-    for tok in _jieba().lcut(text):
+    for tok in cut_words(text):
         tok = tok.strip()
         if len(tok) >= 3 and tok[0] == "被":
             tok = tok[1:]  # 被申请人 → 申请人

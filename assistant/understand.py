@@ -243,7 +243,7 @@ _CONVERSATION_RELATIVE_RE = re.compile("|".join(_CONVERSATION_RELATIVE))
 _DIFF_RE = re.compile(r"比(?:上一年|上年|去年|前一年|\d{4}\s*年|它)|增加|减少|增长|下降|变化|涨了|降了|上涨|下跌|多了|少了|多出|少出|相比|同比|对比|差多少|差了")
 _RANK_RE = re.compile(r"从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|由多到少|由少到多|冒尖|领先|居首|排第一|排在前|谁|哪个|哪家|哪一个|哪一年|哪些部门|哪些单位|最多|最少|最高|最低|排名|排序|排行|更多|更少|更高|更低")
 _SHARE_RE = re.compile(r"公开率|比例|比重|占比|百分之|比率|百分比|几成|率是多少|率为多少|纠错率|纠正率")
-_SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全部加|加在一起|总和|合起来|合在一起")
+_SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全部加|加在一起|总和|合起来|合在一起|加一块|算在一块")
 _RELATIVE_WORDS = ("上一年", "上年", "去年", "前年")
 _ASKS = re.compile(r"多少|几|哪|什么|是否|有没有|吗|呢|如何|怎么|占|比|排|最(?:多|少|高|低|大|小)")
 _GROWTH_RE = re.compile(r"(?:增长|增加|上涨|涨|下降|下跌|跌|减少|降|变化|提高|降低|多|少)了?百分之(?:几|多少)|增长率|增幅|增长了?多少%|增加了?百分之几|下降了?百分之几|降幅|变化了?百分之几|同比增长|增长了?几成")
@@ -478,6 +478,14 @@ def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
             for p in ident.places:
                 explained += [p.name, re.sub(r"(?:省|市|区|县|自治区|自治州)$", "", p.name)]
     explained += [o for o in organs if o]
+    # a name the question gives the agency, with the agency named in brackets after it
+    # (「岚岛这边（平潭综合实验区）」「西子湖畔（西湖区）」): the name is the agency's
+    for t in [t for t in intent.agency_text.split("|") if t]:
+        at = qq.find(t)
+        if at > 1 and qq[at - 1] in "（(":
+            before = re.search(r"[\u4e00-\u9fff]{1,6}$", qq[:at - 1])
+            if before:
+                explained.append(before.group(0))
     # only the clauses that ask: 「我在写一篇关于基层执法的报道，想核实一下：…多少件？」 asks in its last clause
     clauses = [c for c in re.split(r"[，,：:；;。！!？?]|——|—", qq) if c.strip()]
     asking = [c for c in clauses if _ASKS.search(c) or any(p and p in c for p in explained[:2])]

@@ -268,3 +268,32 @@ def test_a_yes_or_no_question_rules_nothing_out():
     assert understand("西湖区2024年的行政复议是不是都维持了", CATALOG).col4 == "结果维持"
     # a real negation still rules the result out
     assert understand("西湖区2024年的行政复议，没被维持的有几件", CATALOG).col4 != "结果维持"
+
+
+def test_organs_listed_with_their_place_in_brackets_after_them():
+    intent = understand("教育局和科技局（都是西湖区的）2024年谁收到的申请多", CATALOG)
+    assert intent.agencies == ["杭州市西湖区教育局", "杭州市西湖区科学技术局"]  # not the district's government too
+
+
+def test_a_name_given_before_the_agency_in_brackets_is_the_agencys():
+    intent = understand("西子湖畔这边（西湖区人民政府）2024年收到多少申请", CATALOG)
+    assert intent.metric is not None and intent.unexplained == []
+
+
+def test_late_with_the_correction_said_in_everyday_words():
+    assert find_metric("被要求补正材料，结果过了期限也没补的有几件").key == "其他处理_逾期不补正"
+    assert find_metric("补正通知发出后申请人一直没补的有几件").key == "其他处理_逾期不补正"
+
+
+def test_a_website_before_a_postposition_is_one_word():
+    from assistant.accounting import cut_words
+    assert "官网" in cut_words("公安局官网上的留言有多少条")
+    assert "采购网" in cut_words("在政府采购网上公布了多少条")
+    # 网上 (online) stays
+    assert "网上" in cut_words("通过网上提交的有多少件") and "网上" in cut_words("是网上提交的吗")
+
+
+def test_which_months_is_no_count():
+    from assistant.narrative import counted_re
+    assert counted_re("大概是哪几个月办的") is None
+    assert counted_re("办了几个培训班") is not None

@@ -1,4 +1,4 @@
-"""Self-check for the twelfth held-out set (heldout.jsonl next to this script).
+"""Self-check for the twelfth held-out set (written as heldout.jsonl next to this script, now evals/gold/heldout12.jsonl).
 
 Checks: the JSON-line format and fields, unique ids of the form h12-<kind><2 digits>,
 asked_on, history only on follow-ups, that every report file exists in the corpus
@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 REPORTS = REPO_ROOT.parent / "shared" / "corpus" / "reports"
-DATA = HERE / "heldout.jsonl"
+DATA = HERE.parent / "gold" / "heldout12.jsonl"  # written as heldout12, now gold
 
 ASKED_ON = "2026-12-03"
 KINDS = {"figure", "sum", "share", "difference", "growth", "ratio", "ranking",
