@@ -14,7 +14,7 @@ from typing import Literal, Optional
 
 from ingest.agency import ORGAN_FORMS
 
-from .accounting import correct_term_slips, one_slip, unexplained
+from .accounting import NO_CELL, correct_term_slips, one_slip, unexplained
 from .agencies import AgencyResolver, Resolution
 from .metrics import COLUMN_WORDS, Metric, find_metric, mask_negated, T4_RESULT_WORDS
 
@@ -483,8 +483,9 @@ def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
     for t in [t for t in intent.agency_text.split("|") if t]:
         at = qq.find(t)
         if at > 1 and qq[at - 1] in "（(":
-            before = re.search(r"[\u4e00-\u9fff]{1,6}$", qq[:at - 1])
-            if before:
+            before = re.search(r"(?:^|(?<=[，,。；;：:！!？?、\s]))[\u4e00-\u9fff]{1,6}$", qq[:at - 1])
+            # (where the question begins naming it, and no measure or qualifier of its own)
+            if before and find_metric(before.group(0)) is None and not NO_CELL.search(before.group(0)):
                 explained.append(before.group(0))
     # only the clauses that ask: 「我在写一篇关于基层执法的报道，想核实一下：…多少件？」 asks in its last clause
     clauses = [c for c in re.split(r"[，,：:；;。！!？?]|——|—", qq) if c.strip()]

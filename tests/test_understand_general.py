@@ -297,3 +297,8 @@ def test_which_months_is_no_count():
     from assistant.narrative import counted_re
     assert counted_re("大概是哪几个月办的") is None
     assert counted_re("办了几个培训班") is not None
+
+
+def test_a_qualifier_before_a_bracketed_agency_is_no_name_of_it():
+    intent = understand("网上提交（西湖区人民政府）的申请2024年有多少", CATALOG)
+    assert intent.metric is None  # 网上提交 is no cell: the narrative must carry it
