@@ -123,8 +123,8 @@ def best_sentences(hits, groups: list[tuple[str, ...]], question: str = "", limi
         # the most specific heading above the passage: （一）主要问题 answers 「存在哪些问题」
         heading = (getattr(chunk, "section", "") or "").split("›")[-1]
         for text, start, end in sentences(chunk):
-            if sum(1 for p in _PART_NAMES if p in text) >= 2:
-                continue
+            if sum(1 for p in _PART_NAMES if p in text) >= 2 or _PART_TITLE.match(text):
+                continue  # a table of contents, or a part's own title: no answer of its own
             hit = sum(_found(g, text) for g in groups) + 1.5 * sum(_found(g, heading) for g in groups)
             if not hit:
                 continue
@@ -142,11 +142,15 @@ def best_sentences(hits, groups: list[tuple[str, ...]], question: str = "", limi
     for s in scored[1:]:
         if len(top) >= limit:
             break
-        if s.score >= top[0].score * 0.6 and s.chunk is top[0].chunk and s.start != top[0].start:
+        if s.score >= top[0].score * 0.6 and s.chunk is top[0].chunk and all(s.start != t.start for t in top):
             top.append(s)
+            follow = _next_sentence(s)
+            if follow is not None and _ELABORATES.match(follow.text) and all(follow.start != t.start for t in top):
+                top.append(follow)  # a lead-in picked second is quoted with what it leads to
     return sorted(top, key=lambda s: s.start)
 
 
+_PART_TITLE = re.compile(r"^[一二三四五六七八九十]+、[^。；，,]{2,28}$")
 _ELABORATES = re.compile(r"^(?:如|例如|比如|主要(?:是|有|表现)|具体(?:是|有|表现)|一是|表现在|包括|其中)")
 
 
