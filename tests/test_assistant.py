@@ -358,3 +358,12 @@ def test_a_ranking_ordered_by_the_store_is_the_ranking_computed_one_by_one(bot, 
     assert one_by_one.status == by_store.status == "answered"
     assert by_store.answer == reference.answer
     assert [f.value for f in by_store.figures] == [f.value for f in reference.figures]
+
+
+def test_a_lead_in_is_quoted_with_what_it_leads_to_and_no_part_title_alone(bot):
+    # part 五 of the 洪泽 2023 PDF: 「…仍存在一定差距。如依申请公开工作规范性还有待提高、…等。针对存在问题，下一步…」
+    ans = bot.ask("洪泽区2023年信息公开还有什么不足，准备怎么改进？")
+    assert ans.status == "answered"
+    quoted = "".join(c.quote for c in ans.citations).replace("\n", "")
+    assert "仍存在一定差距" in quoted and "依申请公开工作规范性还有待提高" in quoted
+    assert not any(c.quote.strip() == "五、存在的主要问题及改进情况" for c in ans.citations)
