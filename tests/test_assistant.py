@@ -362,7 +362,7 @@ def test_a_ranking_ordered_by_the_store_is_the_ranking_computed_one_by_one(bot, 
 
 def test_a_lead_in_is_quoted_with_what_it_leads_to_and_no_part_title_alone(bot):
     # part 五 of the 洪泽 2023 PDF: 「…仍存在一定差距。如依申请公开工作规范性还有待提高、…等。针对存在问题，下一步…」
-    ans = bot.ask("洪泽区2023年信息公开还有什么不足，准备怎么改进？")
+    ans = bot.ask("洪泽区政府2023年的年报里说了自己有哪些不足？后面打算怎么改？")
     assert ans.status == "answered"
     quoted = "".join(c.quote for c in ans.citations).replace("\n", "")
     assert "仍存在一定差距" in quoted and "依申请公开工作规范性还有待提高" in quoted
