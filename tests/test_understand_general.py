@@ -302,3 +302,10 @@ def test_which_months_is_no_count():
 def test_a_qualifier_before_a_bracketed_agency_is_no_name_of_it():
     intent = understand("网上提交（西湖区人民政府）的申请2024年有多少", CATALOG)
     assert intent.metric is None  # 网上提交 is no cell: the narrative must carry it
+
+
+def test_who_leads_is_searched_in_the_words_reports_use():
+    from assistant.narrative import keywords
+    groups = keywords("信息公开工作由哪位副局长牵头")
+    assert not any("哪位" in g for g in groups)
+    assert any("组长" in g for g in groups)
