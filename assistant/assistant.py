@@ -323,6 +323,11 @@ class Assistant:
             cells = many[entry.report_id] if many is not None else self.cells(entry)
             if as_share:
                 v = share(entry, cells, intent.metric, intent.column)
+            elif intent.each_column and intent.metric.table == "三":
+                for c in intent.columns:  # each column asked: a figure of its own
+                    v = cell_value(entry, cells, intent.metric, c)
+                    (r.values if isinstance(v, Value) else r.missing).append(v)
+                continue
             elif intent.columns and intent.metric.table == "三":
                 parts = [cell_value(entry, cells, intent.metric, c) for c in intent.columns]
                 bad = next((p for p in parts if isinstance(p, Missing)), None)

@@ -218,6 +218,7 @@ class Intent:
     col4: Optional[str] = None  # result words (维持, 纠正…)
     columns: list[str] = field(default_factory=list)  # several applicant columns named and summed (or compared)
     compare_columns: bool = False  # two applicant columns compared: a ratio or difference within one report
+    each_column: bool = False  # several applicant columns asked one by one (「是企业提的还是个人提的」)
     signals: frozenset = frozenset()  # share / difference / ranking / sum words in this turn
     kind: Kind = "narrative"
     topic: str = ""  # the words of a narrative question, for retrieval
@@ -247,6 +248,7 @@ _SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全�
 _RELATIVE_WORDS = ("上一年", "上年", "去年", "前年")
 _ASKS = re.compile(r"多少|几|哪|什么|是否|有没有|吗|呢|如何|怎么|占|比|排|最(?:多|少|高|低|大|小)")
 _GROWTH_RE = re.compile(r"(?:增长|增加|上涨|涨|下降|下跌|跌|减少|降|变化|提高|降低|多|少)了?百分之(?:几|多少)|增长率|增幅|增长了?多少%|增加了?百分之几|下降了?百分之几|降幅|变化了?百分之几|同比增长|增长了?几成")
+_EACH_RE = re.compile(r"还是|分别|各自|各有|各是|各多少|各几")
 # 「企业比个人多几件」「个人比企业少多少」: one applicant column against another
 _COLUMN_DIFF_RE = re.compile(r"比[^，。？?]{1,10}?(?:多|少)(?:了|出)?(?:多少|几)|相差|差(?:了)?(?:多少|几)")
 _RATIO_RE = re.compile(r"几倍|多少倍|是.{0,12}的几倍|翻了几番")
@@ -440,6 +442,10 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
     intent.col3 = named_columns[0] if named_columns else None
     if len(named_columns) > 1 and _SUM_RE.search(q):
         intent.columns = named_columns  # 「企业、科研机构、公益组织、律所和其他组织全加起来」
+    elif len(named_columns) > 1 and _EACH_RE.search(q):
+        # 「是企业提的还是个人提的」「企业和个人分别有多少」: each column's own figure, in the order named
+        intent.columns = sorted(named_columns, key=lambda k: dict(COLUMN_WORDS)[k].search(masked).start())
+        intent.each_column = True
     elif len(named_columns) == 2 and (_RATIO_RE.search(q) or _GROWTH_RE.search(q) or _COLUMN_DIFF_RE.search(q)):
         # 「个人提的是律所提的几倍」「企业比个人多几件」: two columns of one report compared, in the order named
         intent.columns = sorted(named_columns, key=lambda k: dict(COLUMN_WORDS)[k].search(masked).start())
@@ -516,6 +522,8 @@ def classify(intent: Intent, previous: Optional[Intent] = None) -> Kind:
         return "narrative"
     if intent.compare_columns:
         return "ratio" if "ratio" in s else ("growth" if "growth" in s else "difference")
+    if intent.each_column and "ranking" not in s:
+        return "figure"  # each column's own figure (of each report asked)
     if "growth" in s:
         return "growth"
     if "ratio" in s:

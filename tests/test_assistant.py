@@ -367,3 +367,11 @@ def test_a_lead_in_is_quoted_with_what_it_leads_to_and_no_part_title_alone(bot):
     quoted = "".join(c.quote for c in ans.citations).replace("\n", "")
     assert "仍存在一定差距" in quoted and "依申请公开工作规范性还有待提高" in quoted
     assert not any(c.quote.strip() == "五、存在的主要问题及改进情况" for c in ans.citations)
+
+
+def test_each_column_asked_is_answered_with_its_own_cell(bot):
+    # 滨海新区公安局 2022 表三 一、本年新收: 自然人 56, 商业企业 0
+    ans = bot.ask("滨海新区公安局2022年的申请，是老百姓提的还是企业提的？")
+    assert ans.status == "answered"
+    cells = [(f.column, f.value) for f in ans.figures if not f.computed]
+    assert cells[:2] == [("自然人", Decimal(56)), ("商业企业", Decimal(0))]

@@ -309,3 +309,11 @@ def test_who_leads_is_searched_in_the_words_reports_use():
     groups = keywords("信息公开工作由哪位副局长牵头")
     assert not any("哪位" in g for g in groups)
     assert any("组长" in g for g in groups)
+
+
+def test_each_of_several_columns_asked_one_by_one():
+    intent = understand("西湖区2024年的申请是企业提的还是个人提的", CATALOG)
+    assert intent.each_column and intent.columns == ["商业企业", "自然人"] and intent.kind == "figure"
+    # summed when asked together
+    together = understand("西湖区2024年企业和个人提的申请加起来多少", CATALOG)
+    assert not together.each_column and set(together.columns) == {"自然人", "商业企业"}
