@@ -135,7 +135,7 @@ def growth(later: Value, earlier: Value, sides: Optional[tuple[str, str]] = None
     if earlier.value == 0:
         return None
     ln, en = _sides(later, earlier, sides)
-    pct = ((later.value - earlier.value) / earlier.value * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    pct = ((later.value - earlier.value) / earlier.value * 100).quantize(PCT, rounding=ROUND_HALF_UP)
     formula = f"({ln} {fmt(later.value)} − {en} {fmt(earlier.value)}) ÷ {en} {fmt(earlier.value)} × 100% = {fmt(pct)}%"
     what = f"{later.label}增长率（{earlier.entry.year}→{later.entry.year}年）" if sides is None else f"{ln}比{en}多出的比例"
     return Value(later.entry, what, pct, earlier.cells + later.cells, "%", formula, sides=(ln, en))
@@ -146,7 +146,7 @@ def ratio(later: Value, earlier: Value, sides: Optional[tuple[str, str]] = None)
     if earlier.value == 0:
         return None
     ln, en = _sides(later, earlier, sides)
-    times = (later.value / earlier.value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    times = (later.value / earlier.value).quantize(PCT, rounding=ROUND_HALF_UP)
     formula = f"{ln} {fmt(later.value)} ÷ {en} {fmt(earlier.value)} = {fmt(times)}倍"
     return Value(later.entry, f"{later.label}倍数（{ln}÷{en}）" if sides is None else f"{ln}与{en}的倍数", times,
                  earlier.cells + later.cells, "倍", formula, sides=(ln, en))
