@@ -12,11 +12,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal, Optional
 
-from ingest.agency import ORGAN_FORMS
+from ingest.agency import ORGAN_FORMS, nicknames_of
 
 from .accounting import NO_CELL, correct_term_slips, one_slip, unexplained
 from .agencies import AgencyResolver, Resolution
-from .metrics import COLUMN_WORDS, Metric, find_metric, mask_negated, T4_RESULT_WORDS
+from .metrics import COLUMN_WORDS, OCCUPY, Metric, find_metric, mask_negated, T4_RESULT_WORDS
 
 Kind = Literal["figure", "sum", "share", "difference", "growth", "ratio", "ranking", "narrative"]
 
@@ -241,9 +241,9 @@ _RELATIVE = {"今年": 0, "本年": 0, "去年": 1, "前一年": 1, "上一年":
 # in a follow-up these count from the year the conversation is about (「前一年呢？」), not from the calendar
 _CONVERSATION_RELATIVE = {"再前一年": -2, "前一年": -1, "上一年": -1, "后一年": 1, "下一年": 1, "次年": 1, "第二年": 1}
 _CONVERSATION_RELATIVE_RE = re.compile("|".join(_CONVERSATION_RELATIVE))
-_DIFF_RE = re.compile(r"比(?:上一年|上年|去年|前一年|\d{4}\s*年|它)|增加|减少|增长|下降|变化|涨了|降了|上涨|下跌|多了|少了|多出|少出|相比|同比|对比|差多少|差了")
+_DIFF_RE = re.compile(r"比(?:上一年|上年|去年|前一年|\d{4}\s*年|它)|(?:两年|几年|前后)?(?:相?比|对比)?变(?:了|化|动)|增加|减少|增长|下降|涨了|降了|上涨|下跌|多了|少了|多出|少出|相比|同比|对比|差多少|差了")
 _RANK_RE = re.compile(r"从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|由多到少|由少到多|冒尖|领先|居首|排第一|排在前|谁|哪个|哪家|哪一个|哪一年|哪些部门|哪些单位|最多|最少|最高|最低|排名|排序|排行|更多|更少|更高|更低")
-_SHARE_RE = re.compile(r"公开率|比例|比重|占比|百分之|比率|百分比|几成|率是多少|率为多少|纠错率|纠正率")
+_SHARE_RE = re.compile(r"公开率|比例|比重|占比|百分之|比率|百分比|几成|率是多少|率为多少|纠错率|纠正率|" + OCCUPY)
 _SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全部加|加在一起|总和|合起来|合在一起|加一块|算在一块")
 _RELATIVE_WORDS = ("上一年", "上年", "去年", "前年")
 _ASKS = re.compile(r"多少|几|哪|什么|是否|有没有|吗|呢|如何|怎么|占|比|排|最(?:多|少|高|低|大|小)")
@@ -482,7 +482,7 @@ def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
             organs += [ident.organ, ident.printed_organ, *ORGAN_FORMS.get(ident.organ, ())]
             # the agency's own places, however shortened (天津 for 天津市), explain themselves
             for p in ident.places:
-                explained += [p.name, re.sub(r"(?:省|市|区|县|自治区|自治州)$", "", p.name)]
+                explained += [p.name, re.sub(r"(?:省|市|区|县|自治区|自治州)$", "", p.name), *nicknames_of(p)]
     explained += [o for o in organs if o]
     # a name the question gives the agency, with the agency named in brackets after it
     # (「岚岛这边（平潭综合实验区）」「西子湖畔（西湖区）」): the name is the agency's
