@@ -18,17 +18,21 @@ scored against what the question names:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Iterable, Optional
 
-from ingest.agency import ORGAN_FORMS, ZONE_WORDS, AgencyIdentity, Place, canonical_organ, contains, gazetteer, identify, short_name
+from ingest.agency import (ORGAN_FORMS, ZONE_WORDS, AgencyIdentity, Place, canonical_organ, contains, gazetteer, identify,
+                           nicknames, question_places, short_name)
 
 GOVERNMENT_ORGANS = {"人民政府", "管委会"}
 _ORGAN_END = re.compile(r"(?:人民政府|政府|管委会|管理委员会|委员会|局|委|办公室|办|厅|院|署|中心|所|队)$")
 _STOP = set("的年在收有被去今前共一是对和与及跟同里从向这那哪个各该每其我你他她它们么吗呢了啊吧？?，,。.、 因由将把据按于")
 _JOINS = set("和与及跟同")  # inside an organ's name (发展和改革委员会) or between two organs
-_VAGUE = re.compile(r"^(?:.{0,4}?(?:那个|这个|哪个|哪些|某个|某|那|这|哪|各|有个|有的|一个))?(?:局|部门|单位|委|办)$")
+# 「平潭几个局」「西湖区这几个部门」「某县三个局」: some departments of the place, counted, not named
+_QUANTIFIED = r"(?:这|那)?(?:几|[两三四五六七八九十]|多)(?:个|家)|这些|那些|各个?"
+_VAGUE = re.compile(r"^(?:.{0,4}?(?:那个|这个|哪个|哪些|某个|某|那|这|哪|各|有个|有的|一个)|" + _QUANTIFIED + r")?(?:局|部门|单位|委|办)$")
+_PLURAL = re.compile(r"^(?:" + _QUANTIFIED + r")(?:局|部门|单位|委|办)$")
 # the departments of a place as a group: 各部门, 哪个局, 所有部门 (a question over all of them)
 _DEPARTMENTS = re.compile(r"各(?:个)?(?:部门|局|委办局|单位)|(?:哪个|哪些|哪一个|哪家)(?:局|部门|委|单位)|所有(?:的)?(?:部门|局)|全部(?:部门|局)")
 # what joins organs of one place in a list: 、 和 与 及 , and the comparing 跟 / 同 / 对比
@@ -93,7 +97,7 @@ class AgencyResolver:
 
     # ---- what the question names --------------------------------------------------------------
     def _mentions(self, q: str) -> list[Mention]:
-        index = gazetteer()
+        index = question_places()
         out: list[Mention] = []
         i = 0
         while i < len(q):
@@ -111,6 +115,7 @@ class AgencyResolver:
             if hit is None:
                 hit = self._typo(q, i)
             if hit is not None:
+                hit = _with_nickname(q, hit)
                 out.append(hit)
                 i = hit.end
             else:
@@ -223,7 +228,31 @@ class AgencyResolver:
         # organs named without a place, beside the places named (「审批局21年、西湖区23年」)
         for text, span in _standalone_organs(q, self._by_organ, [it[3] for it in items]):
             items.append(([], text, False, span))
-        return sorted(items, key=lambda it: it[3][0])
+        return self._qualified(q, sorted(items, key=lambda it: it[3][0]))
+
+    def _qualified(self, q: str, items: list) -> list:
+        """「比一比西湖区几个局的行政处罚：市场监管局2021、审批局2022…」「某县的：教育局、科技局」: a place
+        named alone (or with 几个局, 这些部门) and then organs without a place names those organs of that
+        place; the place is no agency of its own. Not when the place is itself one of a list
+        (「西湖区23年、审批局21年」: a year or a separator after it), nor for organs the place does not hold."""
+        out, i = [], 0
+        while i < len(items):
+            chain, organ_text, zone, (a, b) = items[i]
+            j = i + 1
+            while j < len(items) and not items[j][0]:
+                j += 1
+            alone = chain and (not organ_text or _PLURAL.match(organ_text))
+            listed = re.match(r"(?:\s*(?:(?:19|20)?\d{2}|[〇零一二三四五六七八九]{2,4})\s*(?:年度|年)?)?\s*(?:[、和与及,，]|跟|同)", q[b:])
+            if alone and j > i + 1 and not listed:
+                held = {d for p in chain[-1].places for d in self._by_place.get(p.code, ())}
+                organs = items[i + 1:j]
+                if all(any(organ_matches(text, self.ids[d].organ) for d in held) for _, text, _, _ in organs):
+                    out += [(chain, text, zone, span) for _, text, _, span in organs]
+                    i = j
+                    continue
+            out.append(items[i])
+            i += 1
+        return out
 
     def _resolve_item(self, q, mentions, organ_text, zone, span, years_held, years, departments=False) -> Resolution:
         out = Resolution()
@@ -310,6 +339,16 @@ class AgencyResolver:
             any(contains(p, self.ids[d].places[-1]) for p in m.places) for m in mentions))
 
 
+def _with_nickname(q: str, hit: Mention) -> Mention:
+    """「平潭岚岛」「宁波甬城」: a place's nickname right after its name is part of naming it."""
+    nicks = nicknames()
+    for n in range(4, 1, -1):
+        named = nicks.get(q[hit.end:hit.end + n], ())
+        if any(p.code == h.code for p in named for h in hit.places):
+            return replace(hit, end=hit.end + n)
+    return hit
+
+
 def _ancestors(code: str) -> list[str]:
     """The code of a place and of the city and province it is in: 320813 → 320813, 320800, 320000."""
     return list(dict.fromkeys([code, code[:4] + "00", code[:2] + "0000"]))
@@ -348,7 +387,7 @@ def _organ_run(q: str, pos: int) -> str:
             q[j] not in _STOP or (q[j] in _JOINS and j > pos and not _ORGAN_END.search(q[pos:j]))):
         # 发展和改革委员会, 自然资源与生态环境局 — but 交建局和市场监管局 are two
         j += 1
-    if pos < j < len(q) - 1 and q[j] in _STOP and q[j + 1] in "局委办厅" and q[j] not in "的和与及跟同、，,":
+    if pos < j < len(q) - 1 and q[j] in _STOP and q[j + 1] in "局委办厅" and q[j] not in "的和与及跟同、，,个各这那哪每该其":
         j += 2  # a slip on a word that ends names elsewhere (公按局: 按 as in 按年份)
     run = q[pos:j]
     # keep the longest piece that ends like an organ (交建局 in 交建局收到…), or an abbreviation without one
@@ -357,7 +396,7 @@ def _organ_run(q: str, pos: int) -> str:
         if (_ORGAN_END.search(run[:k]) or run[:k] in _ORGAN_STEMS) and not q.startswith("信息", pos + k):
             return run[:k]
     # 「平潭那个局」「平潭下面有个局」: some department of the place, not named
-    vague = re.match(r".{0,4}?(?:那个|这个|哪个|某个|有个|一个)?(?:局|部门|单位)(?![\u4e00-\u9fff]{0,2}(?:长|面))", q[pos:pos + 10])
+    vague = re.match(r"(?:" + _QUANTIFIED + r"|.{0,4}?(?:那个|这个|哪个|某个|有个|一个)?)(?:局|部门|单位)(?![\u4e00-\u9fff]{0,2}(?:长|面))", q[pos:pos + 10])
     return vague.group(0) if vague and _VAGUE.match(vague.group(0)) else ""
 
 
