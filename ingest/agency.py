@@ -127,6 +127,35 @@ def gazetteer() -> dict[str, list[Place]]:
     return index
 
 
+NICKNAMES_FILE = Path(__file__).with_name("data") / "place_nicknames.csv"
+
+
+@lru_cache(maxsize=1)
+def nicknames() -> dict[str, list[Place]]:
+    """What people call a place besides its name (鹭岛 for 厦门市, 羊城 for 广州市): nickname -> the place.
+    Read in questions only (a report prints its agency's proper name). A nickname that is also the name
+    of some place (榕城区, 鹿城区) is left out: the place's own name comes first."""
+    index = gazetteer()
+    by_code = {p.code: p for places in index.values() for p in places}
+    out: dict[str, list[Place]] = {}
+    with NICKNAMES_FILE.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            place = by_code.get(row["code"])
+            if place is not None and place.name == row["place"] and row["nickname"] not in index:
+                out.setdefault(row["nickname"], []).append(place)
+    return out
+
+
+def nicknames_of(place: Place) -> list[str]:
+    return [n for n, places in nicknames().items() if any(p.code == place.code for p in places)]
+
+
+@lru_cache(maxsize=1)
+def question_places() -> dict[str, list[Place]]:
+    """The gazetteer with the places' nicknames: how a question may name a place."""
+    return {**gazetteer(), **nicknames()}
+
+
 def short_name(place: Place) -> str:
     """The name people use without its 省/市/区/县 (洪泽 for 洪泽区); the full name when too short."""
     short = _ADMIN_SUFFIX.sub("", place.name)
