@@ -37,7 +37,7 @@ GENERIC = set("""
 那边 这边 那儿 这儿 那头 这头 这类 那类 此类 这种 那种 递 递了 递交 交了 送 送了 报了 为由 以此为由 理由
 拿到 得到 获得 获取 拿 给 给了 最后 最终 掉 比如 例如 譬如 像是 另外 此外 去做 得
 手头 手上 手里 根本 材料 当成 当作 算作 算成 一下子 排一下 排一排
-一句 一声 回 回一句 人说 有人 听人说 数靠 靠谱 靠不靠谱 对不对 准不准 属实 可信 没错 一块 一块儿 一块儿加 加一块
+一句 一声 回 回一句 人说 有人 听人说 靠谱 靠不靠谱 对不对 准不准 属实 可信 没错 一块 一块儿 一块儿加 加一块
 """.split())
 
 # Qualifiers that change which figure is meant and no cell of the format holds: a question using one
@@ -73,9 +73,81 @@ def _format_words() -> set[str]:
 _FORMAT_WORDS: set[str] | None = None
 
 
+# 「听说…收了一亿六千多万？真的假的」「有人说有23件，这个数靠谱吗」: a figure the asker heard, and the asking
+# whether it is right, ask for the same cell (the answer gives the printed figure)
+CONFIRM = re.compile(r"真的假的|真假|是真的吗|是不是真的|对不对|对吗|准不准|准确吗|靠不靠谱|靠谱吗|靠谱不|"
+                     r"属实吗|是否属实|是否准确|没错吧|有没有错|有没有这么多|有这么多吗")
+STATED_AMOUNT = re.compile(r"[一二两三四五六七八九十几]+(?:[十百千万亿][一二三四五六七八九几]?)+[多余来]?[十百千万亿]?")
+
+
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_CN_SECTION = {"万": 10_000, "亿": 100_000_000}
+_ABOUT = "多余来"
+_STATED_UNIT = r"(?:元|件|起|次|条|个|人|篇|项|份)"
+_STATED_DIGITS = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*([多余来])?\s*(?=[万亿]|" + _STATED_UNIT + r")(万|亿)?" + _STATED_UNIT + "?")
+
+
+def _cn_amount(text: str) -> tuple[float, float] | None:
+    """一亿六千多万 → [160,000,000, 170,000,000): a number in words, 多/余/来 making it a range."""
+    total, section, digit, width, last_unit = 0.0, 0.0, 0, 0.0, 1
+    about_at = None
+    for ch in text:
+        if ch in _CN_DIGIT:
+            digit = _CN_DIGIT[ch]
+        elif ch in _CN_UNIT:
+            section += (digit or 1) * _CN_UNIT[ch]
+            digit, last_unit = 0, _CN_UNIT[ch]
+        elif ch in _CN_SECTION:
+            section += digit
+            mult = _CN_SECTION[ch]
+            if about_at is not None and not width:
+                width = about_at * mult
+            if ch == "亿":
+                total = (total + section) * mult
+            else:
+                total += section * mult
+            section, digit, last_unit = 0.0, 0, mult
+        elif ch in _ABOUT:
+            about_at = last_unit if not digit else 1
+        else:
+            return None
+    low = total + section + digit
+    if about_at is not None and not width:
+        width = about_at
+    return (low, low + width) if width else (low, low)
+
+
+def stated_amount(question: str) -> tuple[str, float, float] | None:
+    """The one figure a question states to have it checked (「听说有23件，对不对」「收了一亿六千多万？真的假的」):
+    its text and the range it says, in the units counted (件) or in 元 for money; None unless the question
+    asks whether it is right and states exactly one."""
+    if not CONFIRM.search(question):
+        return None
+    found = []
+    for m in _STATED_DIGITS.finditer(question):
+        n = float(m.group(1))
+        mult = {"万": 10_000, "亿": 100_000_000}.get(m.group(3) or "", 1)
+        digits = m.group(1)
+        if "." in digits:  # 1.6亿: said to its last decimal place
+            half = 0.5 * 10 ** -len(digits.split(".")[1])
+            found.append((m.group(0).strip(), (n - half) * mult, (n + half) * mult))
+            continue
+        width = 10 ** (len(digits) - len(digits.rstrip("0"))) if m.group(2) else 0
+        found.append((m.group(0).strip(), n * mult, (n + width) * mult))
+    for m in STATED_AMOUNT.finditer(question):
+        rng = _cn_amount(m.group(0))
+        if rng is not None:
+            unit = re.match(_STATED_UNIT, question[m.end():])
+            found.append((m.group(0) + (unit.group(0) if unit else ""), *rng))
+    return found[0] if len(found) == 1 else None
+
+
 def explained_texts(question: str) -> list[str]:
     """The pieces of the question the table lexicon explains (cell, column, result words)."""
-    out = []
+    out = [m.group(0) for rx in (CONFIRM, STATED_AMOUNT) for m in rx.finditer(question)]
+    if CONFIRM.search(question):
+        out += [m.group(0) for m in _STATED_DIGITS.finditer(question)]
     for pattern, _ in METRICS:
         out += [m.group(0) for m in re.finditer(pattern, question)]
     for _, rx in (*COLUMN_WORDS, *T4_RESULT_WORDS, *T2_COLUMN_WORDS):
@@ -145,6 +217,7 @@ QUALIFIER_FORMS = {
 
 
 _COUNTERS = "篇件个条份次项起名人家"
+_SIZE_WORDS = "小微短长大"
 _LOCALIZERS = "上里中内"
 
 
@@ -164,7 +237,11 @@ def qualifier_forms(word: str) -> tuple[str, ...]:
     if len(key) >= 3 and key[0] in _COUNTERS:
         key = key[1:]  # 「多少篇文章」 cut as 篇文章: the sentence says 文章…1312篇
     key = without_localizer(key)  # 「在微博上」 cut as 微博上: the sentence says 微博信息发布…条
-    return QUALIFIER_FORMS.get(key, (key,))
+    forms = QUALIFIER_FORMS.get(key, (key,))
+    if len(key) >= 3 and key[0] in _SIZE_WORDS:
+        # 「小视频」 is what the report calls 微视频 or 短视频: the thing without its size word says it
+        forms = (*forms, key[1:])
+    return forms
 
 
 def format_words() -> set[str]:

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from vectorstore.facts import FactRecord
 
+from .accounting import stated_amount
 from .figures import Value, fmt, pct_text
 from .models import Answer, Citation, Figure, Resolved
 
@@ -138,6 +139,7 @@ class Composer:
         if len(r.missing) > MISSING_SHOWN:
             notes.append(f"另有{len(r.missing) - MISSING_SHOWN}份报告的这一项未能从原文读出")
         notes += self._check_notes(shown)
+        notes += _checked_claim(intent, shown)
         narrative_notes, narrative_cites = self._narrative_readings(r)
         notes += narrative_notes
         citations += narrative_cites
@@ -222,3 +224,20 @@ def _runs(sentences) -> list[tuple[object, int, int]]:
         else:
             runs.append([s.chunk, s.start, s.end])
     return [tuple(r) for r in runs]
+
+
+def _checked_claim(intent, shown: list) -> list[str]:
+    """「听说有23件，对不对？」: the figure the question states, set beside the one printed."""
+    if intent.kind not in ("figure", "sum") or len(shown) != 1:
+        return []
+    claim = stated_amount(intent.question)
+    if claim is None:
+        return []
+    text, low, high = claim
+    v = shown[0]
+    value = float(v.value) * (10_000 if v.unit == "万元" else 1)
+    fits = low <= value <= high if low == high else low <= value < high
+    printed = pct_text(v)
+    if fits:
+        return [f"问题里说的「{text}」与报告相符（报告为{printed}）。"]
+    return [f"问题里说的「{text}」与报告不符：报告为{printed}。"]

@@ -14,11 +14,12 @@ _STOP = set(
     "我 你 他 们 个 件 条 次 都 也 就 又 还 被 对 把 给 让 从 到 里 中 上 下 做 做了 进行 开展 相关 主要 哪 几 "
     "针对 关于 对于 方面 全年 一年 全区 全县 全市 本年 以前 后来 现在 目前 什么样 怎么样 情况 具体 哪些方面 有关 了吗 "
     "存在 几件 几个 几条 几次 几天 几人 申请 自己 官方 一下子 多少次 多少条 多少个 多少件 多少人 多少钱 那件 那个 这件 "
-    "大概 大约 哪几个 几个月 哪几 报里 年报里 承认 还有 到底 究竟 没有 哪位 哪一位 谁 是谁".split()
+    "大概 大约 哪几个 几个月 哪几 报里 年报里 承认 还有 到底 究竟 没有 哪位 哪一位 谁 是谁 "
+    "他们 她们 它们 人家 老百姓 百姓 咱们 咱".split()
 )
 # everyday words → the words reports use for the same thing (each group counts once)
 _SYNONYMS = {
-    "钱": ("费用", "元", "收取"), "花": ("支出", "费用"), "收费": ("收取", "费用", "收费"), "费": ("费用", "收取"),
+    "钱": ("费用", "元", "收取", "收费", "处理费"), "花": ("支出", "费用"), "收费": ("收取", "费用", "收费"), "费": ("费用", "收取"),
     "不足": ("问题", "不足", "差距"), "问题": ("问题", "不足", "差距"), "网站": ("门户网站", "网站"),
     "新媒体": ("新媒体", "微博", "微信", "抖音"), "改进": ("改进", "措施", "整改"), "撤回": ("撤销", "撤回"),
     "关注": ("关注", "粉丝", "订阅"), "纠错": ("纠错", "纠正"), "官司": ("诉讼", "官司"), "判": ("判决", "审结"),
@@ -57,6 +58,8 @@ def keywords(text: str, drop: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """The content words of a question, each with the words reports use for it: no stop words,
     no agency names or years. Each group is one concept to find."""
     text = content_query(text, drop)
+    # 「收没收」「交不交」「公开没公开」: a verb asked as yes or no is that verb (jieba would cut 没收, confiscate)
+    text = re.sub(r"([\u4e00-\u9fff]{1,2})[没不]\1", r"\1", text)
     groups: list[tuple[str, ...]] = []
     seen: set[str] = set()
     for tok in cut_words(text):
@@ -185,13 +188,19 @@ def coverage(groups: list[tuple[str, ...]], picked: list[Sentence]) -> float:
     return sum(1 for g in groups if _found(g, text)) / len(groups)
 
 
+# the signature closing a report: the agency's name, then the date (「某区教育局\n2024年1月26日」)
+_DATELINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+
+
 def _with_following(head: Sentence, budget: int = 240) -> list[Sentence]:
     out, used = [head], len(head.text)
-    for text, start, end in sentences(head.chunk):
-        if start <= head.start:
-            continue
+    after = [p for p in sentences(head.chunk) if p[1] > head.start]
+    for i, (text, start, end) in enumerate(after):
         if used + len(text) > budget and len(out) > 1:
             break
+        signed = i + 1 < len(after) and _DATELINE.match(after[i + 1][0]) and not re.search(r"[，,。；]", text)
+        if _DATELINE.match(text) or signed or _PART_TITLE.match(text):
+            break  # the report's signature, or the next part: not what the sentence leads to
         out.append(Sentence(text, start, end, head.chunk, head.score))
         used += len(text)
     return out

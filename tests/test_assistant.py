@@ -128,6 +128,15 @@ def test_follow_up_keeps_the_metric(bot):
     assert ans.status == "answered" and values(ans) == {Decimal(0)}
 
 
+def test_a_figure_the_asker_heard_is_checked_against_the_printed_one(bot):
+    # 平潭 2024 received 218 new requests (表三 一、本年新收 总计)
+    wrong = bot.ask("有人说平潭2024年新收的申请有281件，这个数对不对？")
+    assert wrong.status == "answered" and values(wrong) == {Decimal(218)}
+    assert any("281件" in n and "不符" in n for n in wrong.notes), wrong.notes
+    right = bot.ask("听说平潭2024年收到两百多件申请，是真的吗")
+    assert right.status == "answered" and any("两百多件" in n and "相符" in n for n in right.notes), right.notes
+
+
 def test_follow_up_to_an_agency_not_held(bot):
     ans = bot.ask("淮安市政府呢？", history=["洪泽区2023年收到多少申请"])
     assert ans.status == "not_found"

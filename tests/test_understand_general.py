@@ -317,3 +317,102 @@ def test_each_of_several_columns_asked_one_by_one():
     # summed when asked together
     together = understand("西湖区2024年企业和个人提的申请加起来多少", CATALOG)
     assert not together.each_column and set(together.columns) == {"自然人", "商业企业"}
+
+
+def test_a_lawsuit_without_review_in_everyday_words():
+    for q in ("西湖区2024年那些没走复议、直接去法院告的有几起？", "西湖区2024年不经过复议就起诉的有多少",
+              "西湖区2024年跳过复议直接打官司的有几件"):
+        assert find_metric(q).key == "行政诉讼_直接起诉", q
+    # 「复议没复议」 is whether or not: every lawsuit
+    assert find_metric("西湖区2024年被告上法院的，不管复议没复议，一共多少起？").key == "行政诉讼"
+    assert find_metric("西湖区2024年有没有复议？").key == "行政复议"
+
+
+def test_a_share_of_two_measures_joined():
+    intent = understand("西湖区2024年予以公开和部分公开的占多少？", CATALOG)
+    assert intent.kind == "share"
+    assert set(intent.metric.rows) == {"予以公开", "部分公开"}
+    # 「占了几件」 counts: no share
+    counted = understand("西湖区2024年其他处理里，企业申请的占了几件？", CATALOG)
+    assert counted.kind != "share"
+
+
+def test_a_followup_asking_how_much_it_changed_compares_both_years():
+    from assistant.understand import merge
+    first = understand("西湖区2023年作出了多少件行政处罚决定？", CATALOG)
+    then = merge(first, understand("2024年又是多少？两年比变了多少？", CATALOG))
+    assert then.kind == "difference" and then.years == [2023, 2024]
+    assert then.metric.key == "行政处罚" and not then.unexplained
+
+
+def test_departments_counted_then_named_are_that_places():
+    q = "比一比西湖区几个局的行政处罚：教育局2023、科技局2024，谁最多？"
+    intent = understand(q, CATALOG)
+    assert intent.pairs == [("杭州市西湖区教育局", 2023), ("杭州市西湖区科学技术局", 2024)]
+    assert "杭州市西湖区人民政府" not in intent.agencies
+    # the place named alone before a list of its departments is no agency of its own
+    alone = understand("比一比西湖区的行政处罚：教育局2023、科技局2024，谁最多？", CATALOG)
+    assert alone.pairs == intent.pairs
+    # …but a place with a year of its own is one of the list
+    listed = understand("西湖区2023年、教育局2024年，谁收到的申请多？", CATALOG)
+    assert listed.pairs == [("杭州市西湖区人民政府", 2023), ("杭州市西湖区教育局", 2024)]
+    # 几个局 alone: the place's departments
+    some = understand("西湖区几个局2024年谁收到的申请最多", CATALOG)
+    assert "杭州市西湖区人民政府" not in some.agencies and "杭州市西湖区科学技术局" in some.agencies
+
+
+def test_a_figure_heard_and_asked_whether_it_is_right():
+    for q in ("听说西湖区教育局2024年新收了两百多件申请？真的假的", "有人说西湖区2024年收到的申请有一千二百来件，这个数靠谱吗",
+              "西湖区2024年行政处罚是不是有三千多起，对不对？"):
+        intent = understand(q, CATALOG)
+        assert intent.metric is not None and not intent.unexplained, (q, intent.unexplained)
+
+
+def test_a_place_by_its_nickname():
+    assert understand("杭城西湖区教育局2024年收到多少申请", CATALOG).agencies == ["杭州市西湖区教育局"]
+    assert understand("甬城卫健委2025年收到多少申请", CATALOG).agencies == ["宁波市卫生健康委员会"]
+    # beside the place's own name, a nickname says nothing more
+    intent = understand("宁波甬城卫健委2025年收到多少申请", CATALOG)
+    assert intent.agencies == ["宁波市卫生健康委员会"] and not intent.unexplained
+
+
+def test_a_verb_asked_as_yes_or_no_and_everyday_words_for_fees():
+    from assistant.narrative import keywords
+    groups = keywords("西湖区2024年办信息公开收没收老百姓的钱？", ("西湖区",))
+    words = {w for g in groups for w in g}
+    assert "没收" not in words and "老百姓" not in words  # 没收 (confiscate) is jieba's cut of 收没收
+    assert "处理费" in words
+
+
+def test_a_thing_sized_in_other_words_is_the_thing():
+    from assistant.accounting import qualifier_forms
+    assert "视频" in qualifier_forms("小视频")
+    assert qualifier_forms("视频") == ("视频",)
+
+
+def test_a_short_closing_sentence_is_quoted_without_the_signature():
+    from types import SimpleNamespace
+
+    from assistant.narrative import best_sentences
+    text = ("六、其他需要报告的事项\n2024年度本局未收取信息处理费。\n杭州市西湖区教育局\n2025年1月20日")
+    chunk = SimpleNamespace(text=text, start=0, section="六、其他需要报告的事项", chunk_id="c", report_id="e24")
+    picked = best_sentences([(chunk, 1.0)], [("收费", "处理费", "收取")], "收没收钱")
+    assert [s.text for s in picked] == ["2024年度本局未收取信息处理费。"]
+    # a lead-in still goes on to what it leads to
+    lead = ("五、存在的主要问题及改进情况\n仍存在一定差距。\n一是网站栏目更新不及时，二是解读形式单一。\n"
+            "杭州市西湖区教育局\n2025年1月20日")
+    chunk = SimpleNamespace(text=lead, start=0, section="五、存在的主要问题", chunk_id="d", report_id="e24")
+    picked = best_sentences([(chunk, 1.0)], [("差距", "问题", "不足")], "存在哪些问题")
+    assert [s.text for s in picked][-1].startswith("一是网站栏目") and not any("2025年" in s.text for s in picked)
+
+
+def test_a_figure_stated_to_be_checked_is_read_as_a_range():
+    from assistant.accounting import stated_amount
+    assert stated_amount("听说收了一亿六千多万？真的假的") == ("一亿六千多万", 160_000_000, 170_000_000)
+    assert stated_amount("说是有一千二百来件，靠谱吗") == ("一千二百来件", 1200, 1300)
+    assert stated_amount("有人说有23件，这个数对不对？") == ("23件", 23, 23)
+    assert stated_amount("是不是2000多件，对吗")[1:] == (2000, 3000)
+    low, high = stated_amount("收了1.6亿元，是真的吗")[1:]
+    assert low < 160_000_000 < high and high - low == pytest.approx(10_000_000)
+    assert stated_amount("2024年有多少件") is None  # nothing asked to be checked
+    assert stated_amount("有23件还是32件，对不对") is None  # two figures: which one is to be checked?
