@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 REPORTS = (REPO / ".." / "shared" / "corpus" / "reports").resolve()
-SET = HERE / "heldout.jsonl"
+SET = HERE.parent / "gold" / "heldout13.jsonl"  # written as heldout13, now gold
 ASKED_ON = "2026-12-03"
 
 PREFIX_KINDS = {
