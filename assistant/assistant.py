@@ -91,6 +91,8 @@ def _listing(names: list[str]) -> str:
 DEFAULT_MODE = "hybrid"
 # a quoted sentence must carry at least this share of the question's concepts, or the answer is not_found
 MIN_COVERAGE = 0.5
+SAID_COVERAGE = 0.75  # of a yes-or-no question's concepts, for its sentence to be quoted beside the cell
+_YES_NO = re.compile(r"有没有|是否|是不是|吗[？?。！!]*$|了没有?[？?]*$|与否")
 
 
 class Step(Runnable):
@@ -519,7 +521,25 @@ class Assistant:
         names = tuple(n for n in named.split("|") if n)
         return self.store.search(content_query(query, names), k=k, report_ids=report_ids, mode=mode or self.mode)
 
+    def _said_in_text(self, r: Resolved) -> list:
+        """「那件复议有没有被纠错？」「都结案了吗？」: a yes-or-no the cell answers (0 件 纠正) is often said in the
+        report's own words too (「该行政复议件未被复议审查机关纠错」); that sentence is quoted beside the cell
+        when it carries (nearly) every concept of the question."""
+        intent = r.intent
+        if (r.status != "answered" or r.sentences or intent.kind not in ("figure", "sum") or len(r.entries) != 1
+                or not _YES_NO.search(intent.question)):
+            return []
+        names = (*intent.agency_text.split("|"), r.entries[0].agency)
+        groups = keywords(intent.question, names)
+        if len(groups) < 2:
+            return []
+        hits = [(c, 0.0) for c in self.store.facts.chunks(report_ids=[r.entries[0].report_id])]
+        picked = best_sentences(hits, groups, intent.question, limit=1)[:1]
+        found = round(coverage(groups, picked) * len(groups))
+        return picked if found >= 2 and coverage(groups, picked) >= SAID_COVERAGE else []
+
     def _answer(self, r: Resolved) -> Answer:
+        r.said = self._said_in_text(r)
         answer = self.composer.compose(r)
         column = self._column(r.intent) if r.intent.metric is not None else None
         update = {"query": to_query(r.intent, column)}

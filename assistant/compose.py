@@ -140,6 +140,11 @@ class Composer:
             notes.append(f"另有{len(r.missing) - MISSING_SHOWN}份报告的这一项未能从原文读出")
         notes += self._check_notes(shown)
         notes += _checked_claim(intent, shown)
+        for ch, start, end in _runs(r.said):
+            quote = ch.text[start - ch.start:end - ch.start]
+            notes.append(f"报告正文：「{quote}」")
+            citations.append(Citation(report_id=ch.report_id, agency=ch.agency, year=ch.year, file_name=ch.file_name,
+                                      section=ch.section, quote=quote, start=start, end=end, page=ch.page))
         narrative_notes, narrative_cites = self._narrative_readings(r)
         notes += narrative_notes
         citations += narrative_cites

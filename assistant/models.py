@@ -130,6 +130,7 @@ class Resolved:
     compared: int = 0  # a ranking over thousands: how many reports were compared (values holds those that can be shown)
     tied: int = 0  # …and how many of them are level with the first, when counted without computing each
     sentences: list = field(default_factory=list)
+    said: list = field(default_factory=list)  # a yes-or-no answered by a cell: the report's sentence saying it
     message: str = ""  # for not_found / ambiguous
     choices: list[str] = field(default_factory=list)
 

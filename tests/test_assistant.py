@@ -137,6 +137,22 @@ def test_a_figure_the_asker_heard_is_checked_against_the_printed_one(bot):
     assert right.status == "answered" and any("两百多件" in n and "相符" in n for n in right.notes), right.notes
 
 
+def test_a_yes_or_no_answered_by_a_cell_quotes_the_sentence_saying_it(bot, built_store):
+    # the seed report: 表四 行政复议 总计 0, and 「本年未发生因办理依申请公开而产生的行政复议和行政诉讼。」
+    ans = bot.ask("滨海新区公安局2022年有没有发生行政复议？")
+    assert ans.status == "answered" and values(ans) == {Decimal(0)}
+    quoted = [c for c in ans.citations if "未发生" in c.quote]
+    assert quoted and "行政复议" in quoted[0].quote
+    assert_citations_hold(built_store, ans)
+    # 「都审结了吗」 asks what is still pending: 尚未审结, with the sentence that tells it
+    closed = bot.ask("滨海公安2022年的行政诉讼都审结了吗")
+    assert closed.status == "answered" and any(f.column == "尚未审结" for f in closed.figures)
+    assert any("审结完毕" in c.quote for c in closed.citations)
+    # a count asked yes-or-no that no sentence tells: the cell alone
+    plain = bot.ask("平潭2024年有没有行政处罚？")
+    assert values(plain) == {Decimal(1100)} and not any(n.startswith("报告正文：") for n in plain.notes)
+
+
 def test_follow_up_to_an_agency_not_held(bot):
     ans = bot.ask("淮安市政府呢？", history=["洪泽区2023年收到多少申请"])
     assert ans.status == "not_found"
