@@ -231,21 +231,25 @@ class AgencyResolver:
         return self._qualified(q, sorted(items, key=lambda it: it[3][0]))
 
     def _qualified(self, q: str, items: list) -> list:
-        """「比一比西湖区几个局的行政处罚：市场监管局2021、审批局2022…」「某县的：教育局、科技局」: a place
-        named alone (or with 几个局, 这些部门) and then organs without a place names those organs of that
-        place; the place is no agency of its own. Not when the place is itself one of a list
-        (「西湖区23年、审批局21年」: a year or a separator after it), nor for organs the place does not hold."""
+        """「比一比西湖区几个局的行政处罚：市场监管局2021、审批局2022…」「某县的行政处罚：教育局、科技局」: a
+        place named with 几个局 (这些部门), or alone with a colon before a list of organs named without a place,
+        names those organs of that place; the place is no agency of its own. Not when the place is itself
+        one of a list (「西湖区23年、审批局21年」: a year or a separator after it), nor for organs the place
+        does not hold."""
         out, i = [], 0
         while i < len(items):
             chain, organ_text, zone, (a, b) = items[i]
             j = i + 1
             while j < len(items) and not items[j][0]:
                 j += 1
-            alone = chain and (not organ_text or _PLURAL.match(organ_text))
+            organs = items[i + 1:j]
+            # 几个局 says so; a place alone, only when a colon introduces a list of its organs
+            # (「平潭2024年收到多少？跟市场监管局比呢」 compares the place's government with one of its bureaus)
+            introduced = bool(organs) and bool(re.search(r"[:：]", q[b:organs[0][3][0]])) and len(organs) >= 2
+            alone = chain and ((organ_text and _PLURAL.match(organ_text)) or (not organ_text and introduced))
             listed = re.match(r"(?:\s*(?:(?:19|20)?\d{2}|[〇零一二三四五六七八九]{2,4})\s*(?:年度|年)?)?\s*(?:[、和与及,，]|跟|同)", q[b:])
-            if alone and j > i + 1 and not listed:
+            if alone and organs and not listed:
                 held = {d for p in chain[-1].places for d in self._by_place.get(p.code, ())}
-                organs = items[i + 1:j]
                 if all(any(organ_matches(text, self.ids[d].organ) for d in held) for _, text, _, _ in organs):
                     out += [(chain, text, zone, span) for _, text, _, span in organs]
                     i = j

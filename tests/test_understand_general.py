@@ -356,6 +356,9 @@ def test_departments_counted_then_named_are_that_places():
     # …but a place with a year of its own is one of the list
     listed = understand("西湖区2023年、教育局2024年，谁收到的申请多？", CATALOG)
     assert listed.pairs == [("杭州市西湖区人民政府", 2023), ("杭州市西湖区教育局", 2024)]
+    # …and the place's government set beside one of its bureaus is compared with it
+    beside = understand("西湖区2024年收到多少申请？跟科技局比呢", CATALOG)
+    assert set(beside.agencies) == {"杭州市西湖区人民政府", "杭州市西湖区科学技术局"}
     # 几个局 alone: the place's departments
     some = understand("西湖区几个局2024年谁收到的申请最多", CATALOG)
     assert "杭州市西湖区人民政府" not in some.agencies and "杭州市西湖区科学技术局" in some.agencies
