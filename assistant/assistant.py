@@ -491,7 +491,7 @@ class Assistant:
             seen = {c.chunk_id for c, _ in hits}
             hits += [(c, 0.0) for c in self.store.facts.chunks(report_ids=ids) if c.chunk_id not in seen]
         picked = best_sentences(hits, groups, intent.question)
-        if not picked or coverage(groups, picked) < MIN_COVERAGE or not answers_count(intent.question, picked):
+        if not picked or coverage(groups, picked, intent.question) < MIN_COVERAGE or not answers_count(intent.question, picked):
             names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
             return self._stop(r, "not_found", f"{names_}的报告中没有找到与“{intent.question}”相关的内容。")
         qualifiers = [w for w in intent.unexplained if NO_CELL.search(w)]

@@ -21,11 +21,12 @@ _STOP = set(
 _SYNONYMS = {
     "钱": ("费用", "元", "收取", "收费", "处理费"), "花": ("支出", "费用"), "收费": ("收取", "费用", "收费"), "费": ("费用", "收取"),
     "不足": ("问题", "不足", "差距"), "问题": ("问题", "不足", "差距"), "网站": ("门户网站", "网站"),
-    "新媒体": ("新媒体", "微博", "微信", "抖音"), "改进": ("改进", "措施", "整改"), "撤回": ("撤销", "撤回"),
+    "新媒体": ("新媒体", "微博", "微信", "抖音"), "改进": ("改进", "措施", "整改"), "整改": ("整改", "改进", "措施"),
+    "撤回": ("撤销", "撤回"),
     "关注": ("关注", "粉丝", "订阅"), "纠错": ("纠错", "纠正"), "官司": ("诉讼", "官司"), "判": ("判决", "审结"),
     "收到": ("收到", "受理", "接收"), "办完": ("办完", "办结", "完成"),
     "打算": ("打算", "下一步", "将", "计划"), "准备": ("准备", "下一步", "将", "计划"), "一步": ("下一步",),
-    "牵头": ("牵头", "组长", "负责", "领导"),
+    "牵头": ("牵头", "组长", "负责", "领导"), "进展": ("进展", "目前", "进行中", "已成功", "已完成"),
     "办过": ("举办", "开展", "组织"), "网上": NET_FORMS, "官网": SITE_FORMS,
 }
 # (「哪几个月」 asks which months, not how many)
@@ -123,20 +124,31 @@ def best_sentences(hits, groups: list[tuple[str, ...]], question: str = "", limi
     if not groups:
         return []
     counted = counted_re(question)
+    # 「机构改革后栏目跟不上，他们怎么整改的？现在进展如何？」: the clauses that ask weigh double, the ones that
+    # set the scene (and are what the report's problem sentence repeats) once
+    weight = _weights(groups, question)
     scored: list[Sentence] = []
     for rank, (chunk, _score) in enumerate(hits):
         # the most specific heading above the passage: （一）主要问题 answers 「存在哪些问题」
         heading = (getattr(chunk, "section", "") or "").split("›")[-1]
         for text, start, end in sentences(chunk):
-            if sum(1 for p in _PART_NAMES if p in text) >= 2 or _PART_TITLE.match(text):
+            if sum(1 for p in _PART_NAMES if p in text) >= 2 or _PART_TITLE.match(text) or _SUB_TITLE.match(text):
                 continue  # a table of contents, or a part's own title: no answer of its own
-            hit = sum(_found(g, text) for g in groups) + 1.5 * sum(_found(g, heading) for g in groups)
+            hit = sum(w * _found(g, text) for g, w in zip(groups, weight)) + 1.5 * sum(
+                w * _found(g, heading) for g, w in zip(groups, weight))
             if not hit:
                 continue
             bonus = 3 if counted and counted.search(text) else 0
             scored.append(Sentence(text, start, end, chunk, hit + bonus - rank * 0.01))
     scored.sort(key=lambda s: s.score, reverse=True)
+    return _each_asked(_picked(scored, limit), scored, groups, question)
+
+
+def _picked(scored: list[Sentence], limit: int) -> list[Sentence]:
     top = scored[:1]
+    if top and _ENUM_START.search(top[0].text) and not _ENUM_NEXT.search(top[0].text):
+        # 「采取以下措施：一是…。」: the measures go on in the sentences after it (二是…。三是…。)
+        top += _enumerated_after(top[0])
     if top and len(top[0].text) < 40:
         # a heading (（一）存在问题) or a lead-in (仍存在一定差距。): the answer goes on after it
         return _with_following(top[0])
@@ -149,12 +161,34 @@ def best_sentences(hits, groups: list[tuple[str, ...]], question: str = "", limi
             break
         if s.score >= top[0].score * 0.6 and s.chunk is top[0].chunk and all(s.start != t.start for t in top):
             top.append(s)
+            if _ENUM_START.search(s.text) and not _ENUM_NEXT.search(s.text):
+                top += [e for e in _enumerated_after(s) if all(e.start != t.start for t in top)]
             follow = _next_sentence(s)
             if follow is not None and _ELABORATES.match(follow.text) and all(follow.start != t.start for t in top):
                 top.append(follow)  # a lead-in picked second is quoted with what it leads to
     return sorted(top, key=lambda s: s.start)
 
 
+_ASKING = re.compile(r"怎么|如何|怎样|什么|啥|哪|谁|何|多少|几|吗|呢|是否|有没有|没有|是不是")
+_ORDINALS = "一二三四五六七八九十"
+_ENUM_START = re.compile(r"一是")
+_ENUM_NEXT = re.compile(r"二是")
+
+
+def _enumerated_after(head: Sentence, budget: int = 400) -> list[Sentence]:
+    """The sentences after `head` that go on numbering its list (二是…, 三是…), in order."""
+    out, used, k = [], len(head.text), 1
+    for text, start, end in sentences(head.chunk):
+        if start <= head.start:
+            continue
+        if k >= len(_ORDINALS) or not text.startswith(_ORDINALS[k] + "是") or used + len(text) > budget:
+            break
+        out.append(Sentence(text, start, end, head.chunk, head.score))
+        used, k = used + len(text), k + 1
+    return out
+
+
+_SUB_TITLE = re.compile(r"^[（(][一二三四五六七八九十\d]+[)）][^。；，,：:]{2,20}$")  # （二）改进情况: a heading, the passage's own
 _PART_TITLE = re.compile(r"^[一二三四五六七八九十]+、[^。；，,]{2,28}$")
 _ELABORATES = re.compile(r"^(?:如|例如|比如|主要(?:是|有|表现)|具体(?:是|有|表现)|一是|表现在|包括|其中)")
 
@@ -180,12 +214,47 @@ def answers_count(question: str, picked: list[Sentence]) -> bool:
     return rx is None or any(rx.search(s.text) for s in picked)
 
 
-def coverage(groups: list[tuple[str, ...]], picked: list[Sentence]) -> float:
-    """Share of the question's concepts that the quoted sentences (or their section title) carry."""
+EACH_ASKED_SHARE = 0.5  # of the best sentence's score, for one that answers a question the picks leave out
+
+
+def _each_asked(top: list[Sentence], scored: list[Sentence], groups: list[tuple[str, ...]],
+                question: str) -> list[Sentence]:
+    """「他们怎么整改的？现在进展如何？」: two questions in one. A question the sentences picked leave
+    unanswered gets the best sentence saying what it asks (a list it begins quoted whole), if that
+    sentence scores near the best."""
+    clauses = [c for c in re.split(r"[，,。！!？?；;]", question) if _ASKING.search(c)]
+    asked = [idx for c in clauses if (idx := [i for i, g in enumerate(groups) if g[0] in c])]
+    if len(asked) < 2 or not top:
+        return sorted(top, key=lambda s: s.start)
+    says = lambda s, idx: any(_found(groups[i], s.text) for i in idx)
+    out = list(top)
+    for idx in asked:
+        if any(says(s, idx) for s in out):
+            continue
+        best = next((s for s in scored if says(s, idx) and s.score >= EACH_ASKED_SHARE * scored[0].score), None)
+        if best is None or any(best.start == t.start for t in out):
+            continue
+        out.append(best)
+        if _ENUM_START.search(best.text) and not _ENUM_NEXT.search(best.text):
+            out += [e for e in _enumerated_after(best) if all(e.start != t.start for t in out)]
+    return sorted(out, key=lambda s: s.start)
+
+
+def _weights(groups: list[tuple[str, ...]], question: str) -> list[int]:
+    """Each concept's weight: 2 when a clause that asks names it, 1 when it only sets the scene (the scene
+    often holds the topic itself: 「沭阳去年清理过期的政府信息，清掉了多少条？」)."""
+    asking = "".join(c for c in re.split(r"[，,。！!？?；;]", question) if _ASKING.search(c))
+    return [2 if asking and g[0] in asking else 1 for g in groups]
+
+
+def coverage(groups: list[tuple[str, ...]], picked: list[Sentence], question: str = "") -> float:
+    """Share of the question's concepts that the quoted sentences (or their section title) carry, the
+    concepts the asking clauses name weighing double."""
     if not groups:
         return 0.0
     text = "".join(s.text for s in picked) + "".join((getattr(s.chunk, "section", "") or "").split("›")[-1] for s in picked[:1])
-    return sum(1 for g in groups if _found(g, text)) / len(groups)
+    weight = _weights(groups, question)
+    return sum(w for g, w in zip(groups, weight) if _found(g, text)) / sum(weight)
 
 
 # the signature closing a report: the agency's name, then the date (「某区教育局\n2024年1月26日」)
@@ -199,8 +268,8 @@ def _with_following(head: Sentence, budget: int = 240) -> list[Sentence]:
         if used + len(text) > budget and len(out) > 1:
             break
         signed = i + 1 < len(after) and _DATELINE.match(after[i + 1][0]) and not re.search(r"[，,。；]", text)
-        if _DATELINE.match(text) or signed or _PART_TITLE.match(text):
-            break  # the report's signature, or the next part: not what the sentence leads to
+        if _DATELINE.match(text) or signed or _PART_TITLE.match(text) or _SUB_TITLE.match(text):
+            break  # the report's signature, or the next part or heading: not what the sentence leads to
         out.append(Sentence(text, start, end, head.chunk, head.score))
         used += len(text)
     return out

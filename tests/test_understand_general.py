@@ -419,3 +419,21 @@ def test_a_figure_stated_to_be_checked_is_read_as_a_range():
     assert low < 160_000_000 < high and high - low == pytest.approx(10_000_000)
     assert stated_amount("2024年有多少件") is None  # nothing asked to be checked
     assert stated_amount("有23件还是32件，对不对") is None  # two figures: which one is to be checked?
+
+
+def test_measures_listed_one_by_one_are_quoted_whole_and_what_is_asked_weighs_most():
+    from types import SimpleNamespace
+
+    from assistant.narrative import best_sentences, coverage, keywords
+    text = ("（一）主要问题\n2024年本局根据机构改革工作安排，内设机构调整后职能变化较大，原有网站栏目和信息公开目录结构"
+            "无法满足发布需要。\n（二）改进情况\n"
+            "本局采取以下措施：一是开设专题栏目，集中发布政策。二是调整信息公开目录。三是改版网站栏目。\n"
+            "目前，专题栏目已成功开设，目录调整工作正在有序进行中。\n三、其他")
+    chunk = SimpleNamespace(text=text, start=0, section="（二）改进情况", chunk_id="c", report_id="k24")
+    q = "西湖区科技局2024年机构改革后网站栏目跟不上，他们怎么整改的？现在进展如何？"
+    groups = keywords(q, ("西湖区科技局",))
+    picked = [s.text for s in best_sentences([(chunk, 1.0)], groups, q)]
+    assert any(t.startswith("二是") for t in picked) and any(t.startswith("三是") for t in picked)  # the list, whole
+    assert any(t.startswith("目前") for t in picked)  # 进展, asked
+    assert not any(t.startswith("（二）") for t in picked)  # a heading is no answer
+    assert coverage(groups, best_sentences([(chunk, 1.0)], groups, q), q) >= 0.5
