@@ -313,7 +313,7 @@ class Assistant:
         many = None
         # (by_store off: the few reports a store-ordered ranking computes, out of thousands)
         light = intent.kind == "ranking" and (len(r.entries) > LIGHT_RANKING or not by_store)
-        if light or len(r.entries) > 3:
+        if light or (len(r.entries) > 3 and not intent.each_metric):
             m = intent.metric
             fetch = self.light_cells_across if light else self.cells_across
             cols = {col, m.col, *intent.columns, *([SAME_COLUMN[col]] if col in SAME_COLUMN else [])}
@@ -325,6 +325,11 @@ class Assistant:
             cells = many[entry.report_id] if many is not None else self.cells(entry)
             if as_share:
                 v = share(entry, cells, intent.metric, intent.column)
+            elif intent.each_metric and intent.kind != "ranking":
+                for m in intent.each_metric:  # each measure asked: a figure of its own, in the order named
+                    v = cell_value(entry, cells, m, self._column(replace(intent, metric=m)))
+                    (r.values if isinstance(v, Value) else r.missing).append(v)
+                continue
             elif intent.each_column and intent.metric.table == "三":
                 for c in intent.columns:  # each column asked: a figure of its own
                     v = cell_value(entry, cells, intent.metric, c)

@@ -154,15 +154,8 @@ def find_metric(question: str) -> Optional[Metric]:
         return None
     if _FEES.search(question) and not re.search(r"收费金额|行政事业性收费|事业性收费", question):
         return None  # 信息处理费 is told in part 六, not counted in a table
-    found: list[tuple[int, Metric]] = []
-    spans: dict[str, tuple[int, int]] = {}  # where each measure was found
-    masked = rest = mask_negated(question)
-    for rx, metric in _COMPILED:
-        m = rx.search(rest)
-        if m:
-            found.append((m.start(), metric))
-            spans.setdefault(metric.key, (m.start(), m.end()))
-            rest = rest[: m.start()] + "\0" * (m.end() - m.start()) + rest[m.end():]
+    found, spans = _scan(question)
+    masked = mask_negated(question)
     by_label = match_label(masked)
     if by_label is not None:
         label_metric, used = by_label
@@ -271,6 +264,39 @@ def match_label(question: str) -> Optional[tuple[Metric, list[str]]]:
     if len(scored) > 1 and scored[0][:2] == scored[1][:2]:
         return None
     return scored[0][2].metric, scored[0][3]
+
+
+def _scan(question: str) -> tuple[list[tuple[int, Metric]], dict[str, tuple[int, int]]]:
+    """The measures the phrases name, each with where it was found (a phrase found hides its text from
+    the phrases after it)."""
+    found: list[tuple[int, Metric]] = []
+    spans: dict[str, tuple[int, int]] = {}
+    rest = mask_negated(question)
+    for rx, metric in _COMPILED:
+        m = rx.search(rest)
+        if m:
+            found.append((m.start(), metric))
+            spans.setdefault(metric.key, (m.start(), m.end()))
+            rest = rest[: m.start()] + "\0" * (m.end() - m.start()) + rest[m.end():]
+    return found, spans
+
+
+_EACH_MEASURE = re.compile(r"分别|各自|各有|各是|各(?:多少|几|为)|各[有是]?(?:多少|几)")
+
+
+def each_measure(question: str) -> list[Metric]:
+    """「复议和诉讼各有多少件」「予以公开和部分公开分别是多少」: measures of one table joined by 和/与 and asked
+    one by one, each its own figure, in the order named; [] otherwise."""
+    if not _EACH_MEASURE.search(question) or _TOGETHER.search(question):
+        return []
+    found, spans = _scan(question)
+    measures = [m for _, m in sorted(found, key=lambda x: x[0]) if m.key != "新收" or _NEW_VERB.search(question)]
+    joined = _joined(measures, spans, question)
+    if len({(m.table, m.col) for m in joined}) != 1:
+        return []
+    # a measure inside another one named (部分公开 inside 公开) is not asked apart
+    apart = [m for m in joined if not any(m is not o and set(m.rows) < set(o.rows) for o in joined)]
+    return apart if len(apart) > 1 else []
 
 
 def _joined(measures: list[Metric], spans: dict[str, tuple[int, int]], question: str) -> list[Metric]:

@@ -16,7 +16,7 @@ from ingest.agency import ORGAN_FORMS, nicknames_of
 
 from .accounting import NO_CELL, correct_term_slips, one_slip, unexplained
 from .agencies import AgencyResolver, Resolution
-from .metrics import COLUMN_WORDS, OCCUPY, Metric, find_metric, mask_negated, T4_RESULT_WORDS
+from .metrics import COLUMN_WORDS, OCCUPY, Metric, each_measure, find_metric, mask_negated, T4_RESULT_WORDS
 
 Kind = Literal["figure", "sum", "share", "difference", "growth", "ratio", "ranking", "narrative"]
 
@@ -219,6 +219,7 @@ class Intent:
     columns: list[str] = field(default_factory=list)  # several applicant columns named and summed (or compared)
     compare_columns: bool = False  # two applicant columns compared: a ratio or difference within one report
     each_column: bool = False  # several applicant columns asked one by one (「是企业提的还是个人提的」)
+    each_metric: list = field(default_factory=list)  # several measures asked one by one (「复议和诉讼各有多少」)
     signals: frozenset = frozenset()  # share / difference / ranking / sum words in this turn
     kind: Kind = "narrative"
     topic: str = ""  # the words of a narrative question, for retrieval
@@ -437,6 +438,9 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
     q, slips = correct_term_slips(q, tuple(intent.agency_text.split("|")))
     intent.notes = intent.notes + slips
     intent.metric = find_metric(q)
+    intent.each_metric = each_measure(q)
+    if intent.each_metric:
+        intent.metric = intent.each_metric[0]  # 「复议和诉讼各有多少」: each its own figure, the first named first
     masked = mask_negated(q)
     named_columns = [k for k, rx in COLUMN_WORDS if rx.search(masked)]
     intent.col3 = named_columns[0] if named_columns else None
@@ -522,7 +526,7 @@ def classify(intent: Intent, previous: Optional[Intent] = None) -> Kind:
         return "narrative"
     if intent.compare_columns:
         return "ratio" if "ratio" in s else ("growth" if "growth" in s else "difference")
-    if intent.each_column and "ranking" not in s:
+    if (intent.each_column or intent.each_metric) and "ranking" not in s:
         return "figure"  # each column's own figure (of each report asked)
     if "growth" in s:
         return "growth"
@@ -584,7 +588,7 @@ def merge(previous: Intent, current: Intent) -> Intent:
     if not _RANK_RE.search(current.question):
         out.direction = previous.direction
     if current.metric is None and previous.metric is not None and not current.unexplained and (is_followup(current.question) or current.col3 or current.col4 or current.signals):
-        out.metric = previous.metric
+        out.metric, out.each_metric = previous.metric, list(previous.each_metric)
     if current.metric is None and previous.metric is None:
         out.topic = previous.topic if is_followup(current.question) else current.topic
     if out.metric is not None and previous.metric is not None and out.metric.table == previous.metric.table:

@@ -153,6 +153,13 @@ def test_a_yes_or_no_answered_by_a_cell_quotes_the_sentence_saying_it(bot, built
     assert values(plain) == {Decimal(1100)} and not any(n.startswith("报告正文：") for n in plain.notes)
 
 
+def test_measures_asked_each_get_each_their_cell(bot):
+    # 平潭 2024 表三: 予以公开 71, 部分公开 29 (总计 column)
+    ans = bot.ask("平潭2024年予以公开和部分公开各多少件")
+    assert ans.status == "answered" and [f.value for f in ans.figures[:2]] == [Decimal(71), Decimal(29)]
+    assert ans.answer.index("71件") < ans.answer.index("29件")
+
+
 def test_follow_up_to_an_agency_not_held(bot):
     ans = bot.ask("淮安市政府呢？", history=["洪泽区2023年收到多少申请"])
     assert ans.status == "not_found"

@@ -437,3 +437,13 @@ def test_measures_listed_one_by_one_are_quoted_whole_and_what_is_asked_weighs_mo
     assert any(t.startswith("目前") for t in picked)  # 进展, asked
     assert not any(t.startswith("（二）") for t in picked)  # a heading is no answer
     assert coverage(groups, best_sentences([(chunk, 1.0)], groups, q), q) >= 0.5
+
+
+def test_measures_joined_and_asked_each_are_each_a_figure():
+    intent = understand("西湖区2024年的官司和复议各有多少件？", CATALOG)
+    assert [m.key for m in intent.each_metric] == ["行政诉讼", "行政复议"] and intent.kind == "figure"
+    both = understand("西湖区2024年予以公开和部分公开分别是多少", CATALOG)
+    assert [m.key for m in both.each_metric] == ["予以公开", "部分公开"]
+    # summed when asked together, and one measure alone is no list
+    assert not understand("西湖区2024年予以公开和部分公开加起来多少", CATALOG).each_metric
+    assert not understand("西湖区2024年各部门收到多少申请", CATALOG).each_metric
