@@ -37,14 +37,15 @@ GENERIC = set("""
 那边 这边 那儿 这儿 那头 这头 这类 那类 此类 这种 那种 递 递了 递交 交了 送 送了 报了 为由 以此为由 理由
 拿到 得到 获得 获取 拿 给 给了 最后 最终 掉 比如 例如 譬如 像是 另外 此外 去做 得
 手头 手上 手里 根本 材料 当成 当作 算作 算成 一下子 排一下 排一排
-一句 一声 回 回一句 人说 有人 听人说 靠谱 靠不靠谱 对不对 准不准 属实 可信 没错 一块 一块儿 一块儿加 加一块
+一句 一声 回 回一句 人说 有人 听人说 先走 走过 走了 先是 只有 仅有 仅 才 东西 说法 看到 靠谱 靠不靠谱 对不对 准不准 属实 可信 没错 一块 一块儿 一块儿加 加一块
 """.split())
 
 # Qualifiers that change which figure is meant and no cell of the format holds: a question using one
 # is not a table question. (The words themselves are general: they name what the format does not count.)
 NO_CELL = re.compile(
     r"撤回|撤销申请|驳回|败诉|胜诉率|外省|外地|外国|境外|男性|女性|男的|女的|年龄|岁|学历|局长|主任|书记|领导|"
-    r"预算|经费|财政|资金|工资|平均|天数|多少天|多久|时长|满意|点击|浏览|访问量|粉丝")
+    r"预算|经费|财政|资金|工资|平均|天数|多少天|多久|时长|满意|点击|浏览|访问量|粉丝|"
+    r"每个?月|按月|各月|逐月|哪个?月|月份|几月|每个?季度|哪个?季度|每周|每天")
 
 
 def format_labels() -> list[str]:
@@ -75,7 +76,7 @@ _FORMAT_WORDS: set[str] | None = None
 
 # 「听说…收了一亿六千多万？真的假的」「有人说有23件，这个数靠谱吗」: a figure the asker heard, and the asking
 # whether it is right, ask for the same cell (the answer gives the printed figure)
-CONFIRM = re.compile(r"真的假的|真假|是真的吗|是不是真的|对不对|对吗|准不准|准确吗|靠不靠谱|靠谱吗|靠谱不|"
+CONFIRM = re.compile(r"真的假的|真假|是真的吗|是不是真的|对不对|对吗|准不准|准确吗|靠不靠谱|靠谱吗|靠谱不|是这样吗|是吗|对吧|"
                      r"属实吗|是否属实|是否准确|没错吧|有没有错|有没有这么多|有这么多吗")
 STATED_AMOUNT = re.compile(r"[一二两三四五六七八九十几]+(?:[十百千万亿][一二三四五六七八九几]?)+[多余来]?[十百千万亿]?")
 
@@ -143,9 +144,17 @@ def stated_amount(question: str) -> tuple[str, float, float] | None:
     return found[0] if len(found) == 1 else None
 
 
+# 「那连打官司的一起算呢」: the follow-up adds a measure to the one before (understand.merge)
+WITH_PREVIOUS = re.compile(r"(?:那|那么)?连(?=[^，,。？?]{0,12}(?:一起|一块|一并|在内))|一起算|一块算|一并算|算在内")
+
+# 「属于过程性信息（讨论记录、请示报告那种）」「（比如会议纪要）」: an aside that illustrates what the question
+# names, not a qualifier of its own
+ILLUSTRATION = re.compile(r"[（(](?:比如|例如|像是?|譬如)[^（）()]{1,30}[）)]|[（(][^（）()]{1,30}(?:那种|那类|之类|这类|一类|等等|等)[）)]")
+
+
 def explained_texts(question: str) -> list[str]:
     """The pieces of the question the table lexicon explains (cell, column, result words)."""
-    out = [m.group(0) for rx in (CONFIRM, STATED_AMOUNT) for m in rx.finditer(question)]
+    out = [m.group(0) for rx in (CONFIRM, STATED_AMOUNT, ILLUSTRATION, WITH_PREVIOUS) for m in rx.finditer(question)]
     if CONFIRM.search(question):
         out += [m.group(0) for m in _STATED_DIGITS.finditer(question)]
     for pattern, _ in METRICS:

@@ -106,7 +106,8 @@ class AgencyResolver:
                 piece = q[i:i + n]
                 held = self._held_place_texts.get(piece)
                 places = [p for p in index.get(piece, ()) if p.name == piece or (
-                    _boundary(q, i) and (held is not None or not _common_word(piece) or _named_as_place(q, i + n)))]
+                    _boundary(q, i) and (held is not None or (not _common_word(piece) and not _counted(q, i))
+                                         or _named_as_place(q, i + n)))]
                 if held is not None and held not in places:
                     places.append(held)  # 浦东 for 浦东新区: a held place by its stem
                 if places:
@@ -370,6 +371,12 @@ def _common_word(piece: str) -> bool:
     from vectorstore.chunks import _jieba
 
     return _jieba().dt.FREQ.get(piece, 0) > COMMON_WORD
+
+
+def _counted(q: str, i: int) -> bool:
+    """「开了个小店」「那家小店」: a word counted with 个/家 is a thing, not a place (小店区), unless it goes
+    on as an agency does."""
+    return i > 0 and q[i - 1] in "个家间座只位"
 
 
 def _named_as_place(q: str, pos: int) -> bool:

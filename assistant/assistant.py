@@ -25,11 +25,11 @@ from .compose import Composer
 from .accounting import NO_CELL, qualifier_forms
 from .figures import (PCT, SAME_COLUMN, Cells, Missing, Value, blank_total_parts, cell_value, column_label, difference, growth,
                       ratio, share, share_terms, total_over_columns, total_over_years)
-from .metrics import table2_column
+from .metrics import find_metric, table2_column
 from .compose import RANK_SHOWN, TIES_NAMED
 from .models import Answer, Resolved
 from .narrative import answers_count, best_sentences, content_query, coverage, keywords
-from .understand import Catalog, Intent, ReportEntry, merge, to_query, understand
+from .understand import _ASKS, Catalog, Intent, ReportEntry, merge, own_reading, plain, to_query, understand, without_asker, year_phrase
 
 
 LIGHT_RANKING = 40  # past this many reports a ranking compares light records, and fetches full ones for those shown
@@ -107,6 +107,37 @@ class Step(Runnable):
         return self.func(input)
 
 
+def compound_parts(question: str) -> list[str]:
+    """「市科委2024年制定了几件规章？现在还有效的规范性文件一共多少件？」: two table questions in one, each asked
+    in its own sentence; [] unless every sentence after the first names a cell, column or result of its own
+    (「真的假的，具体是多少万元」「两年比变了多少？」 go on asking the first question, and stay with it)."""
+    pieces = [p for p in re.split(r"(?<=[？?；;])", plain(question)) if p.strip()]
+    if len(pieces) < 2:
+        return []
+    asking = [i for i, p in enumerate(pieces) if _ASKS.search(p)]
+    if len(asking) < 2 or find_metric(without_asker("".join(pieces[:asking[1]]))) is None:
+        return []
+    parts = ["".join(pieces[:asking[1]])]  # the first question, with what comes before it
+    bounds = asking[1:] + [len(pieces)]
+    for a, b in zip(bounds, bounds[1:]):
+        part = "".join(pieces[a:b])
+        if not own_reading(part):
+            return []
+        parts.append(part)
+    return parts
+
+
+def joined_answers(question: str, answers: list[Answer]) -> Answer:
+    """The answers to each question of a compound one, in order: the first one's figure leads."""
+    answered = [a for a in answers if a.status == "answered"]
+    if not answered:
+        return answers[0].model_copy(update={"question": question})
+    notes = list(dict.fromkeys(n for a in answers for n in a.notes))
+    return Answer(question=question, status="answered", answer="\n\n".join(a.answer for a in answers),
+                  figures=[f for a in answered for f in a.figures], citations=[c for a in answered for c in a.citations],
+                  notes=notes, query=answered[0].query)
+
+
 class Assistant:
     def __init__(self, store, mode: Optional[str] = None, llm=None, k: int = 5, today: Optional[date] = None):
         """today: the date questions are asked on (今年/去年 count from it); None means the clock's."""
@@ -126,7 +157,15 @@ class Assistant:
 
     # ---- public -----------------------------------------------------------
     def ask(self, question: str, history: Optional[list[str]] = None, today: Optional[date] = None) -> Answer:
-        return self.chain.invoke({"question": question, "history": history or [], "today": today or self.today})
+        parts = compound_parts(question)
+        if len(parts) < 2:
+            return self.chain.invoke({"question": question, "history": history or [], "today": today or self.today})
+        # 「律所递了几件？科研院所又递了几件？」: each question in turn, the ones before it as its conversation
+        said, answers = list(history or []), []
+        for part in parts:
+            answers.append(self.chain.invoke({"question": part, "history": said, "today": today or self.today}))
+            said.append(part)
+        return joined_answers(question, answers)
 
     @property
     def catalog(self) -> Catalog:
@@ -226,17 +265,17 @@ class Assistant:
                 absent = [a for a in intent.agencies if not any(e.agency == a for e in entries)]
                 if absent and not intent.vague:
                     # an agency named to compare has no report of the years asked: no ranking without it
-                    return self._stop(r, "not_found", f"没有{'、'.join(absent)}{intent.year_text}年的报告，无法比较。"
+                    return self._stop(r, "not_found", f"没有{'、'.join(absent)}{year_phrase(intent)}的报告，无法比较。"
                                                       f"现有：{'；'.join(f'{a}（' + '、'.join(map(str, catalog.years(a))) + '年）' for a in absent)}。")
             if not entries:
-                return self._stop(r, "not_found", f"没有{intent.year_text}年的报告。现有报告：{held}。")
+                return self._stop(r, "not_found", f"没有{year_phrase(intent)}的报告。现有报告：{held}。")
             r.entries = entries
             return self._figures(r)
         agencies = intent.agencies or (catalog.agencies if len(catalog.agencies) == 1 else [])
         if not agencies:
             fitting = [a for a in catalog.agencies if not intent.years or set(intent.years) & set(catalog.years(a))]
             if not fitting:
-                return self._stop(r, "not_found", f"没有{intent.year_text}年的报告。现有报告：{held}。")
+                return self._stop(r, "not_found", f"没有{year_phrase(intent)}的报告。现有报告：{held}。")
             if len(fitting) == 1:
                 agencies = fitting
             elif intent.metric is None and len(fitting) <= OPEN_SEARCH_MAX:

@@ -7,6 +7,7 @@ from functools import lru_cache
 from vectorstore.facts import FactRecord
 
 from .accounting import stated_amount
+from .understand import year_phrase
 from .figures import Value, fmt, pct_text
 from .models import Answer, Citation, Figure, Resolved
 
@@ -77,7 +78,7 @@ class Composer:
         seen_cells: set[int] = set()
         shown = r.values
         if intent.kind == "ranking":
-            year = f"{intent.year_text}年" if intent.year_text else ""
+            year = year_phrase(intent)
             shown = r.values[:RANK_SHOWN]
             compared = max(r.compared, len(r.values))
             more = f"（共{compared}份报告，列出前{RANK_SHOWN}名）" if compared > RANK_SHOWN else ""

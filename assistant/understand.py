@@ -437,11 +437,12 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
     # a table term typed with one character wrong (行政复以): read as the term, and said so
     q, slips = correct_term_slips(q, tuple(intent.agency_text.split("|")))
     intent.notes = intent.notes + slips
-    intent.metric = find_metric(q)
-    intent.each_metric = each_measure(q)
+    asked = without_asker(q)  # 「我是做律师的。…」: who asks is no column of the table
+    intent.metric = find_metric(asked)
+    intent.each_metric = each_measure(asked)
     if intent.each_metric:
         intent.metric = intent.each_metric[0]  # 「复议和诉讼各有多少」: each its own figure, the first named first
-    masked = mask_negated(q)
+    masked = mask_negated(asked)
     named_columns = [k for k, rx in COLUMN_WORDS if rx.search(masked)]
     intent.col3 = named_columns[0] if named_columns else None
     if len(named_columns) > 1 and _SUM_RE.search(q):
@@ -471,6 +472,31 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
         intent.unexplained = unexplained_words(q, intent, catalog)
     intent.kind = classify(intent)
     return intent
+
+
+_ASKER = re.compile(r"(?:^|(?<=[，,。！!；;：:]))\s*(?:我|本人|咱|作为)(?:是|们是|开了|开着|在|做|当|一个|一名|家里?)[^，,。！!？?；;]*")
+
+
+def without_asker(q: str) -> str:
+    """The question without the clauses that say who is asking (「我是做律师的」「我开了个小店」「作为一名
+    企业主」), blanked to keep every position: a lawyer asking is no 法律服务机构 column. A clause that
+    also asks (「我是企业的，企业提的有几件」 keeps its second clause) stays."""
+    return _ASKER.sub(lambda m: m.group(0) if _ASKS.search(m.group(0)) else " " * len(m.group(0)), q)
+
+
+def year_phrase(intent: Intent) -> str:
+    """The years asked, as an answer says them: 「2024年」「2021—2024年」 (前年 and 去年 as the year they are)."""
+    if intent.year_text[:1].isdigit():
+        return f"{intent.year_text}年"
+    return "、".join(map(str, intent.years)) + "年" if intent.years else ""
+
+
+def own_reading(part: str) -> bool:
+    """Does a sentence name a cell, an applicant column or a table-four result of its own (「科研院所又递了
+    几件？」「还有没判完的吗？」), rather than go on asking the sentence before it (「真的假的」)?"""
+    masked = mask_negated(without_asker(part))
+    return (find_metric(masked) is not None or any(rx.search(masked) for _, rx in COLUMN_WORDS)
+            or any(rx.search(masked) for _, rx in T4_RESULT_WORDS))
 
 
 def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
@@ -565,12 +591,22 @@ def _conversation_shift(current: Intent) -> Optional[int]:
     return None
 
 
+_WITH_PREVIOUS = re.compile(r"连[^，,。？?]{0,12}(?:一起|一块|一并|在内)|加上|算上|再加|也算")
+_SET_BESIDE = re.compile(r"跟|和|与|同|比|对比|相比|相较")
+
+
 def merge(previous: Intent, current: Intent) -> Intent:
     """A follow-up (「那2021年呢？」「淮安市政府呢？」) keeps what it does not say from the turn before."""
     out = replace(current)
     if not current.agencies and not current.unknown_agency:
         out.agencies, out.agency_text = previous.agencies, previous.agency_text
         out.unknown_agency, out.near, out.unknown_organ = previous.unknown_agency, previous.near, previous.unknown_organ
+    elif (current.agencies and previous.agencies and not set(current.agencies) & set(previous.agencies)
+          and current.signals & {"ranking", "difference", "growth", "ratio"} and _SET_BESIDE.search(current.question)):
+        # 「跟上海市科委同一年比呢？谁多？」: the agency named is set beside the one the conversation is about
+        out.agencies = [*previous.agencies, *current.agencies]
+        out.agency_text = "|".join(t for t in (previous.agency_text, current.agency_text) if t)
+        out.pairs = []
     shift = _conversation_shift(current)
     if shift is not None and previous.years:
         # 「前一年呢？」: the year before the one the conversation is about
@@ -587,6 +623,13 @@ def merge(previous: Intent, current: Intent) -> Intent:
         out.pairs = previous.pairs
     if not _RANK_RE.search(current.question):
         out.direction = previous.direction
+    if (current.metric is not None and previous.metric is not None and _WITH_PREVIOUS.search(current.question)
+            and current.metric.key != previous.metric.key and current.metric.table == previous.metric.table
+            and current.metric.col == previous.metric.col):
+        # 「那连打官司的一起算呢，总共多少件？」: the measure named added to the one the conversation is about
+        a, b = previous.metric, current.metric
+        out.metric = Metric(f"{a.key}+{b.key}", f"{a.label}与{b.label}", a.table,
+                            tuple(dict.fromkeys((*a.rows, *b.rows))), a.col, a.unit, group=True)
     if current.metric is None and previous.metric is not None and not current.unexplained and (is_followup(current.question) or current.col3 or current.col4 or current.signals):
         out.metric, out.each_metric = previous.metric, list(previous.each_metric)
     if current.metric is None and previous.metric is None:
