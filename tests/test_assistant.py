@@ -160,6 +160,15 @@ def test_measures_asked_each_get_each_their_cell(bot):
     assert ans.answer.index("71件") < ans.answer.index("29件")
 
 
+def test_two_questions_in_one_are_answered_in_turn(bot, built_store):
+    # 平潭 2024 表三 总计 column: 予以公开 71, 部分公开 29; 表二 行政处罚 1100
+    ans = bot.ask("平潭2024年予以公开了多少件？部分公开的又有几件？")
+    assert ans.status == "answered" and [f.value for f in ans.figures] == [Decimal(71), Decimal(29)]
+    mixed = bot.ask("平潭2024年行政处罚多少件？新收的申请有几件？")
+    assert [f.value for f in mixed.figures] == [Decimal(1100), Decimal(218)]
+    assert_citations_hold(built_store, mixed)
+
+
 def test_follow_up_to_an_agency_not_held(bot):
     ans = bot.ask("淮安市政府呢？", history=["洪泽区2023年收到多少申请"])
     assert ans.status == "not_found"

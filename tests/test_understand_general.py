@@ -447,3 +447,48 @@ def test_measures_joined_and_asked_each_are_each_a_figure():
     # summed when asked together, and one measure alone is no list
     assert not understand("西湖区2024年予以公开和部分公开加起来多少", CATALOG).each_metric
     assert not understand("西湖区2024年各部门收到多少申请", CATALOG).each_metric
+
+
+def test_who_asks_is_no_column_of_the_table():
+    intent = understand("我是做律师的。西湖区2024年有几件申请是属于行政执法案卷没公开的？", CATALOG)
+    assert intent.metric.key == "不予公开_行政执法案卷" and intent.col3 is None
+    # a clause that asks keeps its column
+    asked = understand("我是企业的，西湖区2024年企业提的申请有几件？", CATALOG)
+    assert asked.col3 == "商业企业"
+    # 「开了个小店」: counted with 个, a shop, not 小店区
+    shop = understand("我开了个小店，想问西湖区2024年收到多少申请", CATALOG)
+    assert shop.agencies == ["杭州市西湖区人民政府"] and not shop.unknown_agency
+
+
+def test_compound_questions_are_split_where_each_names_its_own_cell():
+    from assistant.assistant import compound_parts
+    assert compound_parts("西湖区2024年制定了几件规章？现在还有效的规范性文件一共多少件？") == [
+        "西湖区2024年制定了几件规章？", "现在还有效的规范性文件一共多少件？"]
+    assert len(compound_parts("西湖区2024年律所递了几件申请？科研院所又递了几件？")) == 2
+    assert len(compound_parts("西湖区2024年直接起诉判维持的有几起？还有没判完的吗？")) == 2
+    # the second sentence goes on asking the first: one question
+    assert compound_parts("听说西湖区2024年行政事业性收费收了一亿多？真的假的，具体是多少万元") == []
+    assert compound_parts("西湖区2023年行政处罚多少？两年比变了多少？") == []
+    assert compound_parts("西湖区2024年收了信息处理费吗？是哪个部门收的？") == []
+
+
+def test_a_followup_adding_a_measure_or_setting_an_agency_beside():
+    from assistant.understand import merge
+    first = understand("西湖区2024年行政复议一共多少件？", CATALOG)
+    more = merge(first, understand("那连打官司的一起算呢，总共多少件？", CATALOG))
+    assert set(more.metric.rows) == {"行政复议", "行政诉讼_直接起诉", "行政诉讼_复议后起诉"} and more.kind == "sum"
+    first = understand("西湖区教育局2024年行政处罚做了多少件？", CATALOG)
+    beside = merge(first, understand("跟西湖区科技局同一年比呢？谁多？", CATALOG))
+    assert beside.agencies == ["杭州市西湖区教育局", "杭州市西湖区科学技术局"] and beside.kind == "ranking"
+    # 「那科技局呢」 moves to the other agency
+    moved = merge(first, understand("那西湖区科技局呢？", CATALOG))
+    assert moved.agencies == ["杭州市西湖区科学技术局"]
+
+
+def test_asides_and_breakdowns():
+    aside = understand("西湖区2024年因为属于过程性信息（讨论记录、请示报告那种）而不予公开的有几件？", CATALOG)
+    assert aside.metric is not None and not aside.unexplained
+    monthly = understand("西湖区2024年每个月分别收到多少件申请？哪个月最多？", CATALOG)
+    assert monthly.metric is None  # no cell counts by month
+    confirm = understand("西湖区2024年行政强制只有45件，是这样吗？", CATALOG)
+    assert confirm.metric is not None and not confirm.unexplained
