@@ -170,10 +170,14 @@ def unexplained(question: str, explained: list[str]) -> list[str]:
     """Content words of `question` that neither `explained` nor the ordinary words account for."""
     from vectorstore.chunks import _jieba
 
-    rest = question
-    for piece in sorted(set(explained + explained_texts(question)), key=len, reverse=True):
+    # every place any explained piece covers, in the question as asked (overlapping pieces — 拒绝公开 and
+    # 公开了几 — each explain their own part whatever the order they are found in)
+    covered = [False] * len(question)
+    for piece in set(explained + explained_texts(question)):
         if piece:
-            rest = rest.replace(piece, " ")
+            for m in re.finditer(re.escape(piece), question):
+                covered[m.start():m.end()] = [True] * (m.end() - m.start())
+    rest = "".join(" " if c else ch for ch, c in zip(question, covered))
     words = []
     for token in cut_words(rest):
         t = token.strip()

@@ -21,7 +21,7 @@ _STOP = set(
 _SYNONYMS = {
     "钱": ("费用", "元", "收取", "收费", "处理费"), "花": ("支出", "费用"), "收费": ("收取", "费用", "收费"), "费": ("费用", "收取"),
     "不足": ("问题", "不足", "差距"), "问题": ("问题", "不足", "差距"), "网站": ("门户网站", "网站"),
-    "新媒体": ("新媒体", "微博", "微信", "抖音"), "改进": ("改进", "措施", "整改"), "整改": ("整改", "改进", "措施"),
+    "新媒体": ("新媒体", "微博", "微信", "抖音"), "改进": ("改进", "措施", "整改"), "整改": ("整改", "改进", "措施"), "改": ("改进", "整改", "措施"),
     "撤回": ("撤销", "撤回"),
     "关注": ("关注", "粉丝", "订阅"), "纠错": ("纠错", "纠正"), "官司": ("诉讼", "官司"), "判": ("判决", "审结"),
     "收到": ("收到", "受理", "接收"), "办完": ("办完", "办结", "完成"),
@@ -73,7 +73,8 @@ def keywords(text: str, drop: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
         if not tok or tok in _STOP or tok.isdigit() or tok in seen:
             continue
         seen.add(tok)
-        alts = next((alts for key, alts in _SYNONYMS.items() if key in tok), ())
+        # (a one-character key names only itself: 改 is 改进, 改革 is not)
+        alts = next((alts for key, alts in _SYNONYMS.items() if (key == tok if len(key) == 1 else key in tok)), ())
         if len(tok) >= 2:
             groups.append(tuple(dict.fromkeys((tok, *alts))))
         elif alts:
@@ -88,6 +89,8 @@ class Sentence:
     end: int
     chunk: object
     score: float
+    heading: str = ""  # the heading the sentence is under
+    following: object = None  # the report's next passage, where a list may go on (a page break cuts passages)
 
 
 # a line break ends a sentence only after a heading-length line or before a numbered item;
@@ -102,7 +105,9 @@ def sentences(chunk) -> list[tuple[str, int, int]]:
     # short lines are headings: end them too
     for m in re.finditer(r"\n", text):
         line_start = text.rfind("\n", 0, m.start()) + 1
-        if 0 < len(text[line_start:m.start()].strip()) <= 20:
+        line = text[line_start:m.start()].strip()
+        # (a heading has no comma: 「二是围绕…工作，进一步梳理明」 is a wrapped line cut short by the passage)
+        if 0 < len(line) <= 20 and not _PAGE_NUMBER.match(line) and not re.search(r"[，,]|(?<![一二三四五六七八九十\d])、", line):
             cuts.append(m.end())
     for end in sorted(set(cuts + [len(text)])):
         piece = text[pos:end]
@@ -128,18 +133,27 @@ def best_sentences(hits, groups: list[tuple[str, ...]], question: str = "", limi
     # set the scene (and are what the report's problem sentence repeats) once
     weight = _weights(groups, question)
     scored: list[Sentence] = []
+    following = _following(hits)
     for rank, (chunk, _score) in enumerate(hits):
-        # the most specific heading above the passage: （一）主要问题 answers 「存在哪些问题」
-        heading = (getattr(chunk, "section", "") or "").split("›")[-1]
-        for text, start, end in sentences(chunk):
-            if sum(1 for p in _PART_NAMES if p in text) >= 2 or _PART_TITLE.match(text) or _SUB_TITLE.match(text):
-                continue  # a table of contents, or a part's own title: no answer of its own
+        # the most specific heading above each sentence: （一）主要问题 answers 「存在哪些问题」
+        pieces = sentences(chunk)
+        path = [p.strip() for p in (getattr(chunk, "section", "") or "").split("›")]
+        inside = {t.strip() for t, _, _ in pieces if _PART_TITLE.match(t) or _SUB_TITLE.match(t)}
+        # (a passage's path ends with the last heading in it: what comes before that heading is under the one before)
+        heading = path[-2] if len(path) > 1 and path[-1] in inside else path[-1]
+        for text, start, end in pieces:
+            if _PART_TITLE.match(text) or _SUB_TITLE.match(text):
+                heading = text.strip()
+                continue  # a part's own title, or a heading: no answer of its own
+            if sum(1 for p in _PART_NAMES if p in text) >= 2:
+                continue  # a table of contents
             hit = sum(w * _found(g, text) for g, w in zip(groups, weight)) + 1.5 * sum(
                 w * _found(g, heading) for g, w in zip(groups, weight))
             if not hit:
                 continue
             bonus = 3 if counted and counted.search(text) else 0
-            scored.append(Sentence(text, start, end, chunk, hit + bonus - rank * 0.01))
+            scored.append(Sentence(text, start, end, chunk, hit + bonus - rank * 0.01, heading,
+                                   following.get(id(chunk))))
     scored.sort(key=lambda s: s.score, reverse=True)
     return _each_asked(_picked(scored, limit), scored, groups, question)
 
@@ -170,20 +184,47 @@ def _picked(scored: list[Sentence], limit: int) -> list[Sentence]:
 
 
 _ASKING = re.compile(r"怎么|如何|怎样|什么|啥|哪|谁|何|多少|几|吗|呢|是否|有没有|没有|是不是")
+_ANAPHORA = re.compile(r"(?:针对|根据|对照|就|对)(?:上述|以上|前述|这些|存在的?|发现的?)[^，,。；;]{0,6}?(?:问题|不足|差距)")
 _ORDINALS = "一二三四五六七八九十"
-_ENUM_START = re.compile(r"一是")
-_ENUM_NEXT = re.compile(r"二是")
+_STATUS = re.compile(r"^(?:目前|截至目前|截止目前|现已|至此)")
+_ENUM_START = re.compile(r"一\s*是")  # (a PDF line may break between 一 and 是)
+_ENUM_NEXT = re.compile(r"二\s*是")
+_PAGE_NUMBER = re.compile(r"^[-—－\s]*(?:第\s*)?\d{1,3}\s*(?:页)?[-—－\s]*$")  # 「- 5 -」: a page's number, mid-sentence
+
+
+def _following(hits) -> dict[int, object]:
+    """Each passage's next one in its report (by offset), among the passages at hand."""
+    by_report: dict[str, list] = {}
+    for chunk, _ in hits:
+        if getattr(chunk, "report_id", None) is not None and isinstance(getattr(chunk, "start", None), int):
+            by_report.setdefault(chunk.report_id, []).append(chunk)
+    out = {}
+    for chunks in by_report.values():
+        chunks = sorted({id(c): c for c in chunks}.values(), key=lambda c: c.start)
+        for a, b in zip(chunks, chunks[1:]):
+            out[id(a)] = b
+    return out
 
 
 def _enumerated_after(head: Sentence, budget: int = 400) -> list[Sentence]:
-    """The sentences after `head` that go on numbering its list (二是…, 三是…), in order."""
+    """The sentences after `head` that go on numbering its list (二是…, 三是…), in order — into the
+    report's next passage when the list runs on past a page break."""
     out, used, k = [], len(head.text), 1
-    for text, start, end in sentences(head.chunk):
-        if start <= head.start:
+    pieces = [(t, a, b, head.chunk) for t, a, b in sentences(head.chunk)]
+    if head.following is not None:
+        pieces += [(t, a, b, head.following) for t, a, b in sentences(head.following)]
+    last = head.end
+    for text, start, end, chunk in pieces:
+        if start < last:
             continue
-        if k >= len(_ORDINALS) or not text.startswith(_ORDINALS[k] + "是") or used + len(text) > budget:
+        last = end
+        if k > 1 and _STATUS.match(text) and used + len(text) <= budget:
+            # 「目前，…专栏已成功开设，…正在有序进行中」: where the measures listed stand
+            out.append(Sentence(text, start, end, chunk, head.score))
             break
-        out.append(Sentence(text, start, end, head.chunk, head.score))
+        if k >= len(_ORDINALS) or not re.match(_ORDINALS[k] + r"\s*是", text) or used + len(text) > budget:
+            break
+        out.append(Sentence(text, start, end, chunk, head.score))
         used, k = used + len(text), k + 1
     return out
 
@@ -223,20 +264,28 @@ def _each_asked(top: list[Sentence], scored: list[Sentence], groups: list[tuple[
     unanswered gets the best sentence saying what it asks (a list it begins quoted whole), if that
     sentence scores near the best."""
     clauses = [c for c in re.split(r"[，,。！!？?；;]", question) if _ASKING.search(c)]
-    asked = [idx for c in clauses if (idx := [i for i, g in enumerate(groups) if g[0] in c])]
+    asked = [idx for c in clauses if (idx := [i for i, g in enumerate(groups) if _named_in(g, c)])]
     if len(asked) < 2 or not top:
         return sorted(top, key=lambda s: s.start)
-    says = lambda s, idx: any(_found(groups[i], s.text) for i in idx)
     out = list(top)
     for idx in asked:
-        if any(says(s, idx) for s in out):
-            continue
-        best = next((s for s in scored if says(s, idx) and s.score >= EACH_ASKED_SHARE * scored[0].score), None)
+        # the best sentence saying what this question asks, in its words or under a heading that does
+        # (「根据上述问题，…采取以下措施」 names 问题 but answers how it was fixed)
+        # (「针对存在问题，下一步…」 refers back to the problems to bring in the measures: it does not say them)
+        own = lambda s: _ANAPHORA.sub("", s.text)
+        by_clause = sorted(scored, key=lambda s: -sum(_found(groups[i], own(s)) + 1.5 * _found(groups[i], s.heading)
+                                                       for i in idx))
+        # (under a heading that names it, or saying it and scoring near the best: not 「…相关部门…」 in passing)
+        best = next((s for s in by_clause[:1] if any(_found(groups[i], s.heading) for i in idx) or (
+            any(_found(groups[i], own(s)) for i in idx) and s.score >= EACH_ASKED_SHARE * scored[0].score)), None)
         if best is None or any(best.start == t.start for t in out):
             continue
         out.append(best)
         if _ENUM_START.search(best.text) and not _ENUM_NEXT.search(best.text):
             out += [e for e in _enumerated_after(best) if all(e.start != t.start for t in out)]
+        follow = _next_sentence(best)
+        if follow is not None and _ELABORATES.match(follow.text) and all(follow.start != t.start for t in out):
+            out.append(follow)  # 「仍存在一定差距。」 with the sentence naming them (「如…」)
     return sorted(out, key=lambda s: s.start)
 
 
@@ -244,7 +293,12 @@ def _weights(groups: list[tuple[str, ...]], question: str) -> list[int]:
     """Each concept's weight: 2 when a clause that asks names it, 1 when it only sets the scene (the scene
     often holds the topic itself: 「沭阳去年清理过期的政府信息，清掉了多少条？」)."""
     asking = "".join(c for c in re.split(r"[，,。！!？?；;]", question) if _ASKING.search(c))
-    return [2 if asking and g[0] in asking else 1 for g in groups]
+    return [2 if asking and _named_in(g, asking) else 1 for g in groups]
+
+
+def _named_in(group: tuple[str, ...], clause: str) -> bool:
+    """Does the clause name this concept: its word, or the everyday word it stands for (改 → 改进, 措施)?"""
+    return group[0] in clause or any(alts == group and key in clause for key, alts in _SYNONYMS.items())
 
 
 def coverage(groups: list[tuple[str, ...]], picked: list[Sentence], question: str = "") -> float:

@@ -1,6 +1,7 @@
 """Understanding on agencies and wordings of another province (no corpus, no store): the mechanisms
 the held-out sets found missing, each checked where it could fail."""
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -492,3 +493,19 @@ def test_asides_and_breakdowns():
     assert monthly.metric is None  # no cell counts by month
     confirm = understand("西湖区2024年行政强制只有45件，是这样吗？", CATALOG)
     assert confirm.metric is not None and not confirm.unexplained
+
+
+def test_what_explains_a_question_does_not_depend_on_the_order_it_is_found_in():
+    """Overlapping explained pieces (拒绝公开, 公开了几, 几件申请) each cover their own part: the reading is the
+    same in every process, whatever order a set hands the pieces out in (string hashing varies by process)."""
+    import os
+    import subprocess
+    import sys
+    code = ("from assistant.accounting import unexplained; "
+            "print(unexplained('滨海公安2022年一共拒绝公开了几件申请（各种不予公开的理由加起来）？', ['滨海公安', '2022']))")
+    seen = set()
+    for seed in ("0", "1", "2", "3"):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed}, cwd=Path(__file__).resolve().parents[1])
+        seen.add(out.stdout.strip())
+    assert seen == {"[]"}, seen
