@@ -499,6 +499,11 @@ def own_reading(part: str) -> bool:
             or any(rx.search(masked) for _, rx in T4_RESULT_WORDS))
 
 
+# what people do with a request, and the ways they send it: a phrase with one of these before a bracketed
+# agency (「网上提交（西湖区人民政府）的申请」) says how, and is no name of the agency
+_DOING = re.compile(r"提交|递交|提出|申请|邮寄|网上|网络|当面|现场|传真|电话|信函|寄送|快递")
+
+
 def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
     """The content words of a table question that its reading does not account for."""
     qq = normalize_years(q)
@@ -521,7 +526,8 @@ def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
         if at > 1 and qq[at - 1] in "（(":
             before = re.search(r"(?:^|(?<=[，,。；;：:！!？?、\s]))[\u4e00-\u9fff]{1,6}$", qq[:at - 1])
             # (where the question begins naming it, and no measure or qualifier of its own)
-            if before and find_metric(before.group(0)) is None and not NO_CELL.search(before.group(0)):
+            if (before and find_metric(before.group(0)) is None and not NO_CELL.search(before.group(0))
+                    and not _DOING.search(before.group(0))):
                 explained.append(before.group(0))
     # only the clauses that ask: 「我在写一篇关于基层执法的报道，想核实一下：…多少件？」 asks in its last clause
     clauses = [c for c in re.split(r"[，,：:；;。！!？?]|——|—", qq) if c.strip()]
