@@ -40,7 +40,7 @@ getcontext().prec = 40
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 REPORTS = REPO / ".." / "shared" / "corpus" / "reports"
-DATA = HERE / "heldout.jsonl"
+DATA = HERE.parent / "gold" / "heldout14.jsonl"  # written as heldout14, now gold
 ASKED_ON = "2026-12-04"
 
 PREFIX_KINDS = {
