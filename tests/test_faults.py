@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, REPO, SEED, require_files
+from tests.conftest import CORPUS, REPO, SEED, all_at_once, require_files
 
 FILES = (SEED, CORPUS / "reports" / "平潭综合实验区_2022.txt", CORPUS / "reports" / "平潭综合实验区交通与建设局_2020.txt")
 CLI = [sys.executable, "-m", "ui.cli"]
@@ -231,15 +231,6 @@ def test_processes_opening_a_new_sqlite_file_at_once_all_go_on(tmp_path):
     """Several processes started together on a new store (two ingests, `serve` beside an ingest) each
     switch its new SQLite files to WAL; SQLite refuses the switch at once to all but one unless it is
     waited for. Forty rounds of four: without the wait about one round in fifteen failed."""
-    import multiprocessing as mp
-    ctx = mp.get_context("fork")
     for round_ in range(40):
-        path = str(tmp_path / f"new{round_}.sqlite")
-        queue, barrier = ctx.Queue(), ctx.Barrier(4)
-        procs = [ctx.Process(target=_open_new_file, args=(path, barrier, queue)) for _ in range(4)]
-        for p in procs:
-            p.start()
-        results = [queue.get(timeout=60) for _ in procs]
-        for p in procs:
-            p.join(timeout=30)
+        results = all_at_once(_open_new_file, (str(tmp_path / f"new{round_}.sqlite"),), method="fork", timeout=60)
         assert results == ["wal"] * 4, (round_, results)
