@@ -145,7 +145,8 @@ def stated_amount(question: str) -> tuple[str, float, float] | None:
 
 
 # 「那连打官司的一起算呢」: the follow-up adds a measure to the one before (understand.merge)
-WITH_PREVIOUS = re.compile(r"(?:那|那么)?连(?=[^，,。？?]{0,12}(?:一起|一块|一并|在内))|一起算|一块算|一并算|算在内")
+WITH_PREVIOUS = re.compile(r"(?:那|那么)?连(?=[^，,。？?]{0,12}(?:一起|一块|一并|在内))|一起算|一块算|一并算|算在内|"
+                           r"加上|算上|再加上?|也算上?")
 
 # 「属于过程性信息（讨论记录、请示报告那种）」「（比如会议纪要）」: an aside that illustrates what the question
 # names, not a qualifier of its own

@@ -142,10 +142,8 @@ class Composer:
         notes += self._check_notes(shown)
         notes += _checked_claim(intent, shown)
         for ch, start, end in _runs(r.said):
-            quote = ch.text[start - ch.start:end - ch.start]
-            notes.append(f"报告正文：「{quote}」")
-            citations.append(Citation(report_id=ch.report_id, agency=ch.agency, year=ch.year, file_name=ch.file_name,
-                                      section=ch.section, quote=quote, start=start, end=end, page=ch.page))
+            citations.append(_quoted(ch, start, end))
+            notes.append(f"报告正文：「{citations[-1].quote}」")
         narrative_notes, narrative_cites = self._narrative_readings(r)
         notes += narrative_notes
         citations += narrative_cites
@@ -210,15 +208,20 @@ class Composer:
         intent = r.intent
         citations, quotes = [], []
         for ch, start, end in _runs(r.sentences):
-            quote = ch.text[start - ch.start:end - ch.start]
-            citations.append(Citation(report_id=ch.report_id, agency=ch.agency, year=ch.year, file_name=ch.file_name,
-                                      section=ch.section, quote=quote, start=start, end=end, page=ch.page))
-            quotes.append(f"「{quote}」")
+            citations.append(_quoted(ch, start, end))
+            quotes.append(f"「{citations[-1].quote}」")
         e = r.entries[0] if len(r.entries) == 1 else None
         head = f"{e.agency}{e.year}年报告" if e else "报告"
         where = "；".join(dict.fromkeys(c.section or "正文" for c in citations))
         text = f"{head}原文：" + "".join(quotes) + f"\n来源：{where}。"
         return Answer(question=intent.question, status="answered", answer=text, citations=citations)
+
+
+def _quoted(ch, start: int, end: int) -> Citation:
+    """The citation of a passage's text from `start` to `end` (offsets in the report), quoted verbatim."""
+    return Citation(report_id=ch.report_id, agency=ch.agency, year=ch.year, file_name=ch.file_name,
+                    section=ch.section, quote=ch.text[start - ch.start:end - ch.start], start=start, end=end,
+                    page=ch.page)
 
 
 def _runs(sentences) -> list[tuple[object, int, int]]:

@@ -14,7 +14,7 @@ from typing import Literal, Optional
 
 from ingest.agency import ORGAN_FORMS, nicknames_of
 
-from .accounting import NO_CELL, correct_term_slips, one_slip, unexplained
+from .accounting import NO_CELL, WITH_PREVIOUS, correct_term_slips, one_slip, unexplained
 from .agencies import AgencyResolver, Resolution
 from .metrics import COLUMN_WORDS, OCCUPY, Metric, each_measure, find_metric, mask_negated, T4_RESULT_WORDS
 
@@ -597,7 +597,6 @@ def _conversation_shift(current: Intent) -> Optional[int]:
     return None
 
 
-_WITH_PREVIOUS = re.compile(r"连[^，,。？?]{0,12}(?:一起|一块|一并|在内)|加上|算上|再加|也算")
 _SET_BESIDE = re.compile(r"跟|和|与|同|比|对比|相比|相较")
 
 
@@ -629,7 +628,7 @@ def merge(previous: Intent, current: Intent) -> Intent:
         out.pairs = previous.pairs
     if not _RANK_RE.search(current.question):
         out.direction = previous.direction
-    if (current.metric is not None and previous.metric is not None and _WITH_PREVIOUS.search(current.question)
+    if (current.metric is not None and previous.metric is not None and WITH_PREVIOUS.search(current.question)
             and current.metric.key != previous.metric.key and current.metric.table == previous.metric.table
             and current.metric.col == previous.metric.col):
         # 「那连打官司的一起算呢，总共多少件？」: the measure named added to the one the conversation is about
