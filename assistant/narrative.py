@@ -160,9 +160,8 @@ def best_sentences(hits, groups: list[tuple[str, ...]], question: str = "", limi
 
 def _picked(scored: list[Sentence], limit: int) -> list[Sentence]:
     top = scored[:1]
-    if top and _ENUM_START.search(top[0].text) and not _ENUM_NEXT.search(top[0].text):
-        # 「采取以下措施：一是…。」: the measures go on in the sentences after it (二是…。三是…。)
-        top += _enumerated_after(top[0])
+    # 「采取以下措施：一是…。」: the measures go on in the sentences after it (二是…。三是…。)
+    top += _list_after(top[0], top) if top else []
     if top and len(top[0].text) < 40:
         # a heading (（一）存在问题) or a lead-in (仍存在一定差距。): the answer goes on after it
         return _with_following(top[0])
@@ -175,8 +174,7 @@ def _picked(scored: list[Sentence], limit: int) -> list[Sentence]:
             break
         if s.score >= top[0].score * 0.6 and s.chunk is top[0].chunk and all(s.start != t.start for t in top):
             top.append(s)
-            if _ENUM_START.search(s.text) and not _ENUM_NEXT.search(s.text):
-                top += [e for e in _enumerated_after(s) if all(e.start != t.start for t in top)]
+            top += _list_after(s, top)
             follow = _next_sentence(s)
             if follow is not None and _ELABORATES.match(follow.text) and all(follow.start != t.start for t in top):
                 top.append(follow)  # a lead-in picked second is quoted with what it leads to
@@ -204,6 +202,13 @@ def _following(hits) -> dict[int, object]:
         for a, b in zip(chunks, chunks[1:]):
             out[id(a)] = b
     return out
+
+
+def _list_after(s: Sentence, taken: list[Sentence]) -> list[Sentence]:
+    """The rest of the list `s` begins (一是… → 二是…, 三是…), but the sentences already taken."""
+    if not _ENUM_START.search(s.text) or _ENUM_NEXT.search(s.text):
+        return []
+    return [e for e in _enumerated_after(s) if all(e.start != t.start for t in taken)]
 
 
 def _enumerated_after(head: Sentence, budget: int = 400) -> list[Sentence]:
@@ -260,9 +265,10 @@ EACH_ASKED_SHARE = 0.5  # of the best sentence's score, for one that answers a q
 
 def _each_asked(top: list[Sentence], scored: list[Sentence], groups: list[tuple[str, ...]],
                 question: str) -> list[Sentence]:
-    """「他们怎么整改的？现在进展如何？」: two questions in one. A question the sentences picked leave
-    unanswered gets the best sentence saying what it asks (a list it begins quoted whole), if that
-    sentence scores near the best."""
+    """「他们怎么整改的？现在进展如何？」: two questions in one. Each gets the best sentence saying what it
+    asks — in its own words (not a back-reference), or under a heading that does — if that sentence is
+    under such a heading or scores near the best; a list it begins is quoted whole, a lead-in with what
+    it leads to."""
     clauses = [c for c in re.split(r"[，,。！!？?；;]", question) if _ASKING.search(c)]
     asked = [idx for c in clauses if (idx := [i for i, g in enumerate(groups) if _named_in(g, c)])]
     if len(asked) < 2 or not top:
@@ -281,8 +287,7 @@ def _each_asked(top: list[Sentence], scored: list[Sentence], groups: list[tuple[
         if best is None or any(best.start == t.start for t in out):
             continue
         out.append(best)
-        if _ENUM_START.search(best.text) and not _ENUM_NEXT.search(best.text):
-            out += [e for e in _enumerated_after(best) if all(e.start != t.start for t in out)]
+        out += _list_after(best, out)
         follow = _next_sentence(best)
         if follow is not None and _ELABORATES.match(follow.text) and all(follow.start != t.start for t in out):
             out.append(follow)  # 「仍存在一定差距。」 with the sentence naming them (「如…」)
