@@ -492,11 +492,17 @@ def year_phrase(intent: Intent) -> str:
 
 
 def own_reading(part: str) -> bool:
-    """Does a sentence name a cell, an applicant column or a table-four result of its own (「科研院所又递了
-    几件？」「还有没判完的吗？」), rather than go on asking the sentence before it (「真的假的」)?"""
+    """Is a sentence a question of its own — naming a cell, an applicant column, a table-four result or a
+    qualifier no cell holds (「科研院所又递了几件？」「还有没判完的吗？」「撤回的有几件？」), or opening as a
+    follow-up does (「其中网上提交的有几件？」「那2023年呢？」) — rather than going on asking the sentence
+    before it (「真的假的，具体是多少万元」「两年比变了多少？」)?"""
     masked = mask_negated(without_asker(part))
     return (find_metric(masked) is not None or any(rx.search(masked) for _, rx in COLUMN_WORDS)
-            or any(rx.search(masked) for _, rx in T4_RESULT_WORDS))
+            or any(rx.search(masked) for _, rx in T4_RESULT_WORDS) or bool(NO_CELL.search(masked))
+            or bool(_FOLLOWS_ON.match(part)))
+
+
+_FOLLOWS_ON = re.compile(r"\s*(?:其中|那么?|另外|此外|还有|以及)")
 
 
 # what people do with a request, and the ways they send it: a phrase with one of these before a bracketed

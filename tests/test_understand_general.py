@@ -467,6 +467,9 @@ def test_compound_questions_are_split_where_each_names_its_own_cell():
         "西湖区2024年制定了几件规章？", "现在还有效的规范性文件一共多少件？"]
     assert len(compound_parts("西湖区2024年律所递了几件申请？科研院所又递了几件？")) == 2
     assert len(compound_parts("西湖区2024年直接起诉判维持的有几起？还有没判完的吗？")) == 2
+    # a qualifier no cell holds, or a follow-up's opening, asks a question of its own
+    assert len(compound_parts("西湖区2024年行政处罚多少？撤回的申请有几件？")) == 2
+    assert len(compound_parts("西湖区2024年收到多少申请？其中网上提交的有几件？")) == 2
     # the second sentence goes on asking the first: one question
     assert compound_parts("听说西湖区2024年行政事业性收费收了一亿多？真的假的，具体是多少万元") == []
     assert compound_parts("西湖区2023年行政处罚多少？两年比变了多少？") == []
