@@ -37,7 +37,7 @@ GENERIC = set("""
 那边 这边 那儿 这儿 那头 这头 这类 那类 此类 这种 那种 递 递了 递交 交了 送 送了 报了 为由 以此为由 理由
 拿到 得到 获得 获取 拿 给 给了 最后 最终 掉 比如 例如 譬如 像是 另外 此外 去做 得
 手头 手上 手里 根本 材料 当成 当作 算作 算成 一下子 排一下 排一排
-一句 一声 回 回一句 人说 有人 听人说 先走 走过 走了 先是 只有 仅有 仅 才 东西 说法 看到 靠谱 靠不靠谱 对不对 准不准 属实 可信 没错 一块 一块儿 一块儿加 加一块
+一句 一声 回 回一句 人说 有人 听人说 先走 走过 走了 先是 只有 仅有 仅 才 东西 说法 看到 换成 换 改成 改为 变成 靠谱 靠不靠谱 对不对 准不准 属实 可信 没错 一块 一块儿 一块儿加 加一块
 """.split())
 
 # Qualifiers that change which figure is meant and no cell of the format holds: a question using one
@@ -358,4 +358,25 @@ def correct_term_slips(question: str, keep: tuple[str, ...] = ()) -> tuple[str, 
             if step > 1:
                 break
         i += step
+    return _core_word_slips(out, notes, keep, freq)
+
+
+# the words every question about these reports uses: typed with one character wrong (申清, 公升) where
+# the typed text is no word of the dictionary, read as the word
+CORE_WORDS = ("申请", "公开", "信息")
+
+
+def _core_word_slips(question: str, notes: list[str], keep: tuple[str, ...], freq) -> tuple[str, list[str]]:
+    out = question
+    for i in range(len(out) - 1):
+        window = out[i:i + 2]
+        if window in CORE_WORDS or freq.get(window) or not all("\u4e00" <= c <= "\u9fff" for c in window):
+            continue
+        if any(window in kept for kept in keep if kept) or any(out[max(0, i - 1):i + 3].find(w) >= 0 for w in CORE_WORDS):
+            continue  # (a core word already there: 申请信 is 申请 + 信)
+        for word in CORE_WORDS:
+            if sum(a != b for a, b in zip(window, word)) == 1:
+                out = out[:i] + word + out[i + 2:]
+                notes.append(f"「{window}」读作「{word}」")
+                break
     return out, notes

@@ -29,7 +29,7 @@ from .metrics import find_metric, table2_column
 from .compose import RANK_SHOWN, TIES_NAMED
 from .models import Answer, Resolved
 from .narrative import answers_count, best_sentences, content_query, coverage, keywords
-from .understand import _ASKS, Catalog, Intent, ReportEntry, merge, own_reading, plain, to_query, understand, without_asker, year_phrase
+from .understand import _ASKS, Catalog, Intent, ReportEntry, classify, merge, own_reading, plain, to_query, understand, without_asker, year_phrase
 
 
 LIGHT_RANKING = 40  # past this many reports a ranking compares light records, and fetches full ones for those shown
@@ -105,6 +105,23 @@ class Step(Runnable):
 
     def invoke(self, input, config=None, **kwargs):
         return self.func(input)
+
+
+# 「它们俩加起来呢？」「这两个谁多？」: the reports the conversation has been about, together
+_BOTH = re.compile(r"它们|他们|她们|两者|二者|这两个|那两个|这俩|俩|两家|两个单位|两份|两年都")
+
+
+def both_spoken_of(intent: Intent, turns: list[Intent]) -> Intent:
+    """A follow-up about everything asked before (「上海市科委…？」「洪泽区政府2023年的呢？」「它们俩加起来呢？」):
+    each report the earlier turns were about, one agency and one year each, with its own year."""
+    pairs = list(dict.fromkeys((t.agencies[0], t.years[0]) for t in turns if len(t.agencies) == 1 and len(t.years) == 1))
+    if len(pairs) < 2:
+        return intent
+    out = replace(intent, pairs=pairs, agencies=list(dict.fromkeys(a for a, _ in pairs)),
+                  years=sorted({y for _, y in pairs}))
+    out.year_text = "、".join(map(str, out.years))
+    out.kind = classify(out)
+    return out
 
 
 def compound_parts(question: str) -> list[str]:
@@ -219,13 +236,17 @@ class Assistant:
         catalog = self.catalog
         today = inp.get("today")
         intent = understand(inp["question"], catalog, today)
-        context = None
+        context, spoken = None, []
         for earlier in inp.get("history") or []:
             turn = understand(earlier, catalog, today)
             context = turn if context is None else merge(context, turn)
+            spoken.append(context)
         if context is not None:
+            mentioned = not intent.agencies and _BOTH.search(intent.question)
             intent = merge(context, intent)
             intent.question = inp["question"].strip()
+            if mentioned:
+                intent = both_spoken_of(intent, spoken)
         return intent
 
     def _resolve(self, intent: Intent) -> Resolved:

@@ -126,8 +126,10 @@ class Catalog:
             if res.unknown and not any(res.unknown in t or t in res.unknown for t in spans):
                 return res
             more = [a for a in res.agencies if a not in exact] if not res.unknown else []
+            # where each was named (for an agency with a year of its own) when the resolver read them all too
+            where = res.spans if not res.unknown and set(exact) <= set(res.agencies) else []
             return Resolution(agencies=exact + more, text="|".join([*spans, *(t for t in res.text.split("|") if t)]),
-                              notes=res.notes)
+                              notes=res.notes, spans=where)
         if res.typo or (not res.agencies and not res.unknown):
             # a name held as printed (or its distinctive part: 凤泰区) beats reading a typo of another
             found, text = self.find_agencies(question)
@@ -242,13 +244,13 @@ _RELATIVE = {"今年": 0, "本年": 0, "去年": 1, "前一年": 1, "上一年":
 # in a follow-up these count from the year the conversation is about (「前一年呢？」), not from the calendar
 _CONVERSATION_RELATIVE = {"再前一年": -2, "前一年": -1, "上一年": -1, "后一年": 1, "下一年": 1, "次年": 1, "第二年": 1}
 _CONVERSATION_RELATIVE_RE = re.compile("|".join(_CONVERSATION_RELATIVE))
-_DIFF_RE = re.compile(r"比(?:上一年|上年|去年|前一年|\d{4}\s*年|它)|(?:两年|几年|前后)?(?:相?比|对比)?变(?:了|化|动)|增加|减少|增长|下降|涨了|降了|上涨|下跌|多了|少了|多出|少出|相比|同比|对比|差多少|差了")
+_DIFF_RE = re.compile(r"比(?:上一年|上年|去年|前一年|\d{4}\s*年|它)|(?:跟|和|与|同|较)(?:上一年|上年|去年|前一年|前年)(?:相?比|对比)|(?:两年|几年|前后)?(?:相?比|对比)?变(?:了|化|动)|增加|减少|增长|下降|涨了|降了|上涨|下跌|多了|少了|多出|少出|相比|同比|对比|差多少|差了")
 _RANK_RE = re.compile(r"从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|由多到少|由少到多|冒尖|领先|居首|排第一|排在前|谁|哪个|哪家|哪一个|哪一年|哪些部门|哪些单位|最多|最少|最高|最低|排名|排序|排行|更多|更少|更高|更低")
 _SHARE_RE = re.compile(r"公开率|比例|比重|占比|百分之|比率|百分比|几成|率是多少|率为多少|纠错率|纠正率|" + OCCUPY)
 _SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全部加|加在一起|总和|合起来|合在一起|加一块|算在一块")
 _RELATIVE_WORDS = ("上一年", "上年", "去年", "前年")
 _ASKS = re.compile(r"多少|几|哪|什么|是否|有没有|吗|呢|如何|怎么|占|比|排|最(?:多|少|高|低|大|小)")
-_GROWTH_RE = re.compile(r"(?:增长|增加|上涨|涨|下降|下跌|跌|减少|降|变化|提高|降低|多|少)了?百分之(?:几|多少)|增长率|增幅|增长了?多少%|增加了?百分之几|下降了?百分之几|降幅|变化了?百分之几|同比增长|增长了?几成")
+_GROWTH_RE = re.compile(r"(?:增长|增加|上涨|涨|下降|下跌|跌|减少|降|变化|提高|降低|多|少)了?百分之(?:几|多少)|增长率|增幅|增长了?多少%|增加了?百分之几|下降了?百分之几|降幅|变化了?百分之几|同比增长|增长了?几成|(?:变化|变动|增减|升降)幅度|涨幅|跌幅")
 _EACH_RE = re.compile(r"还是|分别|各自|各有|各是|各多少|各几")
 # 「企业比个人多几件」「个人比企业少多少」: one applicant column against another
 _COLUMN_DIFF_RE = re.compile(r"比[^，。？?]{1,10}?(?:多|少)(?:了|出)?(?:多少|几)|相差|差(?:了)?(?:多少|几)")
@@ -267,7 +269,7 @@ _CN_SHORT_YEAR_RE = re.compile(r"(?<![〇零一二三四五六七八九十\d])([
 
 
 # 「22、23、24三年」「21和22两年」: two-digit years listed, 年 written once after the last
-_SHORT_YEAR_LIST_RE = re.compile(r"(?<![\d.])(\d{2}(?:\s*[、,，和与及到至~～-]\s*\d{2})+)\s*(?=[两三四五六七八九十]?个?年(?!代))")
+_SHORT_YEAR_LIST_RE = re.compile(r"(?<![\d.])(\d{2}(?:\s*[、,，和与及到至~～-]\s*\d{2})+)\s*(?=(?:这|那|这些|共)?[两三四五六七八九十]?个?年(?!代))")
 
 
 def normalize_years(question: str) -> str:
@@ -327,6 +329,10 @@ def _years(question: str, catalog: Catalog, today: Optional[date] = None) -> tup
     this_year = (today or date.today()).year
     # 「上一年结转过来的」 names a row of the table, not a report year
     question = re.sub(r"(?:上一?年|去年|上年度)(?:度)?.{0,3}(?:结转|转过来|转来|遗留|留下|没办完)", "", question)
+    # 「今年1月挂出来的那份（讲的是去年的情况）」: a relative year with a month or day is a date, not the report's year
+    question = re.sub(r"(?:今年|去年|前年|本年)(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月|初|底|年初|年底|上半年|下半年)", "", question)
+    # 「本年收费金额」「本年新收」: the format's labels say 本年 of the report's own year
+    question = re.sub(r"本年度?(?=新收|收费|制发|废止|处理|办理|新公开|新制作|增减|结转)", "", question)
     if _DIFF_RE.search(question):
         return [], ""  # 比上一年: relative to the year the conversation is about
     for word, back in _RELATIVE.items():
