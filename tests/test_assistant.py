@@ -169,6 +169,19 @@ def test_two_questions_in_one_are_answered_in_turn(bot, built_store):
     assert_citations_hold(built_store, mixed)
 
 
+def test_both_reports_the_conversation_was_about_summed(bot):
+    # 平潭 2024 表二 行政许可 4529; 洪泽 2023 表二 行政许可 550
+    ans = bot.ask("它们俩加起来呢？", history=["平潭2024年行政许可的处理决定有多少？", "洪泽区政府2023年的呢？"])
+    assert ans.status == "answered" and ans.figures[0].value == Decimal(4529 + 550)
+    assert {"平潭综合实验区_2024.html", "洪泽区人民政府_2023.pdf"} <= cited_files(ans)
+
+
+def test_a_follow_up_comparing_with_the_year_before(bot):
+    # 平潭 表二 行政许可: 2024 4529 (built store); 2023 is not in the built store, so it says so
+    ans = bot.ask("那跟前一年比呢？", history=["平潭2024年行政许可的处理决定有多少件？"])
+    assert ans.status == "not_found" and "2023" in ans.answer
+
+
 def test_follow_up_to_an_agency_not_held(bot):
     ans = bot.ask("淮安市政府呢？", history=["洪泽区2023年收到多少申请"])
     assert ans.status == "not_found"

@@ -512,3 +512,34 @@ def test_what_explains_a_question_does_not_depend_on_the_order_it_is_found_in():
                              env={**os.environ, "PYTHONHASHSEED": seed}, cwd=Path(__file__).resolve().parents[1])
         seen.add(out.stdout.strip())
     assert seen == {"[]"}, seen
+
+
+def test_a_ranking_by_the_share_of_one_result():
+    q = "把西湖区2023年、宁波卫健委2025年、审批局2022年放一块比：办结的申请里直接予以公开的比例，谁最高？"
+    intent = understand(q, CATALOG)
+    assert intent.metric.key == "予以公开" and intent.kind == "ranking" and "share" in intent.signals
+    assert intent.pairs == [("杭州市西湖区人民政府", 2023), ("宁波市卫生健康委员会", 2025), ("宁波市行政审批服务局", 2022)]
+
+
+def test_years_that_are_dates_or_labels_are_not_the_report_year():
+    q = "我手头有宁波卫健委今年1月挂出来的那份年报（讲的是去年一整年的情况），请提供行政事业性收费的本年收费金额"
+    assert understand(q, CATALOG, today=date(2026, 12, 5)).years == [2025]
+    assert understand("西湖区22、23、24这三年新收的申请加起来多少", CATALOG).years == [2022, 2023, 2024]
+
+
+def test_a_change_asked_as_its_size_and_followups_changing_one_thing():
+    from assistant.understand import merge
+    growth = understand("西湖区的行政处罚，二〇二四年比二〇二三年是涨了还是跌了？变化幅度是百分之多少？", CATALOG)
+    assert growth.kind == "growth" and sorted(growth.years) == [2023, 2024]
+    first = understand("西湖区2024年行政许可的处理决定有多少件？", CATALOG)
+    then = merge(first, understand("那跟前一年比呢？", CATALOG, today=date(2026, 12, 5)))
+    assert then.kind == "difference" and then.years == [2024] and not then.unexplained  # (against the year before)
+    first = understand("西湖区2024年新收的申请里，企业提的有几件？", CATALOG)
+    other = merge(first, understand("换成个人提的呢？", CATALOG))
+    assert other.col3 == "自然人" and other.metric.key == "新收" and not other.unexplained
+
+
+def test_a_core_word_typed_wrong():
+    intent = understand("西湖区2024年收到的申清里，被拒绝公开的一共多少件？", CATALOG)
+    assert intent.metric is not None and not intent.unexplained
+    assert any("申清" in n for n in intent.notes)
