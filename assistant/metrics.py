@@ -115,11 +115,15 @@ T2_COLUMN_WORDS = [
     ("本年废止件数", re.compile(r"废止|废除|废掉|废了|取消")),
     ("现行有效件数", re.compile(r"现行有效|有效的|还有效|仍有效|现行|生效")),
     ("本年制发件数", re.compile(r"制发|新制|出台|印发|发布|制定")),
+    # the 2019 format's 政府集中采购 row: its count of projects and their amount
+    ("采购总金额", re.compile(r"总金额|金额|多少钱|花了多少")),
+    ("采购项目数量", re.compile(r"项目")),
 ]
+_PURCHASE_COLUMNS = {"采购总金额", "采购项目数量"}
 
 
 # measures no table holds: time taken, money fined, staff — these go to the narrative (and usually to not_found)
-_NOT_IN_TABLES = re.compile(r"平均|多少天|几天|天数|多长时间|多久|时长|工资|薪|人数|编制|多少人|几个人|(?<!收费)金额|多少钱|罚款.{0,6}(?:多少|金额)|满意度|点击量|访问量")
+_NOT_IN_TABLES = re.compile(r"平均|多少天|几天|天数|多长时间|多久|时长|工资|薪|人数|编制|多少人|几个人|(?<!收费)(?<!采购总)(?<!采购)金额|多少钱|罚款.{0,6}(?:多少|金额)|满意度|点击量|访问量")
 _FEES = re.compile(r"信息处理费|处理费|收费吗|收费了|收费情况|收不收费|要收费|收了多少(?:钱|费)|收取.{0,4}费|费用|花了多少")
 _NEW_VERB = re.compile(r"受理|收到|接到|新收|接收|提出|提交")
 _AND = re.compile(r"和|与|及|加上|(?<![增追参])加(?!起来|在一起|总)|以及|还有|、|包括|连同|含|或")
@@ -332,6 +336,7 @@ def table2_column(question: str, metric: Metric) -> str:
     """The column of table 二 a question asks for: 规章/规范性文件 have their document counts, the
     2019 format's 许可/处罚/强制/收费 rows their 上一年项目数量 and 本年增/减 beside 处理决定数量."""
     for key, rx in T2_COLUMN_WORDS:
-        if rx.search(question) and ((key in _DOCUMENT_COLUMNS) == (metric.key in ("规章", "行政规范性文件"))):
+        if (rx.search(question) and ((key in _DOCUMENT_COLUMNS) == (metric.key in ("规章", "行政规范性文件")))
+                and ((key in _PURCHASE_COLUMNS) == (metric.key == "政府集中采购"))):
             return key
     return metric.col

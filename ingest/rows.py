@@ -54,6 +54,7 @@ class Token:
     text: str
     loc: Location
     atomic: bool = False  # a real table cell: never cut into several cells
+    unit: str = ""  # a unit printed right after the figure (「215419886元」): the last cell's, as printed
 
     @property
     def blank(self) -> bool:
@@ -80,10 +81,18 @@ def _sub_loc(loc: Location, start: int, end: int) -> Location:
     return loc.model_copy(update={"start": loc.start + start, "end": loc.start + end})
 
 
+_TRAILING_UNIT = re.compile(rf"(?<=\d)[{SPACE}]*(?:万元|元)[{SPACE}]*$")
+
+
 def _cell_numbers(cell: Cell) -> tuple[str, Optional[Location], list[Token]]:
     """Split one cell into its label and the numbers it ends with."""
     text = cell.text
     m = TRAILING_NUMBERS_RE.match(text)
+    unit = None
+    if not m:
+        # 「政府集中采购215419886元」: an amount printed with its unit after it
+        unit = _TRAILING_UNIT.search(text)
+        m = TRAILING_NUMBERS_RE.match(text[:unit.start()]) if unit else None
     if not m:
         return text.strip(SPACE), cell.loc, []
     base = m.start("nums")
@@ -91,6 +100,8 @@ def _cell_numbers(cell: Cell) -> tuple[str, Optional[Location], list[Token]]:
         Token(t.group(), _sub_loc(cell.loc, base + t.start(), base + t.end()))
         for t in TOKEN_RE.finditer(m.group("nums"))
     ]
+    if unit is not None and tokens:
+        tokens[-1].unit = strip_space(unit.group(0))
     label = m.group("label").strip(SPACE)
     return label, _sub_loc(cell.loc, 0, len(m.group("label"))) if label else None, tokens
 

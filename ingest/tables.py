@@ -286,7 +286,7 @@ def _t2_row(rows: list[ValueRow], spec: RowSpec) -> Optional[ValueRow]:
 def parse_table2(rows: list[ValueRow], format_version: str, narrative: str) -> Parsed:
     out = Parsed()
     found: list[_Row] = []
-    units = {}
+    units, printed_units = {}, {}
     seen: set[int] = set()
     for block in table2_blocks(format_version):
         for spec in block.rows:
@@ -301,6 +301,8 @@ def parse_table2(rows: list[ValueRow], format_version: str, narrative: str) -> P
                 match.values, len(block.columns), label_end=_label_end(match),
                 cell_ok=lambda c, text, signed=signed, dec=block.decimal: (not text[:1] or text[0] not in "+-" or c in signed)
                 and ("." not in text or dec))
+            if match.values and match.values[-1].unit and match.values[-1].loc:
+                printed_units[(spec.key, match.values[-1].loc.end)] = match.values[-1].unit
             row = _Row(spec.key, spec.label, match.label, block.columns, readings, why,
                        loc=match.values[0].loc if match.values else match.label_loc, quote=_printed(match.values))
             if len(readings) > 1:
@@ -309,12 +311,36 @@ def parse_table2(rows: list[ValueRow], format_version: str, narrative: str) -> P
     specs = {s.key: s for b in table2_blocks(format_version) for s in b.rows}
     _settle("二", found, [], None, out, spec_of=lambda r: specs[r.key])
     for f in out.facts:
-        f.unit = units.get((f.row_key, f.col_key), f.unit)
+        # the unit printed after the row's last figure (「…5419886元」) is that cell's, whatever the column says
+        f.unit = printed_units.get((f.row_key, f.loc.end if f.loc else None)) or units.get((f.row_key, f.col_key), f.unit)
     if not found:
         out.result = TableResult(table="二", parsed=False, reason="no rows of table 二 found")
         return out
     _summarise("二", out, sum(len(b.rows) for b in table2_blocks(format_version)))
     return out
+
+
+def _t2_told_together(row: _Row, spec: RowSpec, narrative: str, out: Parsed) -> list[list[Token]]:
+    """「政府集中采购215419886元」 and, in the narrative, 「今年共发布采购信息21条共5419886元」: one sentence that
+    names the row (a two-character piece of its label) and states every cell of exactly one reading
+    decides it. A cell of one digit is too common in sentences to decide anything."""
+    pieces = {spec.label[i:i + 2] for i in range(len(spec.label) - 1)} - {"政府", "信息", "本年", "数量", "行政"}
+    told, quote = [], ""
+    for sentence in re.split(r"[。；;！!？?\n]", narrative):
+        if not any(p in sentence for p in pieces):
+            continue
+        numbers = set(re.findall(r"\d+(?:\.\d+)?", sentence))
+        for x in row.readings:
+            if all(len(t.text) >= 2 and t.text in numbers for t in x) and x not in told:
+                told.append(x)
+                quote = sentence.strip()
+    if len(told) != 1:
+        return row.readings
+    out.findings.append(Finding(
+        kind="layout", quote=row.quote, loc=row.loc,
+        message=f"{spec.label}: the digits {row.quote} run together; read as "
+                f"{'/'.join(t.text for t in told[0])} because the narrative states 「{quote}」"))
+    return told
 
 
 def _t2_pin(row: _Row, spec: RowSpec, narrative: str, out: Parsed) -> list[list[Token]]:
@@ -327,7 +353,7 @@ def _t2_pin(row: _Row, spec: RowSpec, narrative: str, out: Parsed) -> list[list[
         if m:
             stated[col.key] = (int(m.group(1)), m.group(0))
     if not stated:
-        return row.readings
+        return _t2_told_together(row, spec, narrative, out)
     keys = [c.key for c in row.cols]
     fitting = [x for x in row.readings if all(_vals(x)[keys.index(k)] == v for k, (v, _) in stated.items())]
     said = "；".join(f"「{q}」" for _, q in stated.values())

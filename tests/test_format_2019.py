@@ -1,6 +1,6 @@
 """The 2019 trial format (国办公开办函〔2019〕60号), on a report this test writes itself.
 
-No real 2019-format report is in the corpus, so the file is made here in the layout Word exports
+The corpus has 2019-format reports only as flattened portal text; this file is made here in the layout Word exports
 to text (one cell per tab-indented line, rows separated by blank lines), with figures chosen so the
 format's arithmetic holds: table 二's 2019 columns (本年新制作数量…, 本年增/减 — negative here),
 and （六）其他处理 as one row.
@@ -95,3 +95,17 @@ def test_2019_format_tables(tmp_path):
     assert v("三", "总计", "总计") == 11
     assert v("四", "行政诉讼_直接起诉", "尚未审结") == 1
     assert report.checks and not report.failed_checks, [c.detail for c in report.failed_checks]
+
+
+def test_run_together_cells_with_their_unit_are_split_by_the_sentence_stating_them():
+    """A 2019-format report flattened to one line prints 「政府集中采购215419886元」: the amount with its unit
+    after it, the two cells run together. Its narrative states 「今年共发布采购信息21条共5419886元」, which
+    decides the split; the unit printed (元) is the cell's, not the column's 万元."""
+    from tests.conftest import CORPUS, require_files
+    path = CORPUS / "reports" / "平潭综合实验区管委会办公室_2019.txt"
+    require_files(path)
+    report = parse_file(path)
+    cells = {f.col_key: f for f in report.facts if f.table == "二" and f.row_key == "政府集中采购"}
+    assert cells["采购项目数量"].value == Decimal(21)
+    assert cells["采购总金额"].value == Decimal(5419886) and cells["采购总金额"].unit == "元"
+    assert any("5419886元" in f.message and "21/5419886" in f.message for f in report.findings)
