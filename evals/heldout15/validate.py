@@ -32,7 +32,7 @@ getcontext().prec = 50
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 REPORTS = REPO / ".." / "shared" / "corpus" / "reports"
-SET = HERE / "heldout.jsonl"
+SET = HERE.parent / "gold" / "heldout15.jsonl"  # written as heldout15, now gold
 ASKED_ON = "2026-12-05"
 
 PREFIX_KIND = {
