@@ -37,7 +37,7 @@ GENERIC = set("""
 那边 这边 那儿 这儿 那头 这头 这类 那类 此类 这种 那种 递 递了 递交 交了 送 送了 报了 为由 以此为由 理由
 拿到 得到 获得 获取 拿 给 给了 最后 最终 掉 比如 例如 譬如 像是 另外 此外 去做 得
 手头 手上 手里 根本 材料 当成 当作 算作 算成 一下子 排一下 排一排
-一句 一声 回 回一句 人说 有人 听人说 先走 走过 走了 先是 只有 仅有 仅 才 东西 说法 看到 换成 换 改成 改为 变成 靠谱 靠不靠谱 对不对 准不准 属实 可信 没错 一块 一块儿 一块儿加 加一块
+一句 一声 回 回一句 人说 有人 听人说 先走 走过 走了 先是 只有 仅有 仅 才 东西 说法 看到 换成 换 改成 改为 变成 这俩 那俩 俩 两家 这两家 那两家 靠谱 靠不靠谱 对不对 准不准 属实 可信 没错 一块 一块儿 一块儿加 加一块
 """.split())
 
 # Qualifiers that change which figure is meant and no cell of the format holds: a question using one
@@ -207,7 +207,10 @@ def cut_words(text: str) -> list[str]:
     from vectorstore.chunks import _jieba
 
     j = _jieba()
-    words = j.lcut(text)
+    # the names of an agency's accounts, which jieba cuts wrongly (「微信号」 as 微 + 信号), stay whole
+    words = []
+    for piece in _ACCOUNT_WORDS.split(text):
+        words += [piece] if piece in ACCOUNT_FORMS else j.lcut(piece) if piece else []
     out: list[str] = []
     for w in words:
         if w in ("网上", "网里", "网中") and out:
@@ -220,13 +223,17 @@ def cut_words(text: str) -> list[str]:
     return out
 
 
+# what people call an agency's accounts, and the words reports use for them
+ACCOUNT_FORMS = {"微信号": ("微信", "公众号"), "公众号": ("公众号", "微信"), "视频号": ("视频号",), "订阅号": ("订阅号", "公众号"),
+                 "抖音号": ("抖音",), "微博号": ("微博",), "头条号": ("头条",)}
+_ACCOUNT_WORDS = re.compile("(" + "|".join(ACCOUNT_FORMS) + ")")
 _FUNCTION_CHARS = set("的了是在有和与及从到对把给让被里中上下向往用由经走于也都就才还只可能会要去来")
 # forms a sentence may use for a qualifier the question names (撤回 in a question, 自行撤销 in the report)
 QUALIFIER_FORMS = {
     "撤回": ("撤回", "撤销", "撤申请"), "撤销申请": ("撤回", "撤销"), "驳回": ("驳回",), "败诉": ("败诉",),
     "外地": ("外地", "外省", "省外", "市外"), "外省": ("外省", "省外", "外地"), "局长": ("局长",), "主任": ("主任",),
     "预算": ("预算",), "经费": ("经费",), "平均": ("平均",), "多少天": ("天", "工作日"), "天数": ("天", "工作日"),
-    "官网": SITE_FORMS,
+    "官网": SITE_FORMS, "订阅": ("订阅", "关注", "粉丝"), **ACCOUNT_FORMS,
 }
 
 

@@ -36,7 +36,7 @@ _PLURAL = re.compile(r"^(?:" + _QUANTIFIED + r")(?:局|部门|单位|委|办)$")
 # the departments of a place as a group: 各部门, 哪个局, 所有部门 (a question over all of them)
 _DEPARTMENTS = re.compile(r"各(?:个)?(?:部门|局|委办局|单位)|(?:哪个|哪些|哪一个|哪家)(?:局|部门|委|单位)|所有(?:的)?(?:部门|局)|全部(?:部门|局)")
 # what joins organs of one place in a list: 、 和 与 及 , and the comparing 跟 / 同 / 对比
-_LIST_SEP = re.compile(r"[、和与及,，]|跟|同|对比|相比|比")
+_LIST_SEP = re.compile(r"[、和与及,，]|还有|以及|跟|同|对比|相比|比")
 _YEAR_AFTER = re.compile(r"\s*(?:(?:19|20)?\d{2}|[〇零一二三四五六七八九]{2,4})\s*(?:年度|年)?")
 # shortened zone words people type: 平潭实验区, 平潭试验区
 _ZONE_SHORT = ("实验区", "试验区")
@@ -190,6 +190,10 @@ class AgencyResolver:
             pos += len(z)
             if q.startswith("的", pos):
                 pos += 1
+            # 「平潭那个行政审批局」: a demonstrative between the place and its organ
+            pointed = re.match(r"(?:那个|这个|那|这)(?=[\u4e00-\u9fff]{1,10}?(?:局|委员会|委|办公室|办))", q[pos:])
+            if pointed and _organ_run(q, pos + pointed.end()) and not _VAGUE.match(_organ_run(q, pos + pointed.end())):
+                pos += pointed.end()
             run = _organ_run(q, pos)
             start = chain[0].start
             bracket = _BRACKETED.match(q[max(0, start - 4):start][::-1]) if not run and start else None

@@ -28,7 +28,7 @@ from .figures import (PCT, SAME_COLUMN, Cells, Missing, Value, blank_total_parts
 from .metrics import find_metric, table2_column
 from .compose import RANK_SHOWN, TIES_NAMED
 from .models import Answer, Resolved
-from .narrative import answers_count, best_sentences, content_query, coverage, keywords
+from .narrative import answers_count, best_sentences, content_query, coverage, keywords, squeezed
 from .understand import _ASKS, Catalog, Intent, ReportEntry, classify, merge, own_reading, plain, to_query, understand, without_asker, year_phrase
 
 
@@ -64,7 +64,7 @@ def _nouns(text: str) -> set[str]:
 
 
 def _sentence_text(picked) -> str:
-    return getattr(picked, "text", "") or getattr(picked, "quote", "") or str(picked)
+    return squeezed(getattr(picked, "text", "") or getattr(picked, "quote", "") or str(picked))
 
 
 def catalog_entries(rows: list[dict]) -> list[ReportEntry]:

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .accounting import NET_FORMS, SITE_FORMS, cut_words, without_localizer
+from .accounting import ACCOUNT_FORMS, NET_FORMS, SITE_FORMS, cut_words, without_localizer
 
 _SENTENCE_END = "。；！？\n"
 _STOP = set(
@@ -23,11 +23,12 @@ _SYNONYMS = {
     "不足": ("问题", "不足", "差距"), "问题": ("问题", "不足", "差距"), "网站": ("门户网站", "网站"),
     "新媒体": ("新媒体", "微博", "微信", "抖音"), "改进": ("改进", "措施", "整改"), "整改": ("整改", "改进", "措施"), "改": ("改进", "整改", "措施"),
     "撤回": ("撤销", "撤回"),
-    "关注": ("关注", "粉丝", "订阅"), "纠错": ("纠错", "纠正"), "官司": ("诉讼", "官司"), "判": ("判决", "审结"),
+    "关注": ("关注", "粉丝", "订阅"), "订阅": ("订阅", "关注", "粉丝"), **ACCOUNT_FORMS, "纠错": ("纠错", "纠正"), "官司": ("诉讼", "官司"), "判": ("判决", "审结"),
     "收到": ("收到", "受理", "接收"), "办完": ("办完", "办结", "完成"),
     "打算": ("打算", "下一步", "将", "计划"), "准备": ("准备", "下一步", "将", "计划"), "一步": ("下一步",),
     "牵头": ("牵头", "组长", "负责", "领导"), "进展": ("进展", "目前", "进行中", "已成功", "已完成"),
-    "办过": ("举办", "开展", "组织"), "网上": NET_FORMS, "官网": SITE_FORMS,
+    "办过": ("举办", "开展", "组织"), "组织": ("组织", "举办", "开展"), "培训": ("培训", "培训会", "学习"),
+    "几月": ("月份", "月"), "哪个月": ("月份", "月"), "哪月": ("月份", "月"), "网上": NET_FORMS, "官网": SITE_FORMS,
 }
 # (「哪几个月」 asks which months, not how many)
 _MEASURE = re.compile(r"(?<!哪)(?:多少|几)\s*(条|个|件|人|元|次|篇|期|项|场|万|名|家|起|天|钱)(?!月)")
@@ -119,7 +120,17 @@ def sentences(chunk) -> list[tuple[str, int, int]]:
     return out
 
 
+_SPACED = re.compile(r"(?<=[\u4e00-\u9fff：:])\s+(?=[\u4e00-\u9fff：:])")
+
+
+def squeezed(text: str) -> str:
+    """The text without the spaces a PDF's text layer puts between characters (「电 子 邮 箱 ：」)."""
+    return _SPACED.sub("", text) if " " in text or "\n" in text else text
+
+
 def _found(group: tuple[str, ...], text: str) -> int:
+    if not any(a in text for a in group):
+        text = squeezed(text)
     return max((len(a) for a in group if a in text), default=0)
 
 

@@ -349,10 +349,16 @@ def _paired_years(q: str, spans, today: Optional[date] = None) -> list[tuple[str
     bounds = [b for _, b in spans]
     after = [q[b[1]:(bounds[i + 1][0] if i + 1 < len(bounds) else len(q))] for i, b in enumerate(bounds)]
     before = [q[(bounds[i - 1][1] if i else 0):b[0]] for i, b in enumerate(bounds)]
-    for pieces in (after, before):
+    for n, pieces in enumerate((after, before)):
         this_year = (today or date.today()).year
         years = [[int(m.group(1)) for m in _YEAR_RE.finditer(normalize_years(p))]
                  + [this_year - _CALENDAR[m.group(1)] for m in _CALENDAR_RE.finditer(p)] for p in pieces]
+        if n == 0:
+            # 「审批局、监管局（这俩是2021年）和经发局2022年」: an agency listed without a year takes the next one
+            # stated after it in the list
+            for i in range(len(years) - 2, -1, -1):
+                if not years[i] and re.fullmatch(r"\s*(?:[、和与及,，]|还有|以及)\s*", pieces[i]) and len(years[i + 1]) == 1:
+                    years[i] = list(years[i + 1])
         if all(len(ys) == 1 for ys in years):
             return [(agencies[0], ys[0]) for (agencies, _), ys in zip(spans, years)]
     return []
