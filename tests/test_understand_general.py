@@ -543,3 +543,25 @@ def test_a_core_word_typed_wrong():
     intent = understand("西湖区2024年收到的申清里，被拒绝公开的一共多少件？", CATALOG)
     assert intent.metric is not None and not intent.unexplained
     assert any("申清" in n for n in intent.notes)
+
+
+def test_agencies_pointed_at_listed_and_sharing_a_year():
+    intent = understand("西湖区那个教育局还有科技局2024年两家一共收到多少申请", CATALOG)
+    assert set(intent.agencies) == {"杭州市西湖区教育局", "杭州市西湖区科学技术局"} and intent.kind == "sum"
+    shared = understand("西湖区教育局、科技局（这俩是2024年）和宁波卫健委2025年，谁收到的申请最多", CATALOG)
+    assert shared.pairs == [("杭州市西湖区教育局", 2024), ("杭州市西湖区科学技术局", 2024), ("宁波市卫生健康委员会", 2025)]
+    assert not shared.unexplained
+
+
+def test_accounts_and_spaced_pdf_text_in_the_narrative():
+    from types import SimpleNamespace
+
+    from assistant.accounting import cut_words
+    from assistant.narrative import best_sentences, keywords
+    assert "微信号" in cut_words("那个微信号现在有多少人订阅了")
+    groups = keywords("西湖区科技局那个微信号现在有多少人订阅了？", ("西湖区科技局",))
+    text = "（四）平台建设\n“西湖科技”微信公众号目前关注人数达 12345 人；\n联系我们：电 话 ： 0571-1234567 ， 电 子 邮 箱 ： a@b.cn"
+    chunk = SimpleNamespace(text=text, start=0, section="（四）平台建设", chunk_id="c", report_id="k24")
+    assert any("关注人数" in s.text for s in best_sentences([(chunk, 1.0)], groups, "有多少人订阅了"))
+    contact = keywords("看不懂打哪个电话问，邮箱是多少")
+    assert any("电 子 邮 箱" in s.text for s in best_sentences([(chunk, 1.0)], contact, "邮箱是多少"))
