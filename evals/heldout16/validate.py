@@ -38,7 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 REPORTS = REPO / ".." / "shared" / "corpus" / "reports"
-SET = HERE / "heldout.jsonl"
+SET = HERE.parent / "gold" / "heldout16.jsonl"  # written as heldout16, now gold
 ASKED_ON = "2026-12-06"
 
 PREFIX_KINDS = {
