@@ -453,17 +453,33 @@ def _standalone_organs(q: str, held_organs: Iterable[str], taken: list[tuple[int
     for a, b in taken:
         masked[a:b] = "\0" * (b - a)
     out = []
-    for m in _STANDALONE.finditer("".join(masked)):
-        text = m.group(0)
-        for k in range(len(text)):
-            piece = text[k:]
-            if (len(piece) >= 3 or piece in listed) and any(organ_matches(piece, o) for o in organs):
+    flat = "".join(masked)
+    taken_to = 0
+    for m in _STANDALONE.finditer(flat):
+        if m.start() < taken_to:
+            continue  # inside a name read already
+        # the shortest run ending like an organ, then (「区管委会办」 ends like one at 委 first) the next ending
+        longer = re.match(r"[\u4e00-\u9fa5]{0,4}?(?:局|委员会|委|办公室|办|厅|院|中心)", flat[m.end():])
+        for text in (m.group(0), *((m.group(0) + longer.group(0),) if longer else ())):
+            found = _organ_in(text, organs, listed)
+            if found is not None:
+                k, piece = found
                 start = m.start() + k
                 if k and text[k - 1] in _LEVELS:
                     start -= 1  # the level word is part of how the agency was named
-                out.append((piece, (start, m.end())))
+                out.append((piece, (start, m.start() + len(text))))
+                taken_to = m.start() + len(text)
                 break
     return out
+
+
+def _organ_in(text: str, organs: set[str], listed: set[str]) -> Optional[tuple[int, str]]:
+    """The longest tail of `text` that names a held organ, with where it begins."""
+    for k in range(len(text)):
+        piece = text[k:]
+        if (len(piece) >= 3 or piece in listed) and any(organ_matches(piece, o) for o in organs):
+            return k, piece
+    return None
 
 
 def organ_matches(text: str, organ: str) -> bool:

@@ -124,13 +124,21 @@ def both_spoken_of(intent: Intent, turns: list[Intent]) -> Intent:
     return out
 
 
+_NARROWS = re.compile(r"其中|[里中]有|之中|这些|那些|最后|最终|结果")
+
+
 def compound_parts(question: str) -> list[str]:
     """「市科委2024年制定了几件规章？现在还有效的规范性文件一共多少件？」: two table questions in one, each asked
     in its own sentence; [] unless every sentence after the first names a cell, column or result of its own
     (「真的假的，具体是多少万元」「两年比变了多少？」 go on asking the first question, and stay with it)."""
     pieces = [p for p in re.split(r"(?<=[？?；;])", plain(question)) if p.strip()]
     if len(pieces) < 2:
-        return []
+        # 「上一年有几个项目，这一年增减了多少？」: two asks in the clauses of one sentence
+        # (not when a later clause narrows the earlier one: 「有几家企业来申请，最后企业的申请里有几份…」 asks the last)
+        pieces = [p for p in re.split(r"(?<=[，,])", plain(question)) if p.strip()]
+        if (len(pieces) < 2 or sum(1 for p in pieces if _ASKS.search(p)) < 2
+                or any(_NARROWS.search(p) for p in pieces[1:])):
+            return []
     asking = [i for i, p in enumerate(pieces) if _ASKS.search(p)]
     if len(asking) < 2 or find_metric(without_asker("".join(pieces[:asking[1]]))) is None:
         return []

@@ -109,7 +109,7 @@ T2_COLUMN_WORDS = [
     ("本年新公开数量", re.compile(r"新公开")),
     ("对外公开总数量", re.compile(r"对外公开总数|公开总数|对外公开的?[^，。？?]{0,10}(?:累计|总数)")),
     ("本年新制作数量", re.compile(r"新制作")),
-    ("上一年项目数量", re.compile(r"上一年项目|上年项目|上一年的项目")),
+    ("上一年项目数量", re.compile(r"上一?年[^，,。？?]{0,4}?项目")),
     # (the 2019 format's printed change; a 2021 report has none, and the change is then computed)
     ("本年增减", re.compile(r"增减|增/减|增加或减少|增加了?还是减少|变化了?多少|多出|多了几|少了几")),
     ("本年废止件数", re.compile(r"废止|废除|废掉|废了|取消")),

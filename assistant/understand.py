@@ -16,7 +16,7 @@ from ingest.agency import ORGAN_FORMS, nicknames_of
 
 from .accounting import NO_CELL, WITH_PREVIOUS, correct_term_slips, one_slip, unexplained
 from .agencies import AgencyResolver, Resolution
-from .metrics import COLUMN_WORDS, OCCUPY, Metric, each_measure, find_metric, mask_negated, T4_RESULT_WORDS
+from .metrics import COLUMN_WORDS, OCCUPY, Metric, T2_COLUMN_WORDS, each_measure, find_metric, mask_negated, T4_RESULT_WORDS
 
 Kind = Literal["figure", "sum", "share", "difference", "growth", "ratio", "ranking", "narrative"]
 
@@ -471,7 +471,8 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
     intent.signals = _signals(q)
     intent.direction = "asc" if _ASC_RE.search(q) else "desc"
     intent.carried_from = sorted({int(m.group(1)) for m in _FROM_YEAR_RE.finditer(normalize_years(q))} - set(intent.years))
-    if intent.metric is not None and re.search(r"怎么样|如何|怎样|结果呢|咋样", q) and not re.search(r"多少|几[件个起次条项份]", q):
+    if (intent.metric is not None and re.search(r"怎么样|如何|怎样|结果呢|咋样", q) and not re.search(r"多少|几[件个起次条项份]", q)
+            and "share" not in intent.signals):  # (「公开率咋样」 asks the rate)
         # 「官司后来结果怎么样了」 asks what happened, which the narrative tells, not a count
         intent.metric = None
     if intent.metric is not None and not intent.unknown_agency:
@@ -511,7 +512,7 @@ def own_reading(part: str) -> bool:
     masked = mask_negated(without_asker(part))
     return (find_metric(masked) is not None or any(rx.search(masked) for _, rx in COLUMN_WORDS)
             or any(rx.search(masked) for _, rx in T4_RESULT_WORDS) or bool(NO_CELL.search(masked))
-            or bool(_FOLLOWS_ON.match(part)))
+            or any(rx.search(masked) for _, rx in T2_COLUMN_WORDS) or bool(_FOLLOWS_ON.match(part)))
 
 
 _FOLLOWS_ON = re.compile(r"\s*(?:其中|那么?|另外|此外|还有|以及)")
