@@ -494,7 +494,10 @@ def without_asker(q: str) -> str:
     """The question without the clauses that say who is asking (「我是做律师的」「我开了个小店」「作为一名
     企业主」), blanked to keep every position: a lawyer asking is no 法律服务机构 column. A clause that
     also asks (「我是企业的，企业提的有几件」 keeps its second clause) stays."""
-    return _ASKER.sub(lambda m: m.group(0) if _ASKS.search(m.group(0)) else " " * len(m.group(0)), q)
+    def blank(m: re.Match) -> str:
+        asks = _ASKS.search(m.group(0)) or q[m.end():m.end() + 1] in ("？", "?")  # (a clause ending the question asks)
+        return m.group(0) if asks else " " * len(m.group(0))
+    return _ASKER.sub(blank, q)
 
 
 def year_phrase(intent: Intent) -> str:

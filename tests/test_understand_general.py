@@ -565,3 +565,14 @@ def test_accounts_and_spaced_pdf_text_in_the_narrative():
     assert any("关注人数" in s.text for s in best_sentences([(chunk, 1.0)], groups, "有多少人订阅了"))
     contact = keywords("看不懂打哪个电话问，邮箱是多少")
     assert any("电 子 邮 箱" in s.text for s in best_sentences([(chunk, 1.0)], contact, "邮箱是多少"))
+
+
+def test_two_asks_in_one_sentence_and_organs_read_to_their_end():
+    from assistant.assistant import compound_parts
+    assert len(compound_parts("宁波审批局2022年那个行政事业性收费，上一年有几个项目，这一年增减了多少？")) == 2
+    # a later clause narrowing the first asks the last: one question
+    assert compound_parts("西湖区2024年有几家企业来申请，最后企业的申请里有几份是部分公开的？") == []
+    office = understand("市政府办那边2021年，有几个申请是补正了以后还是说不清楚的？", CATALOG)
+    assert office.agencies == ["宁波市人民政府办公室"]
+    rate = understand("我一个朋友说西湖区2024年的公开率咋样？", CATALOG)
+    assert rate.metric is not None and rate.kind == "share" and not rate.unexplained
