@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 REPORTS = REPO / ".." / "shared" / "corpus" / "reports"
-SET = HERE / "heldout.jsonl"
+SET = HERE.parent / "gold" / "heldout17.jsonl"  # written as heldout17, now gold
 ASKED_ON = "2026-12-07"
 
 PREFIX = {  # id prefix -> allowed kinds
