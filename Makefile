@@ -37,7 +37,7 @@ unit: $(STAMP)
 	$(PY) -m pytest -q
 
 eval: $(STAMP)
-	$(VENV)/bin/disclosure-qa --store $(EVAL_STORE) eval
+	DISCLOSURE_QA_NICKNAMES=evals/place_nicknames.csv $(VENV)/bin/disclosure-qa --store $(EVAL_STORE) eval
 
 bench: $(STAMP)
 	$(PY) -m evals.bench_ingest

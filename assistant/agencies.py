@@ -29,7 +29,7 @@ GOVERNMENT_ORGANS = {"人民政府", "管委会"}
 _ORGAN_END = re.compile(r"(?:人民政府|政府|管委会|管理委员会|委员会|局|委|办公室|办|厅|院|署|中心|所|队)$")
 _STOP = set("的年在收有被去今前共一是对和与及跟同里从向这那哪个各该每其我你他她它们么吗呢了啊吧？?，,。.、 因由将把据按于")
 _JOINS = set("和与及跟同")  # inside an organ's name (发展和改革委员会) or between two organs
-# 「平潭几个局」「西湖区这几个部门」「某县三个局」: some departments of the place, counted, not named
+# 「西湖区几个局」「西湖区这几个部门」「某县三个局」: some departments of the place, counted, not named
 _QUANTIFIED = r"(?:这|那)?(?:几|[两三四五六七八九十]|多)(?:个|家)|这些|那些|各个?"
 _VAGUE = re.compile(r"^(?:.{0,4}?(?:那个|这个|哪个|哪些|某个|某|那|这|哪|各|有个|有的|一个)|" + _QUANTIFIED + r")?(?:局|部门|单位|委|办)$")
 _PLURAL = re.compile(r"^(?:" + _QUANTIFIED + r")(?:局|部门|单位|委|办)$")
@@ -190,7 +190,7 @@ class AgencyResolver:
             pos += len(z)
             if q.startswith("的", pos):
                 pos += 1
-            # 「平潭那个行政审批局」: a demonstrative between the place and its organ
+            # 「西湖区那个教育局」: a demonstrative between the place and its organ
             pointed = re.match(r"(?:那个|这个|那|这)(?=[\u4e00-\u9fff]{1,10}?(?:局|委员会|委|办公室|办))", q[pos:])
             if pointed and _organ_run(q, pos + pointed.end()) and not _VAGUE.match(_organ_run(q, pos + pointed.end())):
                 pos += pointed.end()
@@ -249,7 +249,7 @@ class AgencyResolver:
                 j += 1
             organs = items[i + 1:j]
             # 几个局 says so; a place alone, only when a colon introduces a list of its organs
-            # (「平潭2024年收到多少？跟市场监管局比呢」 compares the place's government with one of its bureaus)
+            # (「西湖区2024年收到多少？跟科技局比呢」 compares the place's government with one of its bureaus)
             introduced = bool(organs) and bool(re.search(r"[:：]", q[b:organs[0][3][0]])) and len(organs) >= 2
             alone = chain and ((organ_text and _PLURAL.match(organ_text)) or (not organ_text and introduced))
             listed = re.match(r"(?:\s*(?:(?:19|20)?\d{2}|[〇零一二三四五六七八九]{2,4})\s*(?:年度|年)?)?\s*(?:[、和与及,，]|跟|同)", q[b:])
@@ -349,7 +349,7 @@ class AgencyResolver:
 
 
 def _with_nickname(q: str, hit: Mention) -> Mention:
-    """「平潭岚岛」「宁波甬城」: a place's nickname right after its name is part of naming it."""
+    """「宁波甬城」「杭州杭城」: a place's nickname right after its name is part of naming it."""
     nicks = nicknames()
     for n in range(4, 1, -1):
         named = nicks.get(q[hit.end:hit.end + n], ())

@@ -112,7 +112,7 @@ _BOTH = re.compile(r"它们|他们|她们|两者|二者|这两个|那两个|这�
 
 
 def both_spoken_of(intent: Intent, turns: list[Intent]) -> Intent:
-    """A follow-up about everything asked before (「上海市科委…？」「洪泽区政府2023年的呢？」「它们俩加起来呢？」):
+    """A follow-up about everything asked before (「某市科委…？」「某区政府2023年的呢？」「它们俩加起来呢？」):
     each report the earlier turns were about, one agency and one year each, with its own year."""
     pairs = list(dict.fromkeys((t.agencies[0], t.years[0]) for t in turns if len(t.agencies) == 1 and len(t.years) == 1))
     if len(pairs) < 2:
@@ -608,8 +608,8 @@ class Assistant:
             return []
         hits = [(c, 0.0) for c in self.store.facts.chunks(report_ids=[r.entries[0].report_id])]
         picked = best_sentences(hits, groups, intent.question, limit=1)[:1]
-        found = round(coverage(groups, picked) * len(groups))
-        return picked if found >= 2 and coverage(groups, picked) >= SAID_COVERAGE else []
+        share = coverage(groups, picked)
+        return picked if round(share * len(groups)) >= 2 and share >= SAID_COVERAGE else []
 
     def _answer(self, r: Resolved) -> Answer:
         r.said = self._said_in_text(r)

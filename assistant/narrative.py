@@ -307,7 +307,7 @@ def _each_asked(top: list[Sentence], scored: list[Sentence], groups: list[tuple[
 
 def _weights(groups: list[tuple[str, ...]], question: str) -> list[int]:
     """Each concept's weight: 2 when a clause that asks names it, 1 when it only sets the scene (the scene
-    often holds the topic itself: 「沭阳去年清理过期的政府信息，清掉了多少条？」)."""
+    often holds the topic itself: 「某县去年清理过期的政府信息，清掉了多少条？」)."""
     asking = "".join(c for c in re.split(r"[，,。！!？?；;]", question) if _ASKING.search(c))
     return [2 if asking and _named_in(g, asking) else 1 for g in groups]
 

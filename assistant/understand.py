@@ -354,7 +354,7 @@ def _paired_years(q: str, spans, today: Optional[date] = None) -> list[tuple[str
         years = [[int(m.group(1)) for m in _YEAR_RE.finditer(normalize_years(p))]
                  + [this_year - _CALENDAR[m.group(1)] for m in _CALENDAR_RE.finditer(p)] for p in pieces]
         if n == 0:
-            # 「审批局、监管局（这俩是2021年）和经发局2022年」: an agency listed without a year takes the next one
+            # 「教育局、科技局（这俩是2021年）和卫健委2022年」: an agency listed without a year takes the next one
             # stated after it in the list
             for i in range(len(years) - 2, -1, -1):
                 if not years[i] and re.fullmatch(r"\s*(?:[、和与及,，]|还有|以及)\s*", pieces[i]) and len(years[i + 1]) == 1:
@@ -630,7 +630,7 @@ def merge(previous: Intent, current: Intent) -> Intent:
         out.unknown_agency, out.near, out.unknown_organ = previous.unknown_agency, previous.near, previous.unknown_organ
     elif (current.agencies and previous.agencies and not set(current.agencies) & set(previous.agencies)
           and current.signals & {"ranking", "difference", "growth", "ratio"} and _SET_BESIDE.search(current.question)):
-        # 「跟上海市科委同一年比呢？谁多？」: the agency named is set beside the one the conversation is about
+        # 「跟某市科委同一年比呢？谁多？」: the agency named is set beside the one the conversation is about
         out.agencies = [*previous.agencies, *current.agencies]
         out.agency_text = "|".join(t for t in (previous.agency_text, current.agency_text) if t)
         out.pairs = []

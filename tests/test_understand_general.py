@@ -576,3 +576,20 @@ def test_two_asks_in_one_sentence_and_organs_read_to_their_end():
     assert office.agencies == ["宁波市人民政府办公室"]
     rate = understand("我一个朋友说西湖区2024年的公开率咋样？", CATALOG)
     assert rate.metric is not None and rate.kind == "share" and not rate.unexplained
+
+
+def test_a_deployment_adds_the_nicknames_of_the_places_it_serves(tmp_path):
+    """The shipped table holds well-known city nicknames; a county's or district's own comes from the
+    deployment's file (DISCLOSURE_QA_NICKNAMES), read in a process of its own (the table is read once)."""
+    import os
+    import subprocess
+    import sys
+    local = tmp_path / "nicknames.csv"
+    local.write_text("nickname,place,code\n湖畔,西湖区,330106\n", encoding="utf-8")
+    code = ("from tests.test_understand_general import CATALOG; from assistant.understand import understand; "
+            "print(understand('湖畔2024年收到多少申请', CATALOG).agencies)")
+    run = lambda env: subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                     env=env, cwd=Path(__file__).resolve().parents[1]).stdout.strip()
+    plain_env = {k: v for k, v in os.environ.items() if k != "DISCLOSURE_QA_NICKNAMES"}
+    assert run({**plain_env, "DISCLOSURE_QA_NICKNAMES": str(local)}) == "['杭州市西湖区人民政府']"
+    assert run(plain_env) != "['杭州市西湖区人民政府']"
