@@ -30,7 +30,8 @@ from typing import Optional
 
 from .loaders import artifact_spans
 from .models import Chunk, Report
-from .rows import HEADING_RES, NUMBER_RE, SPACE
+from .parts import HEADING_RES
+from .stream import NUMBER_RE, SPACE
 
 MAX_CHARS = 300  # target size of a chunk, in characters of the source text
 MIN_CHARS = 150  # a chunk shorter than this takes in the next 一是/二是… item

@@ -7,7 +7,8 @@ from typing import Optional
 
 from .agency import identify, same_agency
 from .models import Finding, Row, Section
-from .rows import PART_CORES, SPACE, heading_match, strip_space
+from .parts import find_parts
+from .stream import SPACE, strip_space
 
 _AGENCY_END = r"(?:人民政府办公室|人民政府办公厅|人民政府|政府办公室|管委会|管理委员会|委员会|委|局|厅|办公室|办事处|办|院|署|会|中心|政府|综合实验区|新区|开发区|区|县|市|所|站|队|处)"
 _TITLE_RE = re.compile(
@@ -91,11 +92,7 @@ def find_signature(rows: list[Row], text: str) -> str:
 
     Text after the signature (a pasted paragraph, 抄送/印发 lines, 附件下载) does not move it: the
     first signature after the start of the last part is the one."""
-    tail_start = 0
-    for row in rows:
-        hit = heading_match(row)
-        if hit and hit[0] in ("五", "六"):
-            tail_start = row.cells[0].loc.start
+    tail_start = max((h.start for h in find_parts(text) if h.number in ("五", "六")), default=0)
     tail = text[tail_start:]
     for m in _SIGNATURE_RE.finditer(tail):
         name = _clean_agency(m.group("name"))
@@ -112,11 +109,9 @@ _SUBJECT_RE = re.compile(
 def agency_from_first_sentence(rows: list[Row], text: str) -> str:
     """The agency a report names as the subject of part 一's first sentence (「2024年，XX坚持…」), when
     it prints no title or signature (an article body without its page)."""
-    for row in rows:
-        hit = heading_match(row)
-        if hit and hit[0] == "一":
-            start = row.cells[0].loc.start
-            m = _SUBJECT_RE.search(text, start, start + 300)
+    for h in find_parts(text):
+        if h.number == "一":
+            m = _SUBJECT_RE.search(text, h.start, h.start + 300)
             if m and not identify(m.group("name")).key.startswith("name:"):
                 return _clean_agency(m.group("name"))
             break
@@ -177,25 +172,6 @@ def find_published(rows: list[Row], text: str, year: Optional[int]) -> Optional[
         if year is None or int(y) >= year:
             return f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
     return None
-
-
-def find_sections(rows: list[Row], text: str) -> list[Section]:
-    """Parts 一 to 六, located by their titles in order (a report may number them its own way)."""
-    found: list[tuple[str, str, int]] = []
-    order = list(PART_CORES)
-    nxt = 0
-    for row in rows:
-        if nxt >= len(order):
-            break
-        hit = heading_match(row)
-        if hit and hit[0] in order[nxt:]:
-            found.append((hit[0], hit[1], row.cells[0].loc.start))
-            nxt = order.index(hit[0]) + 1
-    sections = []
-    for i, (num, title, start) in enumerate(found):
-        end = found[i + 1][2] if i + 1 < len(found) else len(text)
-        sections.append(Section(number=num, title=title, start=start, end=end))
-    return sections
 
 
 def ocr_findings(printed: str, path: str) -> tuple[list[Finding], list[str]]:

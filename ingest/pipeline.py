@@ -15,11 +15,12 @@ from .checks import arithmetic_checks, narrative_findings, sanity_findings
 from .loaders import load_document
 from .agency import identify
 from .metadata import (
-    agency_from_first_sentence, agency_from_filename, find_agency, heading_findings, find_period, find_published, find_sections, find_year,
+    agency_from_first_sentence, agency_from_filename, find_agency, heading_findings, find_period, find_published, find_year,
     ocr_findings, short_forms, year_from_filename,
 )
 from .models import Document, Finding, IngestError, Report, TableResult, TemplateError
-from .rows import cut_flat_rows, detect_format, label_row, table_regions, value_row
+from .parts import detect_format, find_parts, sections as part_sections, table_regions
+from .stream import region_tokens, repeats_dropped
 from .tables import header_findings, parse_table2, parse_table3, parse_table4
 
 
@@ -74,8 +75,9 @@ def simplified(doc: Document) -> "Document | None":
 
 
 def _parse_document(doc: Document, report_id: str) -> Report:
-    rows = cut_flat_rows(doc.rows)
-    regions = table_regions(rows)
+    rows = doc.rows
+    parts = find_parts(doc.text)
+    regions = table_regions(parts, doc.text)
     findings: list[Finding] = list(doc.findings)
 
     agency, aliases = find_agency(rows, doc.text)
@@ -107,33 +109,29 @@ def _parse_document(doc: Document, report_id: str) -> Report:
         names |= short_forms(n)
     names.discard(agency)
 
-    fmt = detect_format(rows, regions, doc.text, year)
-    region_rows = {
-        t: [vr for i in range(a, b) if (vr := value_row(rows[i], i))]
-        for t, (a, b) in regions.items()
-    }
-    if "三" in regions:
-        # table 三 also sees the labels printed without figures: a row left empty is a row of blanks
-        a, b = regions["三"]
-        region_rows["三"] = [value_row(rows[i], i) or label_row(rows[i], i) for i in range(a, b)]
-        region_rows["三"] = [vr for vr in region_rows["三"] if vr]
-    sections = find_sections(rows, doc.text)
+    fmt = detect_format(parts, doc.text, year)
+    # one stream of tokens per table, whatever the lines; a crawler that dropped repeated lines
+    # printed each run of equal cells once
+    repeats = repeats_dropped(doc.text)
+    streams = {t: region_tokens(doc, a, b) for t, (a, b) in regions.items()}
+    sections = part_sections(doc.text)
     findings += heading_findings(sections)
     narrative_spans = [(s.start, s.end) for s in sections if s.number in ("一", "五", "六")] or [(0, len(doc.text))]
     narrative = "".join(doc.text[a:b] for a, b in narrative_spans)
 
     facts, tables = [], []
-    for t, parse in (("二", lambda r: parse_table2(r, fmt, narrative)), ("三", parse_table3), ("四", parse_table4)):
+    for t, parse in (("二", lambda r: parse_table2(r, fmt, narrative, repeats)),
+                     ("三", lambda r: parse_table3(r, repeats)), ("四", lambda r: parse_table4(r, repeats))):
         if t not in regions:
             tables.append(TableResult(table=t, parsed=False, reason=f"table {t} was not found"))
             continue
-        parsed = parse(region_rows[t])
+        parsed = parse(streams[t])
         facts += parsed.facts
         findings += parsed.findings
         tables.append(parsed.result)
     if "三" in regions:
         a, b = regions["三"]
-        findings += header_findings(rows[a:b])
+        findings += header_findings([r for r in rows if r.cells and a <= r.cells[0].loc.start < b])
     for tr in tables:
         if tr.empty:
             findings.append(Finding(kind="empty_table", message=f"table {tr.table} is present but every cell is blank (an unfilled template?)"))

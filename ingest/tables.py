@@ -14,11 +14,12 @@ from itertools import combinations
 from typing import Optional
 
 from . import digits, solve
+from .align import AlignedRow, align
 from .layout import (
     T3_COLUMNS, T4_GROUPS, T4_RESULTS, RowSpec, table2_blocks, table3_rows,
 )
 from .models import Fact, Finding, Location, TableResult, Unread
-from .rows import BLANK_MARKS, Token, ValueRow, normalize_label, strip_space
+from .stream import BLANK_MARKS, Tok, Token, normalize_label, strip_space
 
 
 @dataclass
@@ -41,61 +42,6 @@ def _fact(table, row: RowSpec | tuple[str, str], col, token: Token, printed: str
         printed_row_label=printed, value=_value(token), unit=unit, blank=token.blank,
         source_text=token.text, loc=token.loc,
     )
-
-
-def _core(spec: RowSpec) -> str:
-    label = spec.label
-    if spec.number and label.startswith(spec.number):
-        label = label[len(spec.number):]
-    return normalize_label(label)
-
-
-def _strip_numbering(label: str) -> str:
-    return re.sub(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、])", "", label)
-
-
-_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+[.、．])")
-
-
-def _same_number(a: str, b: str) -> bool:
-    norm = lambda x: normalize_label(x).replace("、", ".").rstrip(".")
-    return norm(a) == norm(b)
-
-
-def _words(text: str) -> str:
-    """Only the words: no numbering, spacing or punctuation (、 or ， between the same words)."""
-    return re.sub(r"[^\u4e00-\u9fffA-Za-z]", "", text)
-
-
-def match_kind(label: str, spec: RowSpec) -> Optional[str]:
-    """'exact' when the printed label carries the row's words, 'fuzzy' for a near miss (a typo), else None."""
-    norm = normalize_label(label)
-    if not norm:
-        return None
-    cores = [_core(spec), *(normalize_label(a) for a in spec.aliases)]
-    if len(cores[0]) <= 3:
-        # "3.其他" / "（七）总计": such short words occur inside other labels; ask for the whole label,
-        # and for the item's own number where the label prints one (「（六）其他」 is not 「3.其他」)
-        core = cores[0]
-        printed_no = _NUMBERING.match(norm)
-        if printed_no and spec.number and _same_number(printed_no.group(0), spec.number) is False:
-            return None
-        tail = _strip_numbering(norm.split("）")[-1] if norm.endswith(core) else norm)
-        if _strip_numbering(norm) == core or tail == core or norm.endswith(normalize_label(spec.label)):
-            return "exact"
-        return None
-    words = _words(norm)
-    if any(_words(c) in words for c in cores):
-        return "exact"
-    core = _words(cores[0])
-    # a typo: compare with the end of the printed label, where the item's own words are
-    # (the window must begin with the row's first two characters: 本年新收… is no typo of 上年结转…)
-    best = max(
-        (SequenceMatcher(None, core, words[-n:]).ratio()
-         for n in range(max(1, len(core) - 4), min(len(words), len(core) + 2) + 1) if words[-n:][:2] == core[:2]),
-        default=0,
-    )
-    return "fuzzy" if best >= 0.8 else None
 
 
 def fit_values(tokens: list[Token], n: int) -> list[Token]:
@@ -122,14 +68,33 @@ def _piece(tok: Token, text: str, a: int, b: int) -> Token:
     return Token(text, tok.loc.model_copy(update={"start": tok.loc.start + a, "end": tok.loc.start + b}))
 
 
+def _repeat_readings(tokens: list[Token], n: int) -> list[list[Token]]:
+    """A text that dropped every line equal to the line before it prints a run of equal cells once:
+    each printed token stands for one or more cells (「0 / 1 / 0 / 1」 for seven)."""
+    p = len(tokens)
+    if p == 0 or p > n:
+        return []
+    out = []
+    for bars in combinations(range(1, n), p - 1):
+        sizes = [b - a for a, b in zip((0,) + bars, bars + (n,))]
+        out.append([t for t, k in zip(tokens, sizes) for _ in range(k)])
+    return out
+
+
 def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000,
-              label_end: Optional[int] = None) -> tuple[list[list[Token]], str]:
+              label_end: Optional[int] = None, repeats: bool = False) -> tuple[list[list[Token]], str]:
     """Every way to read a row's printed tokens as its n cells (see digits.token_cuts), as located tokens.
 
     Returns (readings, why-none). `cell_ok(col, text)` may reject a cell text in a column (a sign
-    outside 本年增/减)."""
+    outside 本年增/减). With `repeats` (a text that dropped repeated lines) a token stands for one or
+    more equal cells instead."""
     tokens = fit_values(tokens, n)
     texts = [t.text for t in tokens]
+    if repeats and tokens:
+        out = [x for x in _repeat_readings(tokens, n) if not cell_ok or all(cell_ok(c, t.text) for c, t in enumerate(x))]
+        if not out:
+            return [], f"the printed values 「{' '.join(texts)}」 cannot be read as {n} cells"
+        return out, ""
     raw, complete = digits.token_cuts(texts, n, [t.atomic for t in tokens], limit=limit)
     # Printed with spaces between cells but short of cells: an empty cell may have vanished (a PDF's
     # text layer prints nothing for it), so each missing cell may also be a blank, anywhere in the row.
@@ -173,11 +138,11 @@ def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000,
     return out, ""
 
 
-def _label_end(vr: ValueRow) -> Optional[int]:
+def _label_end(row: AlignedRow) -> Optional[int]:
     """Where the printed label ends, when it stands in the same text as the values (not a table cell)."""
-    if vr.label_loc is None or not vr.values or vr.values[0].atomic:
+    if row.label_end is None or not row.values or row.values[0].atomic:
         return None
-    return vr.label_loc.end
+    return row.label_end
 
 
 def _vals(reading: list[Token]) -> Values:
@@ -274,49 +239,45 @@ _T2_NARRATIVE = {
 }
 
 
-def _t2_row(rows: list[ValueRow], spec: RowSpec) -> Optional[ValueRow]:
-    cores = [normalize_label(spec.label), *(normalize_label(a) for a in spec.aliases)]
-    for r in rows:
-        norm = normalize_label(r.label)
-        if any(_strip_numbering(norm).endswith(c) or norm == c for c in cores):
-            return r
-    return None
-
-
-def parse_table2(rows: list[ValueRow], format_version: str, narrative: str) -> Parsed:
+def parse_table2(stream: list[Tok], format_version: str, narrative: str, repeats: bool = False) -> Parsed:
     out = Parsed()
     found: list[_Row] = []
     units, printed_units = {}, {}
-    seen: set[int] = set()
-    for block in table2_blocks(format_version):
-        for spec in block.rows:
-            match = _t2_row([r for r in rows if r.values and id(r) not in seen], spec)
-            if match is None:
-                continue
-            seen.add(id(match))
-            for col in block.columns:
-                units[(spec.key, col.key)] = col.unit or block.unit
-            signed = {i for i, c in enumerate(block.columns) if c.key == "本年增减"}
-            readings, why = _readings(
-                match.values, len(block.columns), label_end=_label_end(match),
-                cell_ok=lambda c, text, signed=signed, dec=block.decimal: (not text[:1] or text[0] not in "+-" or c in signed)
-                and ("." not in text or dec))
-            if match.values and match.values[-1].unit and match.values[-1].loc:
-                printed_units[(spec.key, match.values[-1].loc.end)] = match.values[-1].unit
-            row = _Row(spec.key, spec.label, match.label, block.columns, readings, why,
-                       loc=match.values[0].loc if match.values else match.label_loc, quote=_printed(match.values))
-            if len(readings) > 1:
-                row.readings = _t2_pin(row, spec, narrative, out)
-            found.append(row)
-    specs = {s.key: s for b in table2_blocks(format_version) for s in b.rows}
-    _settle("二", found, [], None, out, spec_of=lambda r: specs[r.key])
+    blocks = table2_blocks(format_version)
+    specs = [spec for block in blocks for spec in block.rows]
+    block_of = {spec.key: block for block in blocks for spec in block.rows}
+    aligned = align(stream, specs, [next(i for i, b in enumerate(blocks) if spec in b.rows) for spec in specs])
+    for spec in specs:
+        block = block_of[spec.key]
+        match = aligned.rows.get(spec.key)
+        if match is None or not match.values:
+            continue
+        for col in block.columns:
+            units[(spec.key, col.key)] = col.unit or block.unit
+        signed = {i for i, c in enumerate(block.columns) if c.key == "本年增减"}
+        readings, why = _readings(
+            match.values, len(block.columns), label_end=_label_end(match), repeats=repeats,
+            cell_ok=lambda c, text, signed=signed, dec=block.decimal: (not text[:1] or text[0] not in "+-" or c in signed)
+            and ("." not in text or dec))
+        if match.values and match.values[-1].unit and match.values[-1].loc:
+            printed_units[(spec.key, match.values[-1].loc.end)] = match.values[-1].unit
+        row = _Row(spec.key, spec.label, match.printed, block.columns, readings, why,
+                   loc=match.values[0].loc, quote=_printed(match.values))
+        if len(readings) > 1:
+            row.readings = _t2_pin(row, spec, narrative, out)
+        if match.how == "fuzzy":
+            out.findings.append(Finding(kind="label_typo", message=f"row label printed as {match.printed!r}, read as {spec.label}",
+                                        quote=match.printed, loc=match.label_loc))
+        found.append(row)
+    specs_by_key = {s.key: s for s in specs}
+    _settle("二", found, [], None, out, spec_of=lambda r: specs_by_key[r.key])
     for f in out.facts:
         # the unit printed after the row's last figure (「…5419886元」) is that cell's, whatever the column says
         f.unit = printed_units.get((f.row_key, f.loc.end if f.loc else None)) or units.get((f.row_key, f.col_key), f.unit)
     if not found:
         out.result = TableResult(table="二", parsed=False, reason="no rows of table 二 found")
         return out
-    _summarise("二", out, sum(len(b.rows) for b in table2_blocks(format_version)))
+    _summarise("二", out, len(specs))
     return out
 
 
@@ -371,114 +332,6 @@ def _t2_pin(row: _Row, spec: RowSpec, narrative: str, out: Parsed) -> list[list[
 
 # ---- table 三 -------------------------------------------------------------
 
-def _find_spec(label: str, specs: tuple[RowSpec, ...], start: int) -> Optional[tuple[int, str]]:
-    """The first row of the format at or after `start` whose label this is; a typo only close by,
-    and only when no row carries the label's words exactly."""
-    kinds = [(j, match_kind(label, specs[j])) for j in range(start, len(specs))]
-    exact = next(((j, k) for j, k in kinds if k == "exact"), None)
-    if exact:
-        return exact
-    return next(((j, k) for j, k in kinds if k == "fuzzy" and j - start <= 2), None)
-
-
-def _is_group_label(label: str) -> bool:
-    norm = _strip_numbering(normalize_label(label))
-    return norm in {"不予公开", "无法提供", "不予处理", "其他处理", "本年度办理结果"} or norm.endswith("小计") or norm.endswith("合计")
-
-
-def _single_other_row(rows: list[ValueRow]) -> bool:
-    """Does this table print （六）其他处理 as one row (2019 format, some 2021 reports)?"""
-    three = table3_rows(False)
-    if any(match_kind(vr.label, s) for vr in rows if vr.label for s in three if s.key.startswith("其他处理_") and s.key != "其他处理_其他"):
-        return False
-    single = table3_rows(True)
-    spec = next(s for s in single if s.key == "其他处理")
-    return any(vr.has_number and match_kind(vr.label, spec) == "exact" for vr in rows if vr.label)
-
-
-def align_table3(rows: list[ValueRow]) -> tuple[tuple[RowSpec, ...], dict[str, tuple[ValueRow, str]], list[Finding], list[ValueRow]]:
-    """Assign the value rows of table 三 to the format's rows, row by row.
-
-    A labelled row goes to the row of the format its label names; rows printed without a label
-    (a converted PDF breaks labels from values) fill the rows between two labelled ones only when
-    their number is exactly the gap. Rows that cannot be placed are not placed: they are returned
-    so that the rows of the format they might be stay unread. A figure is never shifted into
-    another row."""
-    specs = table3_rows(_single_other_row(rows))
-    separated = any(vr.has_number and not vr.label for vr in rows)
-    assigned: dict[str, tuple[ValueRow, str]] = {}
-    findings: list[Finding] = []
-    lost: list[ValueRow] = []
-    pending: list[ValueRow] = []
-    cursor = 0
-    waiting: Optional[tuple[int, ValueRow]] = None  # a label printed without figures, the next row not yet seen
-
-    def place(upto: int):
-        nonlocal pending
-        gap = [s for s in specs[cursor:upto] if s.key not in assigned]
-        if pending and len(pending) == len(gap):
-            for s, vr in zip(gap, pending):
-                assigned[s.key] = (vr, "position")
-        else:
-            lost.extend(pending)
-        pending = []
-
-    def settle_waiting(blank: bool):
-        """The label without figures is a row of blanks only when the next row is a row of its own."""
-        nonlocal waiting
-        if waiting is not None and blank:
-            j, wvr = waiting
-            assigned.setdefault(specs[j].key, (wvr, "blank"))
-        waiting = None
-
-    for vr in rows:
-        if not vr.label:
-            if len(vr.values) >= 6 or sum(len(t.text) for t in vr.values) >= 7:
-                pending.append(vr)  # a stray number of a broken label is no row of seven cells
-            continue
-        if not vr.values and separated:
-            continue  # a label whose numbers stand elsewhere
-        if waiting is not None:
-            j, wvr = waiting
-            joined = ValueRow(wvr.label + vr.label, vr.values, vr.row_index, vr.label_loc)
-            whole = match_kind(wvr.label, specs[j]) == "exact"
-            if whole and vr.values and match_kind(vr.label, specs[j]) == "exact":
-                waiting = None  # the label was a heading over its own row: 「### 一、本年新收…」 + 「本年新收… 705 …」
-                assigned[specs[j].key] = (vr, "exact")
-                continue
-            if not whole and match_kind(joined.label, specs[j]) and (
-                    not _find_spec(vr.label, specs, j) or _find_spec(vr.label, specs, j)[0] == j):
-                # one label broken over two lines: 「（二）部分公开（…不计其他」 + 「情形） 1 0 0 …」
-                if vr.values:
-                    waiting = None
-                    assigned[specs[j].key] = (joined, "exact")
-                else:
-                    waiting = (j, joined)
-                continue
-        hit = _find_spec(vr.label, specs, cursor)
-        if hit is None:
-            if vr.has_number and not _is_group_label(vr.label):
-                findings.append(Finding(kind="layout", quote=vr.label, loc=vr.label_loc,
-                                        message=f"table 三: a row labelled 「{vr.label}」 matches no row of the format; its figures are not read"))
-                lost.append(vr)
-                settle_waiting(False)
-            continue
-        j, kind = hit
-        if waiting is not None and waiting[0] == j and vr.values:
-            waiting = None  # the label was a heading over its own row of figures
-        else:
-            settle_waiting(True)
-        place(j)
-        if vr.values:
-            assigned[specs[j].key] = (vr, kind)
-        else:
-            waiting = (j, vr)
-        cursor = j + 1
-    settle_waiting(True)
-    place(len(specs))
-    return specs, assigned, findings, lost
-
-
 def _t3_rules(specs: tuple[RowSpec, ...]) -> list:
     keys = [s.key for s in specs]
     detail = [k for k in keys if k not in ("新收", "上年结转", "总计", "结转下年度")]
@@ -489,44 +342,58 @@ def _t3_rules(specs: tuple[RowSpec, ...]) -> list:
     return rules
 
 
-def parse_table3(rows: list[ValueRow]) -> Parsed:
+def _blank_row_allowed(aligned, n: int) -> bool:
+    """A label printed with no figure is a row of blanks only when no other row holds more figures than
+    it has cells (else its figures may stand with another label)."""
+    return all(len(r.values) <= n for r in aligned.rows.values())
+
+
+def parse_table3(stream: list[Tok], repeats: bool = False) -> Parsed:
     out = Parsed()
-    candidates = [vr for vr in rows if vr.label or len(vr.values) >= 1]
-    if not any(vr.has_number or vr.values for vr in candidates):
+    if not any(t.kind == "value" for t in stream):
         out.result = TableResult(table="三", parsed=False, reason="no rows of table 三 found")
         return out
-    specs, assigned, findings, lost = align_table3(candidates)
-    out.findings += findings
+    # （六）其他处理 as one row (2019 format, some 2021 reports) or as its three rows: the layout whose
+    # labels the text prints
+    options = [(table3_rows(single), align(stream, table3_rows(single))) for single in (False, True)]
+    specs, aligned = max(options, key=lambda o: o[1].score)
     ncol = len(T3_COLUMNS)
     found: list[_Row] = []
+    blanks_ok = _blank_row_allowed(aligned, ncol)
     for spec in specs:
-        if spec.key not in assigned:
-            why = "row not found in the document" if not lost else "row not found; some rows without labels could not be placed"
+        row = aligned.rows.get(spec.key)
+        if row is None:
+            why = "row not found in the document" if not aligned.lost_runs else "row not found; some rows without labels could not be placed"
             found.append(_Row(spec.key, spec.label, "", T3_COLUMNS, [], why))
             continue
-        vr, kind = assigned[spec.key]
-        if not vr.values:
+        if not row.values:
+            if not blanks_ok:
+                found.append(_Row(spec.key, spec.label, row.printed, T3_COLUMNS, [],
+                                  "its label is printed without figures and other rows hold more figures than cells",
+                                  loc=row.label_loc, quote=row.printed))
+                continue
             # a row printed with its label and no figures at all, in a table whose rows carry their own
             # figures: every cell is blank, and blank is 0 in this format
-            blank = [Token("", vr.label_loc or Location(start=0, end=0)) for _ in T3_COLUMNS]
-            found.append(_Row(spec.key, spec.label, vr.label, T3_COLUMNS, [blank], loc=vr.label_loc))
-            out.findings.append(Finding(kind="layout", quote=vr.label, loc=vr.label_loc,
-                                        message=f"table 三: row 「{vr.label}」 is printed without figures; its cells are read as blank (0)"))
+            loc = row.label_loc or Location(start=0, end=0)
+            blank = [Token("", loc.model_copy(update={"start": loc.end, "end": loc.end})) for _ in T3_COLUMNS]
+            found.append(_Row(spec.key, spec.label, row.printed, T3_COLUMNS, [blank], loc=row.label_loc))
+            out.findings.append(Finding(kind="layout", quote=row.printed, loc=row.label_loc,
+                                        message=f"table 三: row 「{row.printed}」 is printed without figures; its cells are read as blank (0)"))
             continue
-        readings, why = _readings(vr.values, ncol, label_end=_label_end(vr))
-        found.append(_Row(spec.key, spec.label, vr.label, T3_COLUMNS, readings, why,
-                          loc=vr.values[0].loc, quote=_printed(vr.values)))
-        if kind == "fuzzy":
-            out.findings.append(Finding(kind="label_typo", message=f"row label printed as {vr.label!r}, read as {spec.label}", quote=vr.label, loc=vr.label_loc))
-    placed = [spec.label for spec in specs if spec.key in assigned and assigned[spec.key][1] == "position"]
+        readings, why = _readings(row.values, ncol, label_end=_label_end(row), repeats=repeats)
+        found.append(_Row(spec.key, spec.label, row.printed, T3_COLUMNS, readings, why,
+                          loc=row.values[0].loc, quote=_printed(row.values)))
+        if row.how == "fuzzy":
+            out.findings.append(Finding(kind="label_typo", message=f"row label printed as {row.printed!r}, read as {spec.label}", quote=row.printed, loc=row.label_loc))
+    placed = [spec.label for spec in specs if spec.key in aligned.rows and aligned.rows[spec.key].how == "position"]
     if placed:
         out.findings.append(Finding(
             kind="layout",
             message=f"table 三: {len(placed)} rows carry no label beside their numbers (a converted PDF breaks "
                     f"labels from values); they were placed by their order between labelled rows: "
                     + "、".join(placed[:6]) + ("…" if len(placed) > 6 else "")))
-    if lost:
-        out.findings.append(Finding(kind="unparsed", message=f"table 三: {len(lost)} rows of figures without labels could not be placed; the rows they may belong to are left unread"))
+    if aligned.lost_runs:
+        out.findings.append(Finding(kind="unparsed", message=f"table 三: {aligned.lost_runs} rows of figures without labels could not be placed; the rows they may belong to are left unread"))
     _settle("三", found, _t3_rules(specs), lambda v: sum(v[:6]) == v[6], out)
     _summarise("三", out, len(specs))
     return out
@@ -542,14 +409,14 @@ def _t4_prefix_ok(texts: list[str]) -> bool:
     return sum(v[:4]) == v[4]
 
 
-def parse_table4(rows: list[ValueRow]) -> Parsed:
+def parse_table4(stream: list[Tok], repeats: bool = False) -> Parsed:
     out = Parsed()
     tokens: list[Token] = []
-    for vr in rows:
-        if vr.label and re.search(r"[。；，]", vr.label):
-            continue  # a sentence of the narrative that ends with a number
-        if vr.has_number or (not vr.label and vr.values):
-            tokens.extend(vr.values)
+    for t in stream:
+        if t.kind == "label" and tokens and re.search(r"[。；]", t.text):
+            break  # the narrative after the table
+        if t.kind == "value":
+            tokens.append(t.token)
     cells = [(g, r) for g in T4_GROUPS for r in T4_RESULTS]
     if not tokens:
         out.result = TableResult(table="四", parsed=False, reason="no figures of table 四 found")
@@ -557,7 +424,7 @@ def parse_table4(rows: list[ValueRow]) -> Parsed:
     tokens = fit_values(tokens, 15)
     texts = [t.text for t in tokens]
     quote = " ".join(texts)
-    readings, why0 = _readings(tokens, 15)
+    readings, why0 = _readings(tokens, 15, repeats=repeats)
     if len(readings) > 1:
         # several ways to cut the digits (or to place a vanished empty cell): the group totals decide
         readings = [x for x in readings if all(sum(_vals(x)[i:i + 4]) == _vals(x)[i + 4] for i in (0, 5, 10))]
