@@ -88,9 +88,12 @@ def _sub(loc: Location, a: int, b: int) -> Location:
     return loc.model_copy(update={"start": loc.start + a, "end": loc.start + b})
 
 
-def _plain(text: str, loc: Location, grid: Optional[int], out: list[Tok], skip) -> None:
-    """Cut running text into label fragments and values."""
+def _plain(text: str, loc: Location, grid: Optional[int], out: list[Tok], skip, whole: Optional[str] = None) -> None:
+    """Cut running text into label fragments and values. `whole` is the document's text, when
+    `text` is a line of it: an item number at a line's end (「1.」) is the next line's label's."""
     pos = 0
+    ahead = whole if whole is not None else text
+    shift = loc.start if whole is not None else 0
 
     def label(a: int, b: int) -> None:
         piece = text[a:b]
@@ -102,7 +105,7 @@ def _plain(text: str, loc: Location, grid: Optional[int], out: list[Tok], skip) 
     for m in _PIECE.finditer(text):
         a, b = m.span()
         num = m.group("num")
-        if num is not None and m.group("unit") is None and _ITEM_AFTER.match(text, b) and num.isdigit() and num[-1] != "0":
+        if num is not None and m.group("unit") is None and _ITEM_AFTER.match(ahead, b + shift) and num.isdigit() and num[-1] != "0":
             # 「2.重复申请」: the last digit is the next label's item number (「… 0 02.重复」 is 0 | 2.重复…)
             if len(num) == 1:
                 continue
@@ -147,9 +150,10 @@ def region_tokens(doc: Document, start: int, end: int) -> list[Tok]:
             for cell in row.cells:
                 a, b = max(cell.loc.start, start), min(cell.loc.end, end)
                 if a < b:
-                    piece = doc.text[a:b] if cell.text == doc.text[cell.loc.start:cell.loc.end] else cell.text
-                    loc = cell.loc if piece is cell.text else cell.loc.model_copy(update={"start": a, "end": b})
-                    _plain(piece, loc, None, out, skip)
+                    same = cell.text == doc.text[cell.loc.start:cell.loc.end]
+                    piece = doc.text[a:b] if same else cell.text
+                    loc = cell.loc.model_copy(update={"start": a, "end": b}) if same else cell.loc
+                    _plain(piece, loc, None, out, skip, doc.text if same else None)
             continue
         grid += 1
         cells = row.cells
@@ -170,7 +174,23 @@ def region_tokens(doc: Document, start: int, end: int) -> list[Tok]:
                 out.append(Tok("value", t.text, t.loc, grid, t))
             else:
                 _plain(c.text, c.loc, grid, out, skip)  # 「0 0」 in one cell: each a figure
-    return out
+    return _marks_in_labels(out)
+
+
+# the format's labels that print a blank mark inside them
+_MARKED_LABELS = ("本年增/减",)
+
+
+def _marks_in_labels(toks: list[Tok]) -> list[Tok]:
+    """A blank mark between two label fragments that with them spell a label of the format
+    (「本年增」 / 「/」 / 「减」) is part of that label, not an empty cell."""
+    for i in range(1, len(toks) - 1):
+        t = toks[i]
+        if t.kind == "value" and t.token.blank and toks[i - 1].kind == "label" and toks[i + 1].kind == "label":
+            joined = normalize_label(toks[i - 1].text[-4:] + t.text + toks[i + 1].text[:4])
+            if any(m in joined for m in _MARKED_LABELS):
+                toks[i] = Tok("label", t.text, t.loc, t.grid)
+    return toks
 
 
 def repeats_dropped(text: str) -> bool:

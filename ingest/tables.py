@@ -201,7 +201,7 @@ def _settle(table: str, rows: list[_Row], rules, row_rule, out: Parsed, unit_of=
             else:
                 out.unread.append(Unread(
                     row_key=r.key, col_key=col.key, quote=r.quote, loc=r.loc,
-                    reason=f"the digits 「{r.quote}」 run together and {len(keep)} readings fit "
+                    reason=f"the printed figures 「{r.quote}」 fit {len(keep)} readings "
                            f"({shown}); nothing in the report decides between them"))
         if len(r.readings) > 1 and len(keep) == 1:
             out.split_rows.append(r.label)
@@ -259,8 +259,9 @@ def parse_table2(stream: list[Tok], format_version: str, narrative: str, repeats
             match.values, len(block.columns), label_end=_label_end(match), repeats=repeats,
             cell_ok=lambda c, text, signed=signed, dec=block.decimal: (not text[:1] or text[0] not in "+-" or c in signed)
             and ("." not in text or dec))
-        if match.values and match.values[-1].unit and match.values[-1].loc:
-            printed_units[(spec.key, match.values[-1].loc.end)] = match.values[-1].unit
+        for v in match.values:  # a unit printed with a figure (「3批」「160200元」) is that cell's
+            if v.unit and v.loc:
+                printed_units[(spec.key, v.loc.end)] = v.unit
         row = _Row(spec.key, spec.label, match.printed, block.columns, readings, why,
                    loc=match.values[0].loc, quote=_printed(match.values))
         if len(readings) > 1:
