@@ -103,6 +103,10 @@ def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000,
     spaced = any(b.loc.start > a.loc.end for a, b in zip(tokens, tokens[1:])) or (
         label_end is not None and bool(tokens) and tokens[0].loc.start > label_end)  # 「规范性文件\t\t\t744」
     bordered = all(digits.token_splits(t.text, 1) for t in tokens)
+    # Cells run together and fewer digits than cells (a table printed on one line with its blanks
+    # dropped, 「1212」 for 12 | | | | | | 12): the blanks vanished too, or the row cannot be read at all.
+    if not raw and complete and tokens and len(tokens) < n and not all(t.atomic for t in tokens):
+        spaced = bordered = True
     if spaced and bordered and len(tokens) < n and not all(t.atomic for t in tokens):
         for b in range(1, n - len(tokens) + 1):
             fewer, ok = digits.token_cuts(texts, n - b, [t.atomic for t in tokens], limit=limit)
@@ -195,9 +199,10 @@ def _settle(table: str, rows: list[_Row], rules, row_rule, out: Parsed, unit_of=
         if len(keep) > 1:
             shown = "; ".join("/".join(t.text for t in x) for x in keep[:3]) + ("…" if len(keep) > 3 else "")
         for c, col in enumerate(r.cols):
-            same_place = all(x[c].loc.start == keep[0][c].loc.start and x[c].loc.end == keep[0][c].loc.end for x in keep)
-            if agree[c] and same_place:
-                out.facts.append(_fact(table, spec, col, keep[0][c], r.printed, unit_of(col)))
+            # every reading gives the cell the same figure (a vanished blank or a printed 0 beside it: 0):
+            # the figure is certain even where the printed token it stands for is not
+            if agree[c]:
+                out.facts.append(_fact(table, spec, col, _certain(keep, c), r.printed, unit_of(col)))
             else:
                 out.unread.append(Unread(
                     row_key=r.key, col_key=col.key, quote=r.quote, loc=r.loc,
@@ -205,6 +210,15 @@ def _settle(table: str, rows: list[_Row], rules, row_rule, out: Parsed, unit_of=
                            f"({shown}); nothing in the report decides between them"))
         if len(r.readings) > 1 and len(keep) == 1:
             out.split_rows.append(r.label)
+
+
+def _certain(readings: list[list[Token]], c: int) -> Token:
+    """The cell's token in the first reading; blank only when every reading has it blank."""
+    tok = readings[0][c]
+    if tok.blank and not all(x[c].blank for x in readings):
+        printed = next(x[c] for x in readings if not x[c].blank)
+        return Token(printed.text, tok.loc)
+    return tok
 
 
 def _summarise(table: str, out: Parsed, expected_rows: int) -> None:
@@ -445,9 +459,8 @@ def parse_table4(stream: list[Tok], repeats: bool = False) -> Parsed:
     for gi, group in enumerate(T4_GROUPS):
         for ri, result in enumerate(T4_RESULTS):
             c = gi * 5 + ri
-            if len(readings) == 1 or (len(readings) > 1 and agree[c] and all(
-                    (x[c].loc.start, x[c].loc.end) == (readings[0][c].loc.start, readings[0][c].loc.end) for x in readings)):
-                out.facts.append(_fact("四", (group.key, group.label), result, readings[0][c], ""))
+            if len(readings) == 1 or (len(readings) > 1 and agree[c]):
+                out.facts.append(_fact("四", (group.key, group.label), result, _certain(readings, c), ""))
             else:
                 out.unread.append(Unread(row_key=group.key, col_key=result.key, quote=quote, loc=tokens[0].loc,
                                          reason=why or f"the digits ran together as {quote}; {shown}"))
