@@ -50,6 +50,7 @@ def load_report(db: Database, report_id: str) -> Optional[Report]:
         sections=_SECTIONS.validate_json(row.sections), tables=_TABLES.validate_json(row.tables),
         facts=[R.fact_from_row(f) for f in facts], checks=load_checks(db, report_id),
         findings=load_findings(db, report_id), page_starts=json.loads(row.page_starts),
+        reader_version=row.reader_version,
     )
 
 
