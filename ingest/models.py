@@ -113,8 +113,13 @@ class TableResult(BaseModel):
     unread: list[Unread] = Field(default_factory=list)  # rows and cells left unread, each with its reason
 
 
+# Bump whenever the table/metadata reader changes what it reads: stored reports of an older version are re-read.
+READER_VERSION = 2  # (stores written before reports carried a version count as 1)
+
+
 class Report(BaseModel):
     report_id: str  # content hash of the source file
+    reader_version: int = READER_VERSION  # the version of the reader that read it (READER_VERSION when parsed)
     path: str
     kind: str
     agency: str  # as printed

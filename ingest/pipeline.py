@@ -18,7 +18,7 @@ from .metadata import (
     agency_from_first_sentence, agency_from_filename, find_agency, heading_findings, find_period, find_published, find_year,
     ocr_findings, short_forms, year_from_filename,
 )
-from .models import Document, Finding, IngestError, Report, TableResult, TemplateError
+from .models import READER_VERSION, Document, Finding, IngestError, Report, TableResult, TemplateError
 from .parts import detect_format, find_parts, sections as part_sections, table_regions
 from .stream import region_tokens, repeats_dropped
 from .tables import header_findings, parse_table2, parse_table3, parse_table4
@@ -143,7 +143,8 @@ def _parse_document(doc: Document, report_id: str) -> Report:
     if key.startswith("name:"):  # a misprinted place (沐阳): the name the file or the report also gives
         key = next((k for k in (identify(n).key for n in sorted(names)) if k and not k.startswith("name:")), key)
     report = Report(
-        report_id=report_id, agency_key=key, path=str(doc.path), kind=doc.kind, agency=agency,
+        report_id=report_id, reader_version=READER_VERSION, agency_key=key, path=str(doc.path), kind=doc.kind,
+        agency=agency,
         agency_aliases=sorted(names), year=year, published=find_published(rows, doc.text, year),
         format_version=fmt, period=find_period(doc.text), text=doc.text, sections=sections,
         tables=tables, facts=facts, checks=checks, findings=findings, page_starts=page_starts(doc),

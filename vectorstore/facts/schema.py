@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from .db import Database, redact
 
-SCHEMA_VERSION = 5  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite);
+SCHEMA_VERSION = 6  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite);
 # 4: reports.agency_key (canonical identity) and sources (other files of the same report);
-# 5: facts_cell_year (a ranking of one year reads that year's cells only)
+# 5: facts_cell_year (a ranking of one year reads that year's cells only);
+# 6: reports.reader_version (ingest re-reads a report stored by an older reader; stored ones count as 1)
 
 
 class SchemaVersionError(Exception):
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS reports (
     tables         TEXT NOT NULL DEFAULT '[]',
     ingested_at    TEXT NOT NULL,
     page_starts    TEXT NOT NULL DEFAULT '[]'
-    {{agency_key}}
+    {{agency_key}}{{reader_version}}
 );
 CREATE INDEX IF NOT EXISTS reports_file_name ON reports(file_name);
 CREATE INDEX IF NOT EXISTS reports_agency_year ON reports(agency, year);
@@ -132,8 +133,10 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 
-# SQLite: the tables as version 1 wrote them (agency_key is added by migration), then FTS5
-SQLITE_TABLES = _tables("INTEGER").replace("{agency_key}", "").replace("{chunk_seq}", "")
+# the reader that read a report (ingest.models.READER_VERSION); reports stored before it was recorded count as 1
+READER_VERSION_COLUMN = "reader_version INTEGER NOT NULL DEFAULT 1"
+# SQLite: the tables as version 1 wrote them (agency_key and reader_version are added by migration), then FTS5
+SQLITE_TABLES = _tables("INTEGER").replace("{agency_key}", "").replace("{reader_version}", "").replace("{chunk_seq}", "")
 SQLITE_FTS = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(tokens, content='chunks', content_rowid='rowid', "
     "tokenize='unicode61')",
@@ -152,12 +155,14 @@ SQLITE_FTS = [
 # PostgreSQL: the same tables at the current version, keyword search by a GIN index
 POSTGRES_TABLES = (_tables("BIGSERIAL")
                    .replace("{agency_key}", ",\n    agency_key     TEXT NOT NULL DEFAULT ''")
+                   .replace("{reader_version}", ",\n    " + READER_VERSION_COLUMN)
                    .replace("{chunk_seq}", ",\n    seq       BIGSERIAL UNIQUE"))
 # covering what a ranking reads (cells.cell_values): the cells of one row and column across reports are
 # read from the index alone, in order, without a lookup per report
 FACTS_CELL_YEAR = ("CREATE INDEX IF NOT EXISTS facts_cell_year ON facts(tbl, row_key, col_key, year, report_id, value, "
                    "unit, blank)")
 POSTGRES_EXTRA = [
+    f"ALTER TABLE reports ADD COLUMN IF NOT EXISTS {READER_VERSION_COLUMN}",  # a database of version 5
     "CREATE INDEX IF NOT EXISTS reports_identity ON reports(agency_key, year)",
     FACTS_CELL_YEAR,
     "CREATE INDEX IF NOT EXISTS chunks_tokens ON chunks USING GIN (to_tsvector('simple', COALESCE(tokens, '')))",
@@ -199,6 +204,8 @@ def _sqlite(db: Database, describe: str) -> None:
 
             for rid, agency in db.rows("SELECT report_id, agency FROM reports"):
                 db.run("UPDATE reports SET agency_key = ? WHERE report_id = ?", (identify(agency).key, rid))
+        if "reader_version" not in columns:
+            db.run(f"ALTER TABLE reports ADD COLUMN {READER_VERSION_COLUMN}")
         # every add looks for a stored copy of the same report (agency identity and year)
         db.run("CREATE INDEX IF NOT EXISTS reports_identity ON reports(agency_key, year)")
         db.run(FACTS_CELL_YEAR)
