@@ -56,6 +56,7 @@ class Token:
     loc: Location
     atomic: bool = False  # a real table cell: never cut into several cells
     unit: str = ""  # a unit printed right after the figure (「215419886元」): the cell's, as printed
+    vanished: bool = False  # an empty cell the text printed nothing for, placed by a reading
 
     @property
     def blank(self) -> bool:

@@ -74,6 +74,8 @@ def _repeat_readings(tokens: list[Token], n: int) -> list[list[Token]]:
     p = len(tokens)
     if p == 0 or p > n:
         return []
+    if any(_value(a) == _value(b) for a, b in zip(tokens, tokens[1:])):
+        return []  # two equal lines in a row cannot survive such a text: something else is missing here
     out = []
     for bars in combinations(range(1, n), p - 1):
         sizes = [b - a for a, b in zip((0,) + bars, bars + (n,))]
@@ -127,7 +129,7 @@ def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000,
         cells, at = [], tokens[0].loc
         for cell in reading:
             if cell is None:  # a vanished empty cell, placed where it falls between the printed ones
-                cells.append(Token("", at.model_copy(update={"start": at.end, "end": at.end})))
+                cells.append(Token("", at.model_copy(update={"start": at.end, "end": at.end}), vanished=True))
             else:
                 ti, text, a, b = cell
                 cells.append(_piece(tokens[ti], text, a, b))
@@ -169,6 +171,7 @@ class _Row:
     why: str = ""
     loc: Optional[object] = None
     quote: str = ""
+    guessed: bool = False  # its readings assume figures the text does not print (dropped repeats, vanished blanks)
 
 
 def _settle(table: str, rows: list[_Row], rules, row_rule, out: Parsed, unit_of=lambda col: "件",
@@ -176,7 +179,9 @@ def _settle(table: str, rows: list[_Row], rules, row_rule, out: Parsed, unit_of=
     """Decide every row with its readings and the table's rules; store facts and unread cells."""
     cands: dict[str, list[Values]] = {}
     for r in rows:
-        if len(r.readings) > 1 and row_rule is not None:
+        # several readings, or readings that assume what the text does not print: the row's own sum decides
+        # (an original that does not add up is kept as printed only where every cell is printed)
+        if row_rule is not None and (len(r.readings) > 1 or r.guessed):
             fitting = [x for x in r.readings if row_rule(_vals(x))]
             if not fitting:
                 r.why = (f"the printed values 「{r.quote}」 can be cut into {len(r.cols)} cells in "
@@ -397,7 +402,8 @@ def parse_table3(stream: list[Tok], repeats: bool = False) -> Parsed:
             continue
         readings, why = _readings(row.values, ncol, label_end=_label_end(row), repeats=repeats)
         found.append(_Row(spec.key, spec.label, row.printed, T3_COLUMNS, readings, why,
-                          loc=row.values[0].loc, quote=_printed(row.values)))
+                          loc=row.values[0].loc, quote=_printed(row.values),
+                          guessed=repeats or any(t.vanished for x in readings for t in x)))
         if row.how == "fuzzy":
             out.findings.append(Finding(kind="label_typo", message=f"row label printed as {row.printed!r}, read as {spec.label}", quote=row.printed, loc=row.label_loc))
     placed = [spec.label for spec in specs if spec.key in aligned.rows and aligned.rows[spec.key].how == "position"]
@@ -440,10 +446,12 @@ def parse_table4(stream: list[Tok], repeats: bool = False) -> Parsed:
     texts = [t.text for t in tokens]
     quote = " ".join(texts)
     readings, why0 = _readings(tokens, 15, repeats=repeats)
-    if len(readings) > 1:
-        # several ways to cut the digits (or to place a vanished empty cell): the group totals decide
+    if len(readings) > 1 or (readings and (repeats or any(t.vanished for x in readings for t in x))):
+        # several ways to cut the digits (or to place a vanished empty cell), or a reading that assumes
+        # cells the text does not print: the group totals decide
+        several = len(readings) > 1
         readings = [x for x in readings if all(sum(_vals(x)[i:i + 4]) == _vals(x)[i + 4] for i in (0, 5, 10))]
-        if len(readings) == 1:
+        if len(readings) == 1 and several:
             out.findings.append(Finding(kind="layout", quote=quote, loc=tokens[0].loc,
                                         message=f"table 四: the digits ran together as {quote}; split the only way its totals allow"))
     elif not readings and why0.startswith("the digits") and "ways" in why0:
