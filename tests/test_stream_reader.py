@@ -154,3 +154,23 @@ def test_a_part_named_in_a_sentence_is_no_heading():
     text = "本报告包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况。\n一、总体情况\n2023年…\n二、主动公开政府信息情况\n"
     parts = find_parts(text)
     assert [(p.number, text[p.start:p.start + 2]) for p in parts] == [("一", "一、"), ("二", "二、")]
+
+
+def test_check_prints_a_row_read_in_part(tmp_path):
+    """A row whose printed lines leave some cells undetermined (a crawler's 「0 / 1 / 0 / 1」 for seven
+    cells) prints ? for them, and the readings that fit."""
+    import os
+    import subprocess
+    import sys
+
+    path = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "reports" / "莆田市审计局_2020.txt"
+    if not path.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"corpus not found at {path}")
+        pytest.skip(f"corpus not found at {path}")
+    proc = subprocess.run([sys.executable, "-m", "ui.cli", "--store", str(tmp_path / "store"), "check", str(path)],
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    row = next(line for line in proc.stdout.splitlines() if line.strip().startswith("一、本年新收"))
+    assert row.split("\t")[1:] == ["0", "?", "?", "?", "?", "0", "1"]
+    assert "fit 4 readings" in proc.stdout

@@ -83,6 +83,13 @@ def cmd_ingest(args) -> int:
     return 1 if failed else 0
 
 
+def _cell_text(fact) -> str:
+    """A cell as `check` prints it: its figure, · for a blank cell, ? for a cell left unread."""
+    if fact is None:
+        return "?"
+    return "·" if fact.blank else _fmt(fact.value)
+
+
 def print_report(report, out=sys.stdout) -> None:
     from ingest.layout import T3_COLUMNS, T4_GROUPS, T4_RESULTS
 
@@ -106,13 +113,13 @@ def print_report(report, out=sys.stdout) -> None:
             for rk in rows:
                 cells = {f.col_key: f for f in facts if f.row_key == rk}
                 label = next(iter(cells.values())).row_label
-                w("  " + label[:14] + "\t" + "\t".join(("·" if cells[c.key].blank else _fmt(cells[c.key].value)) for c in T3_COLUMNS))
+                w("  " + label[:14] + "\t" + "\t".join(_cell_text(cells.get(c.key)) for c in T3_COLUMNS))
         else:
             w("  " + "\t".join(["", *(r.label for r in T4_RESULTS)]))
             for g in T4_GROUPS:
                 cells = {f.col_key: f for f in facts if f.row_key == g.key}
                 if cells:
-                    w(f"  {g.label}\t" + "\t".join(("·" if cells[r.key].blank else _fmt(cells[r.key].value)) for r in T4_RESULTS))
+                    w(f"  {g.label}\t" + "\t".join(_cell_text(cells.get(r.key)) for r in T4_RESULTS))
     failed = report.failed_checks
     w(f"\nchecks: {len(report.checks) - len(failed)} of {len(report.checks)} passed")
     for c in failed:
