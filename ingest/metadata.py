@@ -123,6 +123,53 @@ def agency_from_first_sentence(rows: list[Row], text: str) -> str:
     return ""
 
 
+def slip_findings(agency: str, path: str) -> tuple[list[Finding], list[str]]:
+    """Findings on an agency printed with its place one character wrong, and the names to find it by.
+
+    The gazetteer's place is read when it is the only one a character away (identify); the file name
+    is a second witness, for a place several are a character away from. Never rewritten."""
+    ident = identify(agency) if agency else None
+    file_findings, file_names = ocr_findings(agency, path)
+    if ident is None:
+        return file_findings, file_names
+    if ident.slip:
+        a, b = _slipped(ident)
+        read_as = agency.replace(a, b, 1)
+        same = [n for n in file_names if identify(n).key == ident.key]
+        if same:  # the file name says what the gazetteer says: one finding
+            file_findings, file_names = [], [n for n in file_names if n not in same]
+        return [Finding(kind="ocr", quote=agency, message=(
+            f"the report prints the agency as {agency}: {a} is no place of the administrative-division table, and "
+            f"{b} is the only place one character from it ({_pairs(a, b)}): most likely an OCR error in the source; "
+            f"kept as printed, identified as {read_as}"))] + file_findings, [read_as, *same, *file_names]
+    if ident.near:
+        places = [p.name for _, p in ident.near]
+        printed = ident.near[0][0]
+        listed = "、".join(places[:8]) + (f"等{len(places)}个" if len(places) > 8 else "")
+        codes = {p.code for _, p in ident.near}
+        if any(i.places and i.places[-1].code in codes for i in map(identify, file_names)):
+            for f in file_findings:
+                f.message += f"; the name alone is one character from {len(places)} places ({listed}), the file name tells which"
+            return file_findings, file_names
+        return [Finding(kind="ocr", quote=agency, message=(
+            f"the report prints the agency as {agency}: {printed} is no place of the administrative-division table, "
+            f"and {len(places)} places are one character from it ({listed}): most likely an OCR error in the source, "
+            f"but the name cannot tell which; kept as printed, the agency is not identified"))] + file_findings, file_names
+    return file_findings, file_names
+
+
+def _slipped(ident) -> tuple[str, str]:
+    """(the place as printed, the gazetteer's place) of an identity read through a slip."""
+    printed, n = ident.printed_place, len(ident.slip)
+    piece = next((printed[i:i + n] for i in range(len(printed) - n + 1)
+                  if sum(x != y for x, y in zip(printed[i:i + n], ident.slip)) == 1), printed)
+    return piece, ident.slip
+
+
+def _pairs(a: str, b: str) -> str:
+    return "、".join(f"{x}→{y}" for x, y in zip(a, b) if x != y)
+
+
 def short_forms(name: str) -> set[str]:
     """Names people use for an agency: without province/city, 政府 for 人民政府, the bare place."""
     out = {name}

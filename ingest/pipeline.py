@@ -15,8 +15,8 @@ from .checks import arithmetic_checks, narrative_findings, sanity_findings
 from .loaders import load_document
 from .agency import identify
 from .metadata import (
-    agency_from_first_sentence, agency_from_filename, find_agency, heading_findings, find_period, find_published, find_sections, find_year,
-    ocr_findings, short_forms, year_from_filename,
+    agency_from_first_sentence, agency_from_filename, find_agency, heading_findings, find_period, find_published,
+    find_sections, find_year, short_forms, slip_findings, year_from_filename,
 )
 from .models import Document, Finding, IngestError, Report, TableResult, TemplateError
 from .rows import cut_flat_rows, detect_format, label_row, table_regions, value_row
@@ -100,7 +100,7 @@ def _parse_document(doc: Document, report_id: str) -> Report:
         year = year_from_filename(doc.path)
         if year:
             findings.append(Finding(kind="layout", message=f"the report prints no year in its title; {year} is taken from the file name"))
-    ocr, more = ocr_findings(agency, doc.path)
+    ocr, more = slip_findings(agency, doc.path)
     findings += ocr
     names = set(aliases) | set(more)
     for n in [agency, *aliases, *more]:
@@ -142,7 +142,7 @@ def _parse_document(doc: Document, report_id: str) -> Report:
     findings += sanity_findings(facts)
     findings += narrative_findings(doc.text, narrative_spans, facts)
     key = identify(agency).key if agency else ""
-    if key.startswith("name:"):  # a misprinted place (沐阳): the name the file or the report also gives
+    if key.startswith("name:"):  # a misprinted place a character from several: the name the file also gives
         key = next((k for k in (identify(n).key for n in sorted(names)) if k and not k.startswith("name:")), key)
     report = Report(
         report_id=report_id, agency_key=key, path=str(doc.path), kind=doc.kind, agency=agency,
