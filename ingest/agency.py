@@ -23,7 +23,8 @@ from typing import Optional
 # Organ names people abbreviate: canonical full name -> the short forms in use. Shared with the
 # assistant, which reads agencies in questions the same way.
 ORGAN_FORMS: dict[str, tuple[str, ...]] = {
-    "人民政府": ("政府",),
+    # a 地区's and a 盟's government is its 行政公署
+    "人民政府": ("政府", "行政公署"),
     "人民政府办公室": ("政府办公室", "政府办"),
     "人民政府办公厅": ("政府办公厅",),
     "管委会": ("管理委员会",),
@@ -303,6 +304,27 @@ def near_places(name: str, pos: int, parent: Optional[Place] = None) -> list[tup
                 if place.name != printed and (parent is None or _inside(place, parent)):
                     found.setdefault(place.code, (printed, place))
     return list(found.values())
+
+
+GOVERNMENT_BODY = re.compile(r"(?:全面推进)?(?:政务公开|政府信息公开)(?:工作)?(?:领导小组(?:办公室)?|办公室|办)")
+
+
+def government_of(name: str) -> str:
+    """The government's full name when a name is a place alone (某市, 某县, 某自治县, 某旗) or a place's
+    body for disclosure that is no organ of its own (某市政务公开工作领导小组, 某县政务公开办公室): a
+    place's report is its government's. "" for anything else: the government itself, a department
+    (某市审计局, 某市人民政府办公室), a zone (its 管委会 rule stays), a name of no known place."""
+    ident = identify(name)
+    if not ident.places or ident.zone or (ident.printed_organ and not GOVERNMENT_BODY.fullmatch(ident.printed_organ)):
+        return ""
+    last = ident.places[-1]
+    if last.name.endswith("特别行政区"):
+        return ""
+    text = ident.printed_place
+    short = short_name(last)
+    if not ident.slip and not text.endswith(last.name) and text.endswith(short):
+        text = text[:-len(short)] + last.name  # 淮安洪泽 → 淮安洪泽区
+    return text + ("行政公署" if last.name.endswith(("地区", "盟")) else "人民政府")
 
 
 def same_agency(a: str, b: str) -> bool:

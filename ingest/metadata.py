@@ -5,11 +5,11 @@ import re
 from pathlib import Path
 from typing import Optional
 
-from .agency import identify, same_agency
+from .agency import GOVERNMENT_BODY, government_of, identify, same_agency
 from .models import Finding, Row, Section
 from .rows import PART_CORES, SPACE, heading_match, strip_space
 
-_AGENCY_END = r"(?:人民政府办公室|人民政府办公厅|人民政府|政府办公室|管委会|管理委员会|委员会|委|局|厅|办公室|办事处|办|院|署|会|中心|政府|综合实验区|新区|开发区|区|县|市|所|站|队|处)"
+_AGENCY_END = r"(?:领导小组|人民政府办公室|人民政府办公厅|人民政府|政府办公室|管委会|管理委员会|委员会|委|局|厅|办公室|办事处|办|院|署|会|中心|政府|综合实验区|新区|开发区|区|县|市|所|站|队|处)"
 _TITLE_RE = re.compile(
     r"^[#\s标题:：]*(?P<pre>[^\d\n]{0,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<post>[^\d\n]{0,30}?)\s*(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?报告"
 )
@@ -68,10 +68,11 @@ def find_agency(rows: list[Row], text: str) -> tuple[str, list[str]]:
     names = [n for n in (title_name, signature) if n] or ([publisher] if publisher else [])
     if not names:
         return "", []
-    # the fullest of the names that are one agency ("滨海新区公安局" in the title, "天津市滨海新区公安局" signed)
+    # the fullest of the names that are one agency ("滨海新区公安局" in the title, "天津市滨海新区公安局" signed);
+    # a place is no part of its organs (a title 某市 signed 某市政务公开办公室 stays 某市)
     printed = names[0]
     for n in names[1:]:
-        if printed in n or (len(n) > len(printed) and same_agency(printed, n)):
+        if len(n) > len(printed) and (same_agency(printed, n) or (printed in n and identify(printed).key.startswith("name:"))):
             printed = n
     aliases = set(names)
     # the report may name itself with its city ("淮安市洪泽区人民政府")
@@ -123,6 +124,23 @@ def agency_from_first_sentence(rows: list[Row], text: str) -> str:
     return ""
 
 
+def as_government(agency: str, aliases: list[str]) -> tuple[str, list[str], list[Finding]]:
+    """A report that names a place only (titled 某市…年度报告, signed 某市政务公开工作领导小组) is the
+    place's government's: the agency becomes 某市人民政府, the printed names stay as aliases, and a
+    finding says so. Any other agency (a department, a zone, the government itself) is kept."""
+    gov = government_of(agency)
+    if not gov:
+        return agency, aliases, []
+    key = identify(gov).key
+    kept = [n for n in (agency, *aliases) if n != gov and (identify(n).key == key or government_of(n) == gov)]
+    printed = [n for n in (agency, *aliases) if government_of(n) == gov]
+    body = " and its body for disclosure" if any(identify(n).printed_organ for n in printed) else ""
+    return gov, sorted(set(kept)), [Finding(kind="layout", quote=agency, message=(
+        f"the report names the place only{body} ({'、'.join(printed)}), no organ of it: a place's report is "
+        f"its government's, so it is stored as {gov}, the printed {'names' if len(printed) > 1 else 'name'} "
+        f"kept as {'aliases' if len(printed) > 1 else 'an alias'}"))]
+
+
 def slip_findings(agency: str, path: str) -> tuple[list[Finding], list[str]]:
     """Findings on an agency printed with its place one character wrong, and the names to find it by.
 
@@ -171,10 +189,12 @@ def _pairs(a: str, b: str) -> str:
 
 
 def short_forms(name: str) -> set[str]:
-    """Names people use for an agency: without province/city, 政府 for 人民政府, the bare place."""
+    """Names people use for an agency: without province/city, 政府 for 人民政府, the bare place.
+    A government without its place (人民政府) or a body of it without its place is no name."""
     out = {name}
     bare = _PREFIX_RE.sub("", name)
-    if len(bare) >= 3:
+    placeless = not identify(bare).places
+    if len(bare) >= 3 and not (placeless and (identify(bare).organ == "人民政府" or GOVERNMENT_BODY.fullmatch(bare))):
         out.add(bare)
     for n in list(out):
         if "人民政府" in n:

@@ -15,7 +15,7 @@ from .checks import arithmetic_checks, narrative_findings, sanity_findings
 from .loaders import load_document
 from .agency import identify
 from .metadata import (
-    agency_from_first_sentence, agency_from_filename, find_agency, heading_findings, find_period, find_published,
+    agency_from_first_sentence, agency_from_filename, as_government, find_agency, heading_findings, find_period, find_published,
     find_sections, find_year, short_forms, slip_findings, year_from_filename,
 )
 from .models import Document, Finding, IngestError, Report, TableResult, TemplateError
@@ -92,6 +92,8 @@ def _parse_document(doc: Document, report_id: str) -> Report:
     if not agency and file_agency and not identify(file_agency).key.startswith("name:"):
         agency = file_agency
         findings.append(Finding(kind="layout", message=f"the report prints no agency name in its title or signature; {agency} is taken from the file name"))
+    agency, aliases, government = as_government(agency, aliases)  # 某市 → 某市人民政府
+    findings += government
     if file_agency and agency and not identify(file_agency).key.startswith("name:") \
             and identify(file_agency).key != identify(agency).key and not _close(file_agency, agency):
         findings.append(Finding(kind="layout", quote=agency,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.agency import identify, same_agency
+from ingest.agency import government_of, identify, same_agency
 from ingest.models import IngestError, TemplateError
 from ingest.pipeline import parse_file
 from vectorstore.facts import FactStore
@@ -156,6 +156,7 @@ def test_a_corrected_file_still_replaces_its_own_earlier_version(tmp_path):
         assert [r["report_id"] for r in store.reports()] == [new.report_id]
 
 
+# ---- a place's own report is its government's ---------------------------------------------------------
 def small_report(tmp_path: Path, title: str, signature: str, name: str = "report.txt") -> Path:
     """A report with a title, parts 一, 五 and 六, and a signature: enough to be read for its agency."""
     path = tmp_path / name
@@ -164,6 +165,65 @@ def small_report(tmp_path: Path, title: str, signature: str, name: str = "report
                     encoding="utf-8")
     return path
 
+
+@pytest.mark.parametrize("printed, government", [
+    ("三明市", "三明市人民政府"),
+    ("仙游县", "仙游县人民政府"),
+    ("福建省", "福建省人民政府"),
+    ("景宁畲族自治县", "景宁畲族自治县人民政府"),
+    ("阿里地区", "阿里地区行政公署"),  # a 地区's government is its 行政公署
+    ("三明市政务公开工作领导小组", "三明市人民政府"),
+    ("仙游县政务公开办公室", "仙游县人民政府"),
+])
+def test_a_place_alone_or_its_disclosure_body_names_its_government(printed, government):
+    assert government_of(printed) == government
+    assert identify(government).key == identify(printed.replace("政务公开工作领导小组", "").replace("政务公开办公室", "")).key
+
+
+@pytest.mark.parametrize("name", [
+    "三明市人民政府", "三明市审计局", "三明市人民政府办公室",  # the government itself, its departments
+    "三明高新技术产业开发区",  # a zone keeps its 管委会 rule
+    "某某单位",
+])
+def test_an_organ_or_a_zone_is_no_places_government(name):
+    assert government_of(name) == ""
+
+
+def test_a_city_wide_report_is_stored_as_the_citys_government(tmp_path):
+    report = parse_file(small_report(tmp_path, "三明市2023年政府信息公开工作年度报告", "三明市政务公开工作领导小组"))
+    assert report.agency == "三明市人民政府"
+    assert {"三明市", "三明市政务公开工作领导小组"} <= set(report.agency_aliases)
+    assert "政务公开工作领导小组" not in report.agency_aliases and "人民政府" not in report.agency_aliases
+    assert report.agency_key == identify("三明市人民政府").key
+    (finding,) = [f for f in report.findings if f.kind == "layout" and "place only" in f.message]
+    assert "三明市人民政府" in finding.message
+    # one agency with the report its government signs
+    signed = parse_file(small_report(tmp_path, "三明市人民政府2024年政府信息公开工作年度报告", "三明市人民政府", "b.txt"))
+    assert signed.agency_key == report.agency_key
+    assert not [f for f in signed.findings if "place only" in f.message]
+
+
+def test_a_place_report_signed_by_the_general_office_is_still_the_governments(tmp_path):
+    report = parse_file(small_report(tmp_path, "三明市2023年政府信息公开工作年度报告", "三明市人民政府办公室"))
+    assert report.agency == "三明市人民政府"
+    assert "三明市人民政府办公室" not in report.agency_aliases  # an organ of its own, with reports of its own
+
+
+def test_a_county_report_signed_by_its_disclosure_office_is_the_countys_government(tmp_path):
+    report = parse_file(small_report(tmp_path, "2023年政府信息公开工作年度报告", "仙游县政务公开办公室"))
+    assert report.agency == "仙游县人民政府"
+    assert "仙游县政务公开办公室" in report.agency_aliases
+    assert report.agency_key == identify("仙游县人民政府").key
+
+
+@pytest.mark.parametrize("title, signature", [
+    ("三明市审计局2023年政府信息公开工作年度报告", "三明市审计局"),
+    ("三明高新技术产业开发区2023年政府信息公开工作年度报告", "三明高新技术产业开发区管委会"),
+])
+def test_a_department_or_a_zone_keeps_its_own_name(tmp_path, title, signature):
+    report = parse_file(small_report(tmp_path, title, signature))
+    assert report.agency == signature
+    assert not [f for f in report.findings if "place only" in f.message]
 
 
 # ---- a place printed one character wrong ---------------------------------------------------------------
