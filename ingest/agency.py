@@ -23,7 +23,8 @@ from typing import Optional
 # Organ names people abbreviate: canonical full name -> the short forms in use. Shared with the
 # assistant, which reads agencies in questions the same way.
 ORGAN_FORMS: dict[str, tuple[str, ...]] = {
-    "人民政府": ("政府",),
+    # a 地区's and a 盟's government is its 行政公署
+    "人民政府": ("政府", "行政公署"),
     "人民政府办公室": ("政府办公室", "政府办"),
     "人民政府办公厅": ("政府办公厅",),
     "管委会": ("管理委员会",),
@@ -83,6 +84,10 @@ class AgencyIdentity:
     zone: str = ""
     organ: str = ""  # canonical organ name ("" when the name stops at the place)
     printed_organ: str = ""  # the organ as printed
+    printed_place: str = ""  # the places as printed (淮安市洪泽区, 沐阳县)
+    slip: str = ""  # the gazetteer's name a place printed one character wrong was read as (沭阳县 for 沐阳县)
+    # a printed place that is no place of the gazetteer but one character from several: (printed, place)
+    near: tuple[tuple[str, Place], ...] = ()
 
     @property
     def province(self) -> str:
@@ -218,11 +223,35 @@ def canonical_organ(printed: str) -> str:
 
 @lru_cache(maxsize=4096)
 def identify(name: str) -> AgencyIdentity:
-    """The canonical identity of an agency name as printed (or as a person types it)."""
+    """The canonical identity of an agency name as printed (or as a person types it).
+
+    A place printed one character wrong (an OCR slip: 沐阳县 for 沭阳县) is read as the gazetteer's
+    place when exactly one place is one character from it (inside the place printed before it, if
+    any), the rest of the name unchanged; with several such places it stays unknown (`near`)."""
     clean = re.sub(r"[\s（）()]", "", name or "")
     if not clean:
         return AgencyIdentity(key="")
     places, pos = parse_places(clean)
+    rest = clean[pos:]
+    if rest and not (places and _ZONE_RE.match(rest)) and rest not in _ORGAN_CANON and not _starts_with_place(rest):
+        found = near_places(clean, pos, places[-1] if places else None)
+        if len(found) == 1:
+            (printed, place), = found
+            fixed = clean[:pos] + place.name + clean[pos + len(printed):]
+            fixed_places, fixed_pos = parse_places(fixed)
+            if any(p.code == place.code for p in fixed_places) and fixed_pos >= pos + len(place.name):
+                ident = _identity(fixed, fixed_places, fixed_pos)
+                return AgencyIdentity(key=ident.key, places=ident.places, zone=ident.zone, organ=ident.organ,
+                                      printed_organ=ident.printed_organ, printed_place=clean[:fixed_pos],
+                                      slip=place.name)
+        elif found:
+            # a place of its own it is not: unknown, with the places it may be
+            return AgencyIdentity(key=f"name:{clean}", printed_organ=clean, organ=canonical_organ(clean),
+                                  near=tuple(found))
+    return _identity(clean, places, pos)
+
+
+def _identity(clean: str, places: list[Place], pos: int) -> AgencyIdentity:
     rest = clean[pos:]
     zone = ""
     m = _ZONE_RE.match(rest)
@@ -234,7 +263,68 @@ def identify(name: str) -> AgencyIdentity:
     if not organ:
         organ = "管委会" if zone else "人民政府"  # a bare place names its government
     key = f"{places[-1].code}{'+' + zone if zone else ''}/{organ}"
-    return AgencyIdentity(key=key, places=tuple(places), zone=zone, organ=organ, printed_organ=rest)
+    return AgencyIdentity(key=key, places=tuple(places), zone=zone, organ=organ, printed_organ=rest,
+                          printed_place=clean[:pos])
+
+
+def _starts_with_place(text: str) -> bool:
+    """Does the text begin with a place of the gazetteer (one the name's parse stopped at: 朝阳区,
+    of which there are two, or a county printed under another city)? Then nothing is misprinted."""
+    index = gazetteer()
+    return any(text[:n] in index for n in range(2, min(12, len(text)) + 1))
+
+
+@lru_cache(maxsize=1)
+def _slip_index() -> dict[str, list[Place]]:
+    """Each place's full name with one character of its own name (not of its 县/市/区…) blanked."""
+    out: dict[str, list[Place]] = {}
+    for places in gazetteer().values():
+        for place in places:
+            name = place.name
+            m = _ADMIN_SUFFIX.search(name)
+            own = m.start() if m else len(name)
+            if own < 2 or len(name) < 3:
+                continue  # 沙县, 城区: one character wrong leaves too little of the name
+            for j in range(own):
+                out.setdefault(name[:j] + "\0" + name[j + 1:], []).append(place)
+    for key in out:
+        out[key] = list({p.code: p for p in out[key]}.values())
+    return out
+
+
+def near_places(name: str, pos: int, parent: Optional[Place] = None) -> list[tuple[str, Place]]:
+    """The places of the gazetteer the text at `pos` may be with one character of the place's own name
+    misprinted (its 县/市/区 printed right): (the text as printed, the place), inside `parent` if given."""
+    index = _slip_index()
+    found: dict[str, tuple[str, Place]] = {}
+    for n in range(3, min(12, len(name) - pos) + 1):
+        printed = name[pos:pos + n]
+        for j in range(n):
+            for place in index.get(printed[:j] + "\0" + printed[j + 1:], ()):
+                if place.name != printed and (parent is None or _inside(place, parent)):
+                    found.setdefault(place.code, (printed, place))
+    return list(found.values())
+
+
+GOVERNMENT_BODY = re.compile(r"(?:全面推进)?(?:政务公开|政府信息公开)(?:工作)?(?:领导小组(?:办公室)?|办公室|办)")
+
+
+def government_of(name: str) -> str:
+    """The government's full name when a name is a place alone (某市, 某县, 某自治县, 某旗) or a place's
+    body for disclosure that is no organ of its own (某市政务公开工作领导小组, 某县政务公开办公室): a
+    place's report is its government's. "" for anything else: the government itself, a department
+    (某市审计局, 某市人民政府办公室), a zone (its 管委会 rule stays), a name of no known place."""
+    ident = identify(name)
+    if not ident.places or ident.zone or (ident.printed_organ and not GOVERNMENT_BODY.fullmatch(ident.printed_organ)):
+        return ""
+    last = ident.places[-1]
+    if last.name.endswith("特别行政区"):
+        return ""
+    text = ident.printed_place
+    short = short_name(last)
+    if not ident.slip and not text.endswith(last.name) and text.endswith(short):
+        text = text[:-len(short)] + last.name  # 淮安洪泽 → 淮安洪泽区
+    return text + ("行政公署" if last.name.endswith(("地区", "盟")) else "人民政府")
 
 
 def same_agency(a: str, b: str) -> bool:

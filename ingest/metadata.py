@@ -5,12 +5,12 @@ import re
 from pathlib import Path
 from typing import Optional
 
-from .agency import identify, same_agency
+from .agency import GOVERNMENT_BODY, government_of, identify, same_agency
 from .models import Finding, Row, Section
 from .parts import find_parts
 from .stream import SPACE, strip_space
 
-_AGENCY_END = r"(?:人民政府办公室|人民政府办公厅|人民政府|政府办公室|管委会|管理委员会|委员会|委|局|厅|办公室|办事处|办|院|署|会|中心|政府|综合实验区|新区|开发区|区|县|市|所|站|队|处)"
+_AGENCY_END = r"(?:领导小组|人民政府办公室|人民政府办公厅|人民政府|政府办公室|管委会|管理委员会|委员会|委|局|厅|办公室|办事处|办|院|署|会|中心|政府|综合实验区|新区|开发区|区|县|市|所|站|队|处)"
 _TITLE_RE = re.compile(
     r"^[#\s标题:：]*(?P<pre>[^\d\n]{0,40}?)\s*(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<post>[^\d\n]{0,30}?)\s*(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:工作)?报告"
 )
@@ -69,10 +69,11 @@ def find_agency(rows: list[Row], text: str) -> tuple[str, list[str]]:
     names = [n for n in (title_name, signature) if n] or ([publisher] if publisher else [])
     if not names:
         return "", []
-    # the fullest of the names that are one agency ("滨海新区公安局" in the title, "天津市滨海新区公安局" signed)
+    # the fullest of the names that are one agency ("滨海新区公安局" in the title, "天津市滨海新区公安局" signed);
+    # a place is no part of its organs (a title 某市 signed 某市政务公开办公室 stays 某市)
     printed = names[0]
     for n in names[1:]:
-        if printed in n or (len(n) > len(printed) and same_agency(printed, n)):
+        if len(n) > len(printed) and (same_agency(printed, n) or (printed in n and identify(printed).key.startswith("name:"))):
             printed = n
     aliases = set(names)
     # the report may name itself with its city ("淮安市洪泽区人民政府")
@@ -118,11 +119,77 @@ def agency_from_first_sentence(rows: list[Row], text: str) -> str:
     return ""
 
 
+def as_government(agency: str, aliases: list[str]) -> tuple[str, list[str], list[Finding]]:
+    """A report that names a place only (titled 某市…年度报告, signed 某市政务公开工作领导小组) is the
+    place's government's: the agency becomes 某市人民政府, the printed names stay as aliases, and a
+    finding says so. Any other agency (a department, a zone, the government itself) is kept."""
+    gov = government_of(agency)
+    if not gov:
+        return agency, aliases, []
+    key = identify(gov).key
+    kept = [n for n in (agency, *aliases) if n != gov and (identify(n).key == key or government_of(n) == gov)]
+    printed = [n for n in (agency, *aliases) if government_of(n) == gov]
+    body = " and its body for disclosure" if any(identify(n).printed_organ for n in printed) else ""
+    return gov, sorted(set(kept)), [Finding(kind="layout", quote=agency, message=(
+        f"the report names the place only{body} ({'、'.join(printed)}), no organ of it: a place's report is "
+        f"its government's, so it is stored as {gov}, the printed {'names' if len(printed) > 1 else 'name'} "
+        f"kept as {'aliases' if len(printed) > 1 else 'an alias'}"))]
+
+
+def slip_findings(agency: str, path: str) -> tuple[list[Finding], list[str]]:
+    """Findings on an agency printed with its place one character wrong, and the names to find it by.
+
+    The gazetteer's place is read when it is the only one a character away (identify); the file name
+    is a second witness, for a place several are a character away from. Never rewritten."""
+    ident = identify(agency) if agency else None
+    file_findings, file_names = ocr_findings(agency, path)
+    if ident is None:
+        return file_findings, file_names
+    if ident.slip:
+        a, b = _slipped(ident)
+        read_as = agency.replace(a, b, 1)
+        same = [n for n in file_names if identify(n).key == ident.key]
+        if same:  # the file name says what the gazetteer says: one finding
+            file_findings, file_names = [], [n for n in file_names if n not in same]
+        return [Finding(kind="ocr", quote=agency, message=(
+            f"the report prints the agency as {agency}: {a} is no place of the administrative-division table, and "
+            f"{b} is the only place one character from it ({_pairs(a, b)}): most likely an OCR error in the source; "
+            f"kept as printed, identified as {read_as}"))] + file_findings, [read_as, *same, *file_names]
+    if ident.near:
+        places = [p.name for _, p in ident.near]
+        printed = ident.near[0][0]
+        listed = "、".join(places[:8]) + (f"等{len(places)}个" if len(places) > 8 else "")
+        codes = {p.code for _, p in ident.near}
+        if any(i.places and i.places[-1].code in codes for i in map(identify, file_names)):
+            for f in file_findings:
+                f.message += f"; the name alone is one character from {len(places)} places ({listed}), the file name tells which"
+            return file_findings, file_names
+        return [Finding(kind="ocr", quote=agency, message=(
+            f"the report prints the agency as {agency}: {printed} is no place of the administrative-division table, "
+            f"and {len(places)} places are one character from it ({listed}): most likely an OCR error in the source, "
+            f"but the name cannot tell which; kept as printed, the agency is not identified"))] + file_findings, file_names
+    return file_findings, file_names
+
+
+def _slipped(ident) -> tuple[str, str]:
+    """(the place as printed, the gazetteer's place) of an identity read through a slip."""
+    printed, n = ident.printed_place, len(ident.slip)
+    piece = next((printed[i:i + n] for i in range(len(printed) - n + 1)
+                  if sum(x != y for x, y in zip(printed[i:i + n], ident.slip)) == 1), printed)
+    return piece, ident.slip
+
+
+def _pairs(a: str, b: str) -> str:
+    return "、".join(f"{x}→{y}" for x, y in zip(a, b) if x != y)
+
+
 def short_forms(name: str) -> set[str]:
-    """Names people use for an agency: without province/city, 政府 for 人民政府, the bare place."""
+    """Names people use for an agency: without province/city, 政府 for 人民政府, the bare place.
+    A government without its place (人民政府) or a body of it without its place is no name."""
     out = {name}
     bare = _PREFIX_RE.sub("", name)
-    if len(bare) >= 3:
+    placeless = not identify(bare).places
+    if len(bare) >= 3 and not (placeless and (identify(bare).organ == "人民政府" or GOVERNMENT_BODY.fullmatch(bare))):
         out.add(bare)
     for n in list(out):
         if "人民政府" in n:

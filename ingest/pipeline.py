@@ -15,8 +15,8 @@ from .checks import arithmetic_checks, narrative_findings, sanity_findings
 from .loaders import load_document
 from .agency import identify
 from .metadata import (
-    agency_from_first_sentence, agency_from_filename, find_agency, heading_findings, find_period, find_published, find_year,
-    ocr_findings, short_forms, year_from_filename,
+    agency_from_first_sentence, agency_from_filename, as_government, find_agency, heading_findings, find_period, find_published,
+    find_year, short_forms, slip_findings, year_from_filename,
 )
 from .models import READER_VERSION, Document, Finding, IngestError, Report, TableResult, TemplateError
 from .parts import detect_format, find_parts, sections as part_sections, table_regions
@@ -94,6 +94,8 @@ def _parse_document(doc: Document, report_id: str) -> Report:
     if not agency and file_agency and not identify(file_agency).key.startswith("name:"):
         agency = file_agency
         findings.append(Finding(kind="layout", message=f"the report prints no agency name in its title or signature; {agency} is taken from the file name"))
+    agency, aliases, government = as_government(agency, aliases)  # 某市 → 某市人民政府
+    findings += government
     if file_agency and agency and not identify(file_agency).key.startswith("name:") \
             and identify(file_agency).key != identify(agency).key and not _close(file_agency, agency):
         findings.append(Finding(kind="layout", quote=agency,
@@ -102,7 +104,7 @@ def _parse_document(doc: Document, report_id: str) -> Report:
         year = year_from_filename(doc.path)
         if year:
             findings.append(Finding(kind="layout", message=f"the report prints no year in its title; {year} is taken from the file name"))
-    ocr, more = ocr_findings(agency, doc.path)
+    ocr, more = slip_findings(agency, doc.path)
     findings += ocr
     names = set(aliases) | set(more)
     for n in [agency, *aliases, *more]:
@@ -140,7 +142,7 @@ def _parse_document(doc: Document, report_id: str) -> Report:
     findings += sanity_findings(facts)
     findings += narrative_findings(doc.text, narrative_spans, facts)
     key = identify(agency).key if agency else ""
-    if key.startswith("name:"):  # a misprinted place (沐阳): the name the file or the report also gives
+    if key.startswith("name:"):  # a misprinted place a character from several: the name the file also gives
         key = next((k for k in (identify(n).key for n in sorted(names)) if k and not k.startswith("name:")), key)
     report = Report(
         report_id=report_id, reader_version=READER_VERSION, agency_key=key, path=str(doc.path), kind=doc.kind,

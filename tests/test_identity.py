@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.agency import identify, same_agency
+from ingest.agency import government_of, identify, same_agency
 from ingest.models import IngestError, TemplateError
 from ingest.pipeline import parse_file
 from vectorstore.facts import FactStore
@@ -154,3 +154,113 @@ def test_a_corrected_file_still_replaces_its_own_earlier_version(tmp_path):
         store.add_report(old, chunks=[])
         assert store.add_report(new, chunks=[]) == "replaced"
         assert [r["report_id"] for r in store.reports()] == [new.report_id]
+
+
+# ---- a place's own report is its government's ---------------------------------------------------------
+def small_report(tmp_path: Path, title: str, signature: str, name: str = "report.txt") -> Path:
+    """A report with a title, parts 一, 五 and 六, and a signature: enough to be read for its agency."""
+    path = tmp_path / name
+    path.write_text(f"{title}\n\n一、总体情况\n2023年，本地坚持以公开为常态、不公开为例外。\n\n"
+                    f"五、存在的主要问题及改进情况\n无。\n\n六、其他需要报告的事项\n无。\n\n{signature}\n2024年1月20日\n",
+                    encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("printed, government", [
+    ("三明市", "三明市人民政府"),
+    ("仙游县", "仙游县人民政府"),
+    ("福建省", "福建省人民政府"),
+    ("景宁畲族自治县", "景宁畲族自治县人民政府"),
+    ("阿里地区", "阿里地区行政公署"),  # a 地区's government is its 行政公署
+    ("三明市政务公开工作领导小组", "三明市人民政府"),
+    ("仙游县政务公开办公室", "仙游县人民政府"),
+])
+def test_a_place_alone_or_its_disclosure_body_names_its_government(printed, government):
+    assert government_of(printed) == government
+    assert identify(government).key == identify(printed.replace("政务公开工作领导小组", "").replace("政务公开办公室", "")).key
+
+
+@pytest.mark.parametrize("name", [
+    "三明市人民政府", "三明市审计局", "三明市人民政府办公室",  # the government itself, its departments
+    "三明高新技术产业开发区",  # a zone keeps its 管委会 rule
+    "某某单位",
+])
+def test_an_organ_or_a_zone_is_no_places_government(name):
+    assert government_of(name) == ""
+
+
+def test_a_city_wide_report_is_stored_as_the_citys_government(tmp_path):
+    report = parse_file(small_report(tmp_path, "三明市2023年政府信息公开工作年度报告", "三明市政务公开工作领导小组"))
+    assert report.agency == "三明市人民政府"
+    assert {"三明市", "三明市政务公开工作领导小组"} <= set(report.agency_aliases)
+    assert "政务公开工作领导小组" not in report.agency_aliases and "人民政府" not in report.agency_aliases
+    assert report.agency_key == identify("三明市人民政府").key
+    (finding,) = [f for f in report.findings if f.kind == "layout" and "place only" in f.message]
+    assert "三明市人民政府" in finding.message
+    # one agency with the report its government signs
+    signed = parse_file(small_report(tmp_path, "三明市人民政府2024年政府信息公开工作年度报告", "三明市人民政府", "b.txt"))
+    assert signed.agency_key == report.agency_key
+    assert not [f for f in signed.findings if "place only" in f.message]
+
+
+def test_a_place_report_signed_by_the_general_office_is_still_the_governments(tmp_path):
+    report = parse_file(small_report(tmp_path, "三明市2023年政府信息公开工作年度报告", "三明市人民政府办公室"))
+    assert report.agency == "三明市人民政府"
+    assert "三明市人民政府办公室" not in report.agency_aliases  # an organ of its own, with reports of its own
+
+
+def test_a_county_report_signed_by_its_disclosure_office_is_the_countys_government(tmp_path):
+    report = parse_file(small_report(tmp_path, "2023年政府信息公开工作年度报告", "仙游县政务公开办公室"))
+    assert report.agency == "仙游县人民政府"
+    assert "仙游县政务公开办公室" in report.agency_aliases
+    assert report.agency_key == identify("仙游县人民政府").key
+
+
+@pytest.mark.parametrize("title, signature", [
+    ("三明市审计局2023年政府信息公开工作年度报告", "三明市审计局"),
+    ("三明高新技术产业开发区2023年政府信息公开工作年度报告", "三明高新技术产业开发区管委会"),
+])
+def test_a_department_or_a_zone_keeps_its_own_name(tmp_path, title, signature):
+    report = parse_file(small_report(tmp_path, title, signature))
+    assert report.agency == signature
+    assert not [f for f in report.findings if "place only" in f.message]
+
+
+# ---- a place printed one character wrong ---------------------------------------------------------------
+def test_a_place_one_character_wrong_is_the_only_place_it_can_be():
+    ident = identify("尤漠县人民政府")  # 尤溪县 is the only place one character from 尤漠县
+    assert ident.key == identify("尤溪县人民政府").key and ident.slip == "尤溪县"
+    # 仙浙县 is one character from 仙游县 and 仙居县: inside 莆田市 only 仙游县
+    assert identify("仙浙县人民政府").key.startswith("name:")
+    assert {p.name for _, p in identify("仙浙县人民政府").near} == {"仙游县", "仙居县"}
+    assert identify("莆田市仙浙县人民政府").key == identify("仙游县人民政府").key
+    # a place of the gazetteer is never read as another, nor a department of the city as a slip
+    assert not identify("朝阳区人民政府").near and not identify("三明市审计局").slip
+
+
+def test_a_report_with_a_misprinted_place_is_identified_without_its_file_name(tmp_path):
+    report = parse_file(small_report(tmp_path, "尤漠县人民政府2023年政府信息公开工作年度报告", "尤漠县人民政府"))
+    assert report.agency == "尤漠县人民政府"  # as printed
+    assert report.agency_key == identify("尤溪县人民政府").key
+    assert "尤溪县人民政府" in report.agency_aliases
+    assert [f for f in report.findings if f.kind == "ocr" and "尤溪县" in f.message]
+
+
+def test_a_misprinted_place_several_places_are_near_stays_unknown(tmp_path):
+    report = parse_file(small_report(tmp_path, "仙浙县人民政府2023年政府信息公开工作年度报告", "仙浙县人民政府"))
+    assert report.agency_key.startswith("name:")
+    (ocr,) = [f for f in report.findings if f.kind == "ocr"]
+    assert "仙游县" in ocr.message and "仙居县" in ocr.message and "cannot tell" in ocr.message
+
+
+def test_the_ocrd_county_is_found_by_its_file_name_and_named_unknown_without_it(tmp_path):
+    src = corpus_file("沭阳县人民政府_2025.md")
+    named = parse_file(src)
+    assert named.agency_key == identify("沭阳县人民政府").key
+    # 沐阳县 is one character from 49 counties (泗阳县 in the same city among them): the name alone
+    # cannot tell which, so without the file name the agency stays unidentified, with a finding
+    path = tmp_path / "report.md"
+    shutil.copy(src, path)
+    report = parse_file(path)
+    assert report.agency == "沐阳县人民政府" and report.agency_key.startswith("name:")
+    assert [f for f in report.findings if f.kind == "ocr" and "沐阳县" in f.message and "cannot tell" in f.message]
