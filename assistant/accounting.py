@@ -16,7 +16,8 @@ from .metrics import COLUMN_WORDS, METRICS, T2_COLUMN_WORDS, T4_RESULT_WORDS
 # question words, counters, and the names of the report and of what it is about.
 GENERIC = set("""
 多少 几 几件 几个 几起 几次 几条 几份 几项 多少件 多少个 多少起 多少次 多少条 多少份 多少项 一共 总共 共 共有 共计 合计 总数 总计
-请问 问 问问 想 想问 想知道 知道 了解 查询 查 查一下 看看 告诉 告诉我 帮 帮我 一下 麻烦 谢谢 你好 您好
+换成 换 改成 改为 那么 要是 如果是 再看看 再说说 接着 然后 同样 一样 也是 请问 问 问问 想 想问 想知道 知道 了解 查询 查 查一下 看看 告诉 告诉我 帮 帮我 一下 麻烦 谢谢 你好 您好
+如果 方便 方便的话 如果方便的话 能否 能不能 可不可以 可否 劳驾 打扰 打扰一下 辛苦 辛苦了 感谢 多谢 谢 请教 咨询 问一下 请问一下 再问 再问一下 想了解 想了解一下 了解一下 请告诉我 告诉一下
 我 我们 你 你们 他们 它 其 自己 本 该 此 这 那 这个 那个 这些 那些 这次 那次 这里 那里 哪 哪个 哪些 哪里
 其中 里 里面 当中 之中 中 内 方面 情况 数量 数字 数据 件数 个数 数目 数 统计 统计数据 具体 分别 各 各自 各个 每
 有 有没有 没有 没 是 是否 是不是 为 为了 因为 由于 所以 因 而 并 和 与 及 以及 或 或者 还是 还有 以及 跟 同
@@ -167,8 +168,9 @@ def explained_texts(question: str) -> list[str]:
     return [t for t in out if t]
 
 
-def unexplained(question: str, explained: list[str]) -> list[str]:
-    """Content words of `question` that neither `explained` nor the ordinary words account for."""
+def unexplained(question: str, explained: list[str], singles: bool = False) -> list[str]:
+    """Content words of `question` that neither `explained` nor the ordinary words account for.
+    `singles`: a content character standing alone (「花了多少钱」: 花, 钱) counts too."""
     from vectorstore.chunks import _jieba
 
     # every place any explained piece covers, in the question as asked (overlapping pieces — 拒绝公开 and
@@ -182,6 +184,10 @@ def unexplained(question: str, explained: list[str]) -> list[str]:
     words = []
     for token in cut_words(rest):
         t = token.strip()
+        if singles and len(t) == 1 and "\u4e00" <= t <= "\u9fff" and t not in GENERIC and t not in _FUNCTION_CHARS \
+                and t not in _CONVERSATION_CHARS and t not in _label_text():
+            words.append(t)
+            continue
         if len(t) < 2 or not re.search(r"[\u4e00-\u9fff]", t) or t in GENERIC or t in format_words():
             continue
         if all(ch in "".join(GENERIC) for ch in t) and not NO_CELL.search(t):
@@ -227,6 +233,8 @@ def cut_words(text: str) -> list[str]:
 ACCOUNT_FORMS = {"微信号": ("微信", "公众号"), "公众号": ("公众号", "微信"), "视频号": ("视频号",), "订阅号": ("订阅号", "公众号"),
                  "抖音号": ("抖音",), "微博号": ("微博",), "头条号": ("头条",)}
 _ACCOUNT_WORDS = re.compile("(" + "|".join(ACCOUNT_FORMS) + ")")
+# what a follow-up says besides what it changes: 「那…呢」「换成…」「要是…的话」「再看看…」
+_CONVERSATION_CHARS = set("那呢换改若比跟同较再看")
 _FUNCTION_CHARS = set("的了是在有和与及从到对把给让被里中上下向往用由经走于也都就才还只可能会要去来")
 # forms a sentence may use for a qualifier the question names (撤回 in a question, 自行撤销 in the report)
 QUALIFIER_FORMS = {
@@ -381,6 +389,8 @@ def _core_word_slips(question: str, notes: list[str], keep: tuple[str, ...], fre
             continue
         if any(window in kept for kept in keep if kept) or any(out[max(0, i - 1):i + 3].find(w) >= 0 for w in CORE_WORDS):
             continue  # (a core word already there: 申请信 is 申请 + 信)
+        if (i > 0 and freq.get(out[i - 1:i + 1])) or freq.get(out[i + 1:i + 3]):
+            continue  # each character already in a word with its neighbour (的话|请, 想|请问): no typo
         for word in CORE_WORDS:
             if sum(a != b for a, b in zip(window, word)) == 1:
                 out = out[:i] + word + out[i + 2:]

@@ -21,6 +21,8 @@ from typing import Optional
 
 from langchain_core.runnables import Runnable
 
+from ingest.agency import identify
+
 from .compose import Composer
 from .accounting import NO_CELL, qualifier_forms
 from .figures import (PCT, SAME_COLUMN, Cells, Missing, Value, blank_total_parts, cell_value, column_label, difference, growth,
@@ -95,6 +97,25 @@ SAID_COVERAGE = 0.75  # of a yes-or-no question's concepts, for its sentence to 
 _YES_NO = re.compile(r"有没有|是否|是不是|吗[？?。！!]*$|了没有?[？?]*$|与否")
 
 
+_OPERATION_WORDS = {"share": "比例", "ranking": "排名", "difference": "与上年比较", "growth": "增长率", "ratio": "倍数", "sum": "合计"}
+
+
+def _carried_phrase(assumed: dict) -> str:
+    """「天津市滨海新区公安局 2022年 · 新收」: what a follow-up took from the turns before it."""
+    parts = []
+    if "agency" in assumed:
+        parts.append(assumed["agency"])
+    if "year" in assumed:
+        parts.append(f"{assumed['year']}年")
+    if "measure" in assumed:
+        parts.append(assumed["measure"])
+    if "column" in assumed:
+        parts.append(assumed["column"])
+    if "operation" in assumed:
+        parts.append(_OPERATION_WORDS.get(assumed["operation"], assumed["operation"]))
+    return " ".join(parts)
+
+
 class Step(Runnable):
     """One step of the chain: a function of the step before's output. (RunnableLambda inspects its
     function's signature on every call, ~0.2 ms a step — half of a figure answer; the chain as a whole
@@ -108,7 +129,8 @@ class Step(Runnable):
 
 
 # 「它们俩加起来呢？」「这两个谁多？」: the reports the conversation has been about, together
-_BOTH = re.compile(r"它们|他们|她们|两者|二者|这两个|那两个|这俩|俩|两家|两个单位|两份|两年都")
+# 「他们」 alone is the agency spoken of (「他们局长是谁」); both of them need 俩/都/加起来…
+_BOTH = re.compile(r"(?:它们|他们|她们)(?:俩|两|都|加|一共|合计|总共|分别|各)|两者|二者|这两个|那两个|这俩|俩|两家|两个单位|两份|两年都")
 
 
 def both_spoken_of(intent: Intent, turns: list[Intent]) -> Intent:
@@ -251,11 +273,26 @@ class Assistant:
             spoken.append(context)
         if context is not None:
             mentioned = not intent.agencies and _BOTH.search(intent.question)
+            intent.agencies = self._in_the_conversations_place(intent.agencies, context)
             intent = merge(context, intent)
             intent.question = inp["question"].strip()
             if mentioned:
                 intent = both_spoken_of(intent, spoken)
         return intent
+
+    def _in_the_conversations_place(self, agencies: list[str], context: Intent) -> list[str]:
+        """An organ named without its place that several places have (「那体育局呢？」) is the one of the
+        place the conversation is about, where that place has one."""
+        if len(agencies) < 2:
+            return agencies
+        ids = self.catalog.resolver.ids
+        names = context.agencies or ([context.unknown_agency] if context.unknown_agency else [])
+        spoken = [ids[n] if n in ids else identify(n) for n in names]
+        codes = {p.code for ident in spoken for p in ident.places[-1:]}
+        if not codes:
+            return agencies
+        here = [a for a in agencies if a in ids and {p.code for p in ids[a].places} & codes]
+        return here if here else agencies
 
     def _resolve(self, intent: Intent) -> Resolved:
         catalog = self.catalog
@@ -616,6 +653,11 @@ class Assistant:
         answer = self.composer.compose(r)
         column = self._column(r.intent) if r.intent.metric is not None else None
         update = {"query": to_query(r.intent, column)}
+        carried = _carried_phrase(r.intent.assumed)
+        if carried and answer.status != "ambiguous":
+            # what the conversation supplied is said, so a person sees what was assumed
+            update["answer"] = f"（接上文：{carried}）\n{answer.answer}"
+            answer = answer.model_copy(update={"answer": update["answer"]})
         if answer.status == "answered" and r.intent.notes:
             # how the question was read (a typo taken for a name, a place read as its government) is said
             update["notes"] = [*r.intent.notes, *answer.notes]

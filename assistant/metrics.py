@@ -150,6 +150,11 @@ def mask_negated(question: str) -> str:
 _PART_OF = re.compile(r"比例|比重|占比|百分之|百分比|几成|" + OCCUPY)
 
 
+def narrative_topics(question: str) -> list[str]:
+    """The words that make a question one about the narrative (费用, 花了, 问题, 改进, 培训…): a topic of its own."""
+    return [m.group(0) for rx in (_NARRATIVE_FIRST, _NOT_IN_TABLES, _FEES) for m in rx.finditer(question)]
+
+
 def find_metric(question: str) -> Optional[Metric]:
     """The table cell(s) the question asks about, or None for a question about the narrative.
 

@@ -78,6 +78,8 @@ class Query(BaseModel):
     direction: Optional[Literal["asc", "desc"]] = None  # a ranking's order
     unexplained: list[str] = Field(default_factory=list)  # words no cell accounts for (why no table answer)
     notes: list[str] = Field(default_factory=list)  # how a name was read (a typo)
+    # what earlier turns supplied that the question left unsaid (agency, year, measure, column, operation)
+    from_conversation: dict[str, str] = Field(default_factory=dict)
 
 
 class Answer(BaseModel):

@@ -16,7 +16,9 @@ from ingest.agency import ORGAN_FORMS, nicknames_of
 
 from .accounting import NO_CELL, WITH_PREVIOUS, correct_term_slips, one_slip, unexplained
 from .agencies import AgencyResolver, Resolution
-from .metrics import COLUMN_WORDS, OCCUPY, Metric, T2_COLUMN_WORDS, each_measure, find_metric, mask_negated, T4_RESULT_WORDS
+from .metrics import (
+    COLUMN_WORDS, OCCUPY, Metric, T2_COLUMN_WORDS, each_measure, find_metric, mask_negated, narrative_topics, T4_RESULT_WORDS,
+)
 
 Kind = Literal["figure", "sum", "share", "difference", "growth", "ratio", "ranking", "narrative"]
 
@@ -208,6 +210,11 @@ class Intent:
     near: list[str] = field(default_factory=list)  # held agencies of the place an unknown agency is in
     unknown_organ: bool = False  # the unknown agency was named with its organ: not one of `near`
     unexplained: list[str] = field(default_factory=list)  # words no cell accounts for (then no table answer)
+    # content words asked of its own beyond agency, year, applicant column and operation (改进, 局长): a
+    # follow-up with some asks its own question; one without fills its gaps from the turn before
+    own_words: list[str] = field(default_factory=list)
+    # what the conversation supplied that this question left unsaid: agency, year, measure, column, operation
+    assumed: dict = field(default_factory=dict)
     vague: bool = False  # the agency was named vaguely (那个局): several fit, ask which — never rank them
     direction: str = "desc"  # a ranking's order: "asc" for 最少 / 最低 / 更少
     carried_from: list[int] = field(default_factory=list)  # 「从2021年转过来的」: a row's year, not a report's
@@ -483,6 +490,8 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
     elif intent.metric is None and not intent.unknown_agency and re.search(r"多少|几[件个起次条项份]", q):
         # a count the tables do not hold: the sentence quoted must say what the question qualifies it by
         intent.unexplained = unexplained_words(q, intent, catalog)
+    if intent.metric is None and not intent.unknown_agency:
+        intent.own_words = intent.unexplained or narrative_topics(q) or unexplained_words(q, intent, catalog, singles=True)
     intent.kind = classify(intent)
     return intent
 
@@ -526,7 +535,7 @@ _FOLLOWS_ON = re.compile(r"\s*(?:其中|那么?|另外|此外|还有|以及)")
 _DOING = re.compile(r"提交|递交|提出|申请|邮寄|网上|网络|当面|现场|传真|电话|信函|寄送|快递")
 
 
-def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
+def unexplained_words(q: str, intent: Intent, catalog: "Catalog", singles: bool = False) -> list[str]:
     """The content words of a table question that its reading does not account for."""
     qq = normalize_years(q)
     explained = [t for t in intent.agency_text.split("|") if t] + [intent.year_text]
@@ -555,7 +564,7 @@ def unexplained_words(q: str, intent: Intent, catalog: "Catalog") -> list[str]:
     clauses = [c for c in re.split(r"[，,：:；;。！!？?]|——|—", qq) if c.strip()]
     asking = [c for c in clauses if _ASKS.search(c) or any(p and p in c for p in explained[:2])]
     text = "，".join(asking) or qq
-    return [w for w in unexplained(text, explained) if not one_slip(w, ["政府", *organs])]
+    return [w for w in unexplained(text, explained, singles) if not one_slip(w, ["政府", *organs])]
 
 
 def to_query(intent: Intent, column: Optional[str] = None):
@@ -570,7 +579,7 @@ def to_query(intent: Intent, column: Optional[str] = None):
         years=[YearRef(year=y) for y in intent.years] + [YearRef(year=y, role="carried_from") for y in intent.carried_from],
         reports=[AgencyYear(agency=a, year=y) for a, y in intent.pairs],
         direction=intent.direction if intent.kind == "ranking" else None,
-        unexplained=list(intent.unexplained), notes=list(intent.notes))
+        unexplained=list(intent.unexplained), notes=list(intent.notes), from_conversation=dict(intent.assumed))
 
 
 def classify(intent: Intent, previous: Optional[Intent] = None) -> Kind:
@@ -594,15 +603,27 @@ def classify(intent: Intent, previous: Optional[Intent] = None) -> Kind:
         return "share"
     if "difference" in s or (len(intent.years) == 2 and "sum" not in s):
         return "difference"
-    if previous is not None and not s and previous.kind in ("share", "ranking", "difference", "growth", "ratio"):
-        return previous.kind
+    if previous is not None and not s and previous.kind in ("share", "ranking", "difference", "growth", "ratio") \
+            and elliptical(intent):
+        return previous.kind  # 「那2023年呢？」 after a share asks the share of 2023
     if ("sum" in s and len(intent.years) > 1) or intent.metric.group or len(intent.metric.rows) > 1:
         return "sum"
     return "figure"
 
 
-def is_followup(question: str) -> bool:
-    return len(question.strip()) <= 12 or question.strip().endswith("呢") or question.strip().endswith("呢？")
+_ELLIPSIS = re.compile(r"呢\s*[？?。！!]*\s*$")
+
+
+def asks_nothing_of_its_own(intent: Intent) -> bool:
+    """A follow-up that names no measure, topic or operation of its own (「那2021年呢？」「洪泽区呢？」
+    「个人呢？」「跟前一年比呢？」): it fills its gaps from the conversation. Length is no criterion."""
+    return intent.metric is None and not intent.own_words and not intent.unexplained
+
+
+def elliptical(intent: Intent) -> bool:
+    """Does the question leave its operation to the conversation — it asks nothing of its own, or it
+    changes one thing and says so elliptically (「那部分公开呢？」)? 「…行政处罚作出了多少件决定？」 does not."""
+    return asks_nothing_of_its_own(intent) or bool(_ELLIPSIS.search(intent.question))
 
 
 def _conversation_shift(current: Intent) -> Optional[int]:
@@ -612,14 +633,28 @@ def _conversation_shift(current: Intent) -> Optional[int]:
     if _YEAR_RE.search(normalize_years(q)):
         return None
     for m in _CONVERSATION_RELATIVE_RE.finditer(q):
-        before, after = q[max(0, m.start() - 2):m.start()], q[m.end():m.end() + 4]
-        if re.search(r"[比跟和与同较]$|相比$|对比$", before) or re.match(r"(?:度)?.{0,2}(?:结转|转过来|转来|遗留|留下|没办完)", after):
+        before, after = q[max(0, m.start() - 3):m.start()], q[m.end():m.end() + 4]
+        if re.search(r"[比跟和与同较]$|相比$|对比$|(?:转|留|推|延)[到入至]?$", before) \
+                or re.match(r"(?:度)?.{0,2}(?:结转|转过来|转来|遗留|留下|没办完|继续办)", after):
             continue  # 「比上一年多了多少」 compares with it; 「上一年结转过来的」 names a row
         return _CONVERSATION_RELATIVE[m.group(0)]
     return None
 
 
-_SET_BESIDE = re.compile(r"跟|和|与|同|比|对比|相比|相较")
+_SET_BESIDE = re.compile(r"(?:跟|和|与|同|比|对比|相比|相较)\s*$")
+
+
+def _set_beside(current: Intent) -> bool:
+    """「跟某市科委同一年比呢？」: the agency named is set beside the conversation's — the comparison word
+    stands right before it, and the question compares no years of its own."""
+    if len(current.years) > 1:
+        return False
+    q = current.question
+    for text in (t for t in current.agency_text.split("|") if t):
+        at = q.find(text)
+        if at > 0 and _SET_BESIDE.search(q[:at]):
+            return True
+    return False
 
 
 def merge(previous: Intent, current: Intent) -> Intent:
@@ -628,8 +663,8 @@ def merge(previous: Intent, current: Intent) -> Intent:
     if not current.agencies and not current.unknown_agency:
         out.agencies, out.agency_text = previous.agencies, previous.agency_text
         out.unknown_agency, out.near, out.unknown_organ = previous.unknown_agency, previous.near, previous.unknown_organ
-    elif (current.agencies and previous.agencies and not set(current.agencies) & set(previous.agencies)
-          and current.signals & {"ranking", "difference", "growth", "ratio"} and _SET_BESIDE.search(current.question)):
+    elif (len(current.agencies) == 1 and previous.agencies and not set(current.agencies) & set(previous.agencies)
+          and current.signals & {"ranking", "difference", "growth", "ratio"} and _set_beside(current)):
         # 「跟某市科委同一年比呢？谁多？」: the agency named is set beside the one the conversation is about
         out.agencies = [*previous.agencies, *current.agencies]
         out.agency_text = "|".join(t for t in (previous.agency_text, current.agency_text) if t)
@@ -657,12 +692,35 @@ def merge(previous: Intent, current: Intent) -> Intent:
         a, b = previous.metric, current.metric
         out.metric = Metric(f"{a.key}+{b.key}", f"{a.label}与{b.label}", a.table,
                             tuple(dict.fromkeys((*a.rows, *b.rows))), a.col, a.unit, group=True)
-    if current.metric is None and previous.metric is not None and not current.unexplained and (is_followup(current.question) or current.col3 or current.col4 or current.signals):
+    if previous.metric is not None and asks_nothing_of_its_own(current):
         out.metric, out.each_metric = previous.metric, list(previous.each_metric)
     if current.metric is None and previous.metric is None:
-        out.topic = previous.topic if is_followup(current.question) else current.topic
+        # 「那2021年呢？」 after 「存在哪些问题？」 asks the same; 「打算怎么改进？」 asks its own
+        out.topic = previous.topic if asks_nothing_of_its_own(current) else current.topic
     if out.metric is not None and previous.metric is not None and out.metric.table == previous.metric.table:
         out.col3 = current.col3 or (previous.col3 if current.metric is None else None)
         out.col4 = current.col4 or (previous.col4 if current.metric is None else None)
     out.kind = classify(out, previous)
+    out.assumed = _assumed(previous, current, out)
     return out
+
+
+_OPERATIONS = ("share", "ranking", "difference", "growth", "ratio", "sum")
+
+
+def _assumed(previous: Intent, current: Intent, out: Intent) -> dict:
+    """What the merged question took from the conversation (shown, so a person sees what was assumed)."""
+    got = {}
+    if out.agencies and not current.agencies:
+        got["agency"] = "、".join(out.agencies)
+    if out.years and not current.years:
+        got["year"] = "、".join(map(str, out.years))
+    if out.metric is not None and current.metric is None:
+        got["measure"] = out.metric.label
+    if out.col3 and not current.col3:
+        got["column"] = out.col3
+    if out.kind in _OPERATIONS and out.kind == previous.kind and out.kind != classify(current):
+        got["operation"] = out.kind
+    if current.metric is None and out.metric is None and out.topic != current.topic:
+        got["topic"] = out.topic
+    return got

