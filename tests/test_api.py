@@ -123,6 +123,21 @@ def test_history_carries_the_conversation(client):
     assert a["citations"] and a["citations"][0]["section"].startswith("表三")
 
 
+def test_today_replays_a_question_on_a_fixed_day(client):
+    """去年 counts from `today`: on 2023-05-01 it is 2022, the sample's year; on 2026-12-07 it is 2025."""
+    r = ask(client, "滨海新区公安局去年收到多少申请？", today="2023-05-01")
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "answered" and r.json()["figures"][0]["value"] == 56
+    later = ask(client, "滨海新区公安局去年收到多少申请？", today="2026-12-07").json()
+    assert later["status"] == "not_found" and "2025" in later["answer"]
+    assert ask(client, "滨海新区公安局去年收到多少申请？", today="去年").status_code == 422
+
+
+def test_the_conversation_says_what_it_assumed(client):
+    a = ask(client, FOLLOW_UP, history=[QUESTION]).json()
+    assert a["answer"].startswith("（接上文：") and a["query"]["from_conversation"]["agency"]
+
+
 def test_agency_and_year_fields_set_the_context(client):
     """The widget's data-agency arrives as `agency`: a question that names no agency gets it."""
     r = ask(client, "收到多少信息公开申请？", agency="天津市滨海新区公安局", year=2022)

@@ -250,6 +250,20 @@ def test_llm_configured_on_the_command_line(built_store, factory, shown, absent)
         assert absent not in ans["answer"] and any(absent in n for n in ans["notes"])
 
 
+def test_ask_today_replays_last_year_on_a_fixed_day(built_store):
+    def ask(*today):
+        out = subprocess.run(
+            [sys.executable, "-m", "ui.cli", "--store", str(built_store.directory), "ask", "--json", *today,
+             "滨海新区公安局去年收到多少申请"], capture_output=True, text=True, cwd=REPO, timeout=300)
+        return out
+
+    on_day = ask("--today", "2023-03-01")
+    assert on_day.returncode == 0, on_day.stderr
+    assert json.loads(on_day.stdout)["figures"][0]["value"] == 56
+    bad = ask("--today", "去年")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
 def test_llm_spec_that_names_nothing_is_a_clear_error(built_store):
     out = subprocess.run(
         [sys.executable, "-m", "ui.cli", "--store", str(built_store.directory), "ask", "--llm", "gpt", "问题"],

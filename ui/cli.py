@@ -237,6 +237,17 @@ def print_answer(ans, out=sys.stdout) -> None:
             print(f"  [{i}] {c.file_name}{page} {c.section} 字符{c.start}–{c.end}：{quote or '（空白）'}", file=out)
 
 
+def _iso_date(text: str):
+    """A --today value: an ISO date, or an error that says what to write."""
+    import argparse
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is no date: write it as YYYY-MM-DD, e.g. 2026-12-07") from None
+
+
 def cmd_ask(args) -> int:
     from assistant.assistant import Assistant
 
@@ -248,7 +259,7 @@ def cmd_ask(args) -> int:
         print(f"✗ {e}", file=sys.stderr)
         return 2
     with open_store(args) as store:
-        bot = Assistant(store, mode=args.mode, llm=llm)
+        bot = Assistant(store, mode=args.mode, llm=llm, today=args.today)
         if args.question == "-":
             # batch mode: one question per line, one JSON object per line, one process
             # (exactly one output line per input line: an empty line or a failure is an error object)
@@ -280,7 +291,7 @@ def cmd_chat(args) -> int:
 
     interactive = sys.stdin.isatty()
     with open_store(args) as store:
-        bot = Assistant(store, mode=args.mode)
+        bot = Assistant(store, mode=args.mode, today=args.today)
         history: list[str] = []
         if interactive:
             print("问吧（/new 开始新话题，Ctrl-D 退出）", file=sys.stderr)
@@ -422,11 +433,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--llm", default=None, metavar="SPEC",
                    help="optional model to reword answers (numbers are checked against the sources): "
                         "openai:MODEL@BASE_URL or module:factory (env DISCLOSURE_QA_LLM; default none)")
+    s.add_argument("--today", type=_iso_date, default=None, metavar="YYYY-MM-DD",
+                   help="the day the question is asked on: 今年/去年/前年 count from it (default: today)")
     s.set_defaults(func=cmd_ask)
 
     s = sub.add_parser("chat", help="a conversation: one question per line, follow-ups keep the context")
     s.add_argument("--json", action="store_true", help="print each Answer as one JSON line")
     s.add_argument("--mode", choices=["dense", "bm25", "hybrid"], default=None)
+    s.add_argument("--today", type=_iso_date, default=None, metavar="YYYY-MM-DD",
+                   help="the day the questions are asked on: 今年/去年/前年 count from it (default: today)")
     s.set_defaults(func=cmd_chat)
 
     s = sub.add_parser("eval", help="run gold question sets over the corpus, print metrics, write a report")

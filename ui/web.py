@@ -31,6 +31,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Optional
 
@@ -75,6 +76,8 @@ class AskRequest(BaseModel):
     history: list[str] = Field(default_factory=list, max_length=MAX_HISTORY)
     agency: Optional[str] = Field(default=None, max_length=60)
     year: Optional[int] = Field(default=None, ge=1990, le=2100)
+    # the day the question is asked on (今年/去年 count from it): replays a conversation on a fixed day
+    today: Optional[date] = None
 
     @field_validator("question")
     @classmethod
@@ -246,7 +249,7 @@ def create_app(config: Optional[WebConfig] = None):
         if not limiter.allow(client_of(request)):
             raise HTTPException(429, detail=f"too many questions: at most {config.rate_per_minute} a minute, please wait",
                                 headers={"Retry-After": "60"})
-        return bot.ask(req.question, history=history_for(req))
+        return bot.ask(req.question, history=history_for(req), today=req.today)
 
     @app.get("/api/reports")
     def reports():
