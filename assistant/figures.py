@@ -14,7 +14,7 @@ from vectorstore.facts import FactRecord
 
 from .metrics import Metric
 from .models import Missing, Value
-from .understand import ReportEntry
+from .intent import ReportEntry
 
 Cells = dict[tuple[str, str, str], FactRecord]
 PCT = Decimal("0.01")  # shares and rates are rounded half-up to a hundredth of a percent

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, field_serializer
 if TYPE_CHECKING:  # the types below only name these in annotations
     from vectorstore.facts import FactRecord
 
-    from .understand import Intent, ReportEntry
+    from .intent import Intent, ReportEntry
 
 
 def json_number(v: Decimal):

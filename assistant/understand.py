@@ -16,11 +16,11 @@ from ingest.agency import ORGAN_FORMS, nicknames_of
 
 from .accounting import NO_CELL, WITH_PREVIOUS, correct_term_slips, one_slip, unexplained
 from .agencies import AgencyResolver, Resolution
+from .intent import Intent, Kind, ReportEntry
 from .metrics import (
     COLUMN_WORDS, OCCUPY, Metric, T2_COLUMN_WORDS, each_measure, find_metric, mask_negated, narrative_topics, T4_RESULT_WORDS,
 )
 
-Kind = Literal["figure", "sum", "share", "difference", "growth", "ratio", "ranking", "narrative"]
 
 _GENERIC_SUFFIXES = ("人民政府办公室", "人民政府", "政府", "管理委员会", "管委会", "综合实验区", "委员会")
 _PLACE_RE = re.compile(r"^(?:[\u4e00-\u9fa5]{2,3}(?:省|自治区))?(?:[\u4e00-\u9fa5]{2,3}市(?=[\u4e00-\u9fa5]{2,}[区县]))?")
@@ -37,18 +37,6 @@ _NAME_END = set("的年在收有被去今前共一是对和与及里从向")
 
 def _is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
-
-
-@dataclass(frozen=True)
-class ReportEntry:
-    report_id: str
-    agency: str
-    aliases: list[str]
-    year: Optional[int]
-    file_name: str
-
-    def names(self) -> list[str]:
-        return [self.agency, *self.aliases]
 
 
 def _core(name: str) -> str:
@@ -199,45 +187,6 @@ class Catalog:
     def reports(self, agency: Optional[str] = None, year: Optional[int] = None) -> list[ReportEntry]:
         pool = self.entries if agency is None else self._by_agency.get(agency, [])
         return [e for e in pool if year is None or e.year == year]
-
-
-@dataclass
-class Intent:
-    question: str
-    agencies: list[str] = field(default_factory=list)
-    agency_text: str = ""
-    unknown_agency: str = ""  # a named agency that no report held belongs to
-    near: list[str] = field(default_factory=list)  # held agencies of the place an unknown agency is in
-    unknown_organ: bool = False  # the unknown agency was named with its organ: not one of `near`
-    unexplained: list[str] = field(default_factory=list)  # words no cell accounts for (then no table answer)
-    # content words asked of its own beyond agency, year, applicant column and operation (改进, 局长): a
-    # follow-up with some asks its own question; one without fills its gaps from the turn before
-    own_words: list[str] = field(default_factory=list)
-    # what the conversation supplied that this question left unsaid: agency, year, measure, column, operation
-    assumed: dict = field(default_factory=dict)
-    vague: bool = False  # the agency was named vaguely (那个局): several fit, ask which — never rank them
-    direction: str = "desc"  # a ranking's order: "asc" for 最少 / 最低 / 更少
-    carried_from: list[int] = field(default_factory=list)  # 「从2021年转过来的」: a row's year, not a report's
-    notes: list[str] = field(default_factory=list)  # how a name was read (a typo)
-    pairs: list[tuple[str, int]] = field(default_factory=list)  # 「审批局21年、西湖区23年」: each agency with its own year
-    years: list[int] = field(default_factory=list)
-    year_text: str = ""
-    metric: Optional[Metric] = None
-    col3: Optional[str] = None  # applicant column words (自然人, 企业…)
-    col4: Optional[str] = None  # result words (维持, 纠正…)
-    columns: list[str] = field(default_factory=list)  # several applicant columns named and summed (or compared)
-    compare_columns: bool = False  # two applicant columns compared: a ratio or difference within one report
-    each_column: bool = False  # several applicant columns asked one by one (「是企业提的还是个人提的」)
-    each_metric: list = field(default_factory=list)  # several measures asked one by one (「复议和诉讼各有多少」)
-    signals: frozenset = frozenset()  # share / difference / ranking / sum words in this turn
-    kind: Kind = "narrative"
-    topic: str = ""  # the words of a narrative question, for retrieval
-
-    @property
-    def column(self) -> Optional[str]:
-        if self.metric is None:
-            return None
-        return {"三": self.col3, "四": self.col4}.get(self.metric.table)
 
 
 _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)?")

@@ -201,7 +201,7 @@ def _upload(store, config, token, files) -> str:
     import hmac
     from pathlib import Path
 
-    from .web import ingest_uploads
+    from .uploads import ingest_uploads
 
     if not config.admin_token or not hmac.compare_digest((token or "").encode(), config.admin_token.encode()):
         return "口令不正确。"

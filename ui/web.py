@@ -26,7 +26,6 @@ import hmac
 import json
 import os
 import re
-import tempfile
 import threading
 import time
 from collections import defaultdict, deque
@@ -42,6 +41,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, field_validator
 
 from assistant.models import Answer, json_number
+
+from .uploads import ingest_uploads, safe_name
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_QUESTION = 300  # characters
@@ -115,13 +116,6 @@ class RateLimiter:
                 return False
             q.append(now)
             return True
-
-
-def safe_name(name: str) -> str:
-    """An uploaded file's name reduced to its base name of safe characters (no path traversal)."""
-    base = re.split(r"[\\/]", name or "")[-1]
-    base = re.sub(r"[^\w.\-\u4e00-\u9fff（）()]", "_", base).lstrip(".")
-    return base[:120] or "upload"
 
 
 def history_for(req: AskRequest) -> list[str]:
@@ -303,32 +297,6 @@ def create_app(config: Optional[WebConfig] = None):
         demo = build_chat(bot, store, config)
         app = gr.mount_gradio_app(app, demo, path="/")
     return app
-
-
-def ingest_uploads(store, files: list[tuple[str, bytes]]) -> list[str]:
-    """Store uploaded report files; one line per file, as `disclosure-qa ingest` prints them."""
-    from ingest.batch import ingest_files
-
-    lines = []
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = []
-        for i, (name, data) in enumerate(files):
-            path = Path(tmp) / safe_name(name)
-            if path in paths:  # two uploads reduced to one name: keep both
-                path = path.with_name(f"{path.stem}_{i}{path.suffix}")
-            path.write_bytes(data)
-            paths.append(path)
-        for out in ingest_files(paths, store.sink()):
-            if out.status == "error":
-                lines.append(f"✗ {out.error}")
-            elif out.status == "unchanged":
-                lines.append(f"= {out.path.name}: unchanged, already stored")
-            else:
-                r = out.report
-                lines.append(f"✓ {out.path.name}: {r.agency} {r.year}, {len(r.facts)} facts, "
-                             f"{len(r.failed_checks)} failed checks [{out.status}]")
-        store.chunks.sync()
-    return lines
 
 
 def _ingest_sample(store) -> None:

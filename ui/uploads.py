@@ -1,0 +1,42 @@
+"""Report files uploaded through the web (the API's /api/upload and the chat's admin upload) into the store.
+
+Both doors use this one function, so an upload is stored, reported and refused the same way.
+"""
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+
+def safe_name(name: str) -> str:
+    """An uploaded file's name reduced to its base name of safe characters (no path traversal)."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = re.sub(r"[^\w.\-\u4e00-\u9fff（）()]", "_", base).lstrip(".")
+    return base[:120] or "upload"
+
+
+def ingest_uploads(store, files: list[tuple[str, bytes]]) -> list[str]:
+    """Store uploaded report files; one line per file, as `disclosure-qa ingest` prints them."""
+    from ingest.batch import ingest_files
+
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i, (name, data) in enumerate(files):
+            path = Path(tmp) / safe_name(name)
+            if path in paths:  # two uploads reduced to one name: keep both
+                path = path.with_name(f"{path.stem}_{i}{path.suffix}")
+            path.write_bytes(data)
+            paths.append(path)
+        for out in ingest_files(paths, store.sink()):
+            if out.status == "error":
+                lines.append(f"✗ {out.error}")
+            elif out.status == "unchanged":
+                lines.append(f"= {out.path.name}: unchanged, already stored")
+            else:
+                r = out.report
+                lines.append(f"✓ {out.path.name}: {r.agency} {r.year}, {len(r.facts)} facts, "
+                             f"{len(r.failed_checks)} failed checks [{out.status}]")
+        store.chunks.sync()
+    return lines
