@@ -194,7 +194,7 @@ class AgencyResolver:
             pointed = re.match(r"(?:那个|这个|那|这)(?=[\u4e00-\u9fff]{1,10}?(?:局|委员会|委|办公室|办))", q[pos:])
             if pointed and _organ_run(q, pos + pointed.end()) and not _VAGUE.match(_organ_run(q, pos + pointed.end())):
                 pos += pointed.end()
-            run = _organ_run(q, pos)
+            run = _organ_run(q, pos) or self._slipped_organ(q, pos)
             start = chain[0].start
             bracket = _BRACKETED.match(q[max(0, start - 4):start][::-1]) if not run and start else None
             close = _BRACKET_END.match(q, pos) if bracket else None
@@ -234,6 +234,15 @@ class AgencyResolver:
         for text, span in _standalone_organs(q, self._by_organ, [it[3] for it in items]):
             items.append(([], text, False, span))
         return self._qualified(q, sorted(items, key=lambda it: it[3][0]))
+
+    def _slipped_organ(self, q: str, pos: int) -> str:
+        """An organ typed one character wrong right after its place (经济法展局, 管里局, 人民政俯): the text
+        it was typed as, when a held organ (or the government) is one slip from it."""
+        typed = q[pos:pos + 4]
+        if len(typed) == 4 and sum(a != b for a, b in zip(typed, "人民政府")) == 1 and not _is_word(typed):
+            return typed  # 人民政俯
+        found = _standalone_organs(q[pos:pos + 16], self._by_organ)
+        return found[0][0] and q[pos:pos + found[0][1][1]] if found and found[0][1][0] == 0 else ""
 
     def _qualified(self, q: str, items: list) -> list:
         """「比一比西湖区几个局的行政处罚：市场监管局2021、审批局2022…」「某县的行政处罚：教育局、科技局」: a
@@ -302,6 +311,10 @@ class AgencyResolver:
             out.unknown, out.near = text, top
             return out
         out.agencies, out.text = top, text
+        if organ_text and len(top) == 1 and organ_text != self.ids[top[0]].organ and any(
+                len(organ_text) == len(form) and sum(a != b for a, b in zip(organ_text, form)) == 1
+                for form in (self.ids[top[0]].organ, "人民政府")):
+            out.notes.append(f"「{organ_text}」读作「{self.ids[top[0]].printed_organ or self.ids[top[0]].organ}」")
         if organ_text == "" and mentions and years and years_held:
             # a place named alone is read as its government; its departments' reports of the year are named
             others = sorted(d for _, d in scored if d not in top and set(years) & set(years_held.get(d, [])))
@@ -489,6 +502,9 @@ def organ_matches(text: str, organ: str) -> bool:
     canon = canonical_organ(text)
     if canon == organ or text == organ:
         return True
+    if organ in GOVERNMENT_ORGANS and len(text) == 4 and sum(a != b for a, b in zip(text, "人民政府")) == 1 \
+            and not _is_word(text):
+        return True  # 人民政俯: the government typed with a slip
     if canon in GOVERNMENT_ORGANS or organ in GOVERNMENT_ORGANS:
         return canon in GOVERNMENT_ORGANS and organ in GOVERNMENT_ORGANS  # 政府 of a zone is its 管委会
     forms = (organ, *ORGAN_FORMS.get(organ, ()))

@@ -430,6 +430,16 @@ class Assistant:
             cells = many[entry.report_id] if many is not None else self.cells(entry)
             if as_share:
                 v = share(entry, cells, intent.metric, intent.column)
+            elif intent.outcome:
+                # how the applications were handled: the result rows that hold a figure, in the format's order
+                found = [v for m in intent.each_metric
+                         if isinstance(v := cell_value(entry, cells, m, self._column(replace(intent, metric=m))), Value)]
+                held = [v for v in found if v.value != 0]
+                total = cell_value(entry, cells, find_metric("办理结果总计") or intent.metric, intent.column or "总计")
+                r.values += held or ([total] if isinstance(total, Value) else [])
+                if not held and not isinstance(total, Value):
+                    r.missing.append(total)
+                continue
             elif intent.each_metric and intent.kind != "ranking":
                 for m in intent.each_metric:  # each measure asked: a figure of its own, in the order named
                     v = cell_value(entry, cells, m, self._column(replace(intent, metric=m)))

@@ -50,6 +50,7 @@ class Intent:
     compare_columns: bool = False  # two applicant columns compared: a ratio or difference within one report
     each_column: bool = False  # several applicant columns asked one by one (「是企业提的还是个人提的」)
     each_metric: list = field(default_factory=list)  # several measures asked one by one (「复议和诉讼各有多少」)
+    outcome: bool = False  # how the applications were handled: each result row that holds a figure
     signals: frozenset = frozenset()  # share / difference / ranking / sum words in this turn
     kind: Kind = "narrative"
     topic: str = ""  # the words of a narrative question, for retrieval

@@ -150,9 +150,30 @@ def mask_negated(question: str) -> str:
 _PART_OF = re.compile(r"比例|比重|占比|百分之|百分比|几成|" + OCCUPY)
 
 
+# 「最后是怎么处理的」「办理结果怎么样」: how the applications were handled — the result rows, each with its figure
+OUTCOME = re.compile(r"(?:最后|最终|后来|都)?(?:是)?(?:怎么|如何|怎样)(?:处理|办理|答复|回复|办)的?|(?:处理|办理|答复)(?:结果|情况)(?:怎么样|如何|是什么|怎样|呢)|结果(?:怎么样|如何|是什么|怎样)")
+# 「为什么没有公开」: the reason the report gives, quoted — never a count
+REASON = re.compile(r"为什么|为何|为啥|什么原因|啥原因|什么理由|原因是什么|理由是什么|怎么会")
+
+
+def outcome_metrics() -> list["Metric"]:
+    """Every result row of table 三 (in the format's order, both layouts of （六）其他处理), for a question
+    about how applications were handled."""
+    from ingest.layout import table3_rows
+
+    rows = [r for r in (*table3_rows(False), *table3_rows(True)) if r.key not in ("新收", "上年结转", "总计", "结转下年度")]
+    seen, out = set(), []
+    for r in rows:
+        if r.key not in seen:
+            seen.add(r.key)
+            named = next((m for _, m in METRICS if m.key == r.key and m.table == "三"), None)
+            out.append(_t3(r.key, named.label if named else r.label))
+    return out
+
+
 def narrative_topics(question: str) -> list[str]:
     """The words that make a question one about the narrative (费用, 花了, 问题, 改进, 培训…): a topic of its own."""
-    return [m.group(0) for rx in (_NARRATIVE_FIRST, _NOT_IN_TABLES, _FEES) for m in rx.finditer(question)]
+    return [m.group(0) for rx in (_NARRATIVE_FIRST, _NOT_IN_TABLES, _FEES, REASON) for m in rx.finditer(question)]
 
 
 def find_metric(question: str) -> Optional[Metric]:

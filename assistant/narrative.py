@@ -80,7 +80,15 @@ def keywords(text: str, drop: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
             groups.append(tuple(dict.fromkeys((tok, *alts))))
         elif alts:
             groups.append(alts)
+    if _WHY.search(text):
+        # 「为什么没有公开」: the sentence that gives a reason (因…, 由于…, 属于…故…, 不予…), about applications
+        groups += [_REASON_WORDS, _APPLICATION_WORDS]
     return groups
+
+
+_WHY = re.compile(r"为什么|为何|为啥|什么原因|啥原因|什么理由|原因是什么|理由是什么|怎么会")
+_REASON_WORDS = ("因", "由于", "属于", "故", "原因", "鉴于", "不属于")
+_APPLICATION_WORDS = ("申请", "不予", "告知", "答复")
 
 
 @dataclass

@@ -18,7 +18,8 @@ from .accounting import NO_CELL, WITH_PREVIOUS, correct_term_slips, one_slip, un
 from .agencies import AgencyResolver, Resolution
 from .intent import Intent, Kind, ReportEntry
 from .metrics import (
-    COLUMN_WORDS, OCCUPY, Metric, T2_COLUMN_WORDS, each_measure, find_metric, mask_negated, narrative_topics, T4_RESULT_WORDS,
+    COLUMN_WORDS, OCCUPY, OUTCOME, REASON, Metric, T2_COLUMN_WORDS, each_measure, find_metric, mask_negated, narrative_topics,
+    outcome_metrics, T4_RESULT_WORDS,
 )
 
 
@@ -109,6 +110,18 @@ class Catalog:
         fallback for names the gazetteer does not know."""
         exact, text = self._printed_names(question)
         res = self.resolver.resolve(question, self._years, years)
+        if exact and not res.unknown:
+            # a printed name inside a longer name the resolver read as another agency (平潭综合实验区 in
+            # 平潭综合实验区经济法展局, a department typed with a slip) is part of that name, no agency of its own
+            inside = []
+            for name, agency in zip([t for t in text.split("|") if t], exact):
+                at = question.find(name)
+                if any(a <= at and at + len(name) <= b and (b - a) > len(name) and agency not in ags
+                       for ags, (a, b) in res.spans):
+                    inside.append(agency)
+            if inside:
+                keep = [(n, a) for n, a in zip([t for t in text.split("|") if t], exact) if a not in inside]
+                exact, text = [a for _, a in keep], "|".join(n for n, _ in keep)
         if exact:
             # a name an agency was printed under, written out in full, is the strongest evidence there is;
             # the resolver adds the agencies named otherwise (滨海公安 beside 洪泽区政府)
@@ -427,12 +440,21 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
     intent.signals = _signals(q)
     intent.direction = "asc" if _ASC_RE.search(q) else "desc"
     intent.carried_from = sorted({int(m.group(1)) for m in _FROM_YEAR_RE.finditer(normalize_years(q))} - set(intent.years))
+    counts = re.search(r"多少|几[件个起次条项份]", q)
+    if intent.metric is not None and REASON.search(q) and not counts:
+        intent.metric, intent.each_metric = None, []  # 「为什么没有公开」 asks the report's reason, never a count
+    elif (intent.metric is not None and intent.metric.table == "三" and intent.metric.key in ("新收", "总计")
+          and OUTCOME.search(q) and not counts):
+        # 「收到的申请最后是怎么处理的」: each result row that holds a figure, with its figure
+        intent.outcome, intent.each_metric = True, outcome_metrics()
+        intent.metric = intent.each_metric[0]
     if (intent.metric is not None and re.search(r"怎么样|如何|怎样|结果呢|咋样", q) and not re.search(r"多少|几[件个起次条项份]", q)
-            and "share" not in intent.signals):  # (「公开率咋样」 asks the rate)
+            and "share" not in intent.signals and not intent.outcome):  # (「公开率咋样」 asks the rate)
         # 「官司后来结果怎么样了」 asks what happened, which the narrative tells, not a count
         intent.metric = None
     if intent.metric is not None and not intent.unknown_agency:
-        intent.unexplained = unexplained_words(q, intent, catalog)
+        intent.unexplained = [w for w in unexplained_words(q, intent, catalog)
+                              if not (intent.outcome and OUTCOME.search(w))]
         if intent.unexplained:
             # a qualifier no cell answers (撤回, 败诉率, 外省人…): not a table question
             intent.metric = None
