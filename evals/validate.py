@@ -6,9 +6,9 @@ Without FILES: every evals/gold/*.jsonl and any evals/heldout*/*.jsonl. For ever
 
 * format: UTF-8 JSON, one object a line as `json.dumps(..., ensure_ascii=False)` writes it, no blank
   lines; the fields and their types; `kind` and `status` values and that they agree; ids unique over
-  all the files given, their prefix fitting the kind (`fig-001`; a held-out set's own `h17-fig01`,
-  `h5-sum-01`, `ho-share-01`, `h18-c01-t2`); `history` a list of strings (non-empty on a follow-up);
-  `asked_on`, when present, an ISO date;
+  all the files given, of the README's shape (`fig-001`; a held-out set's own `h17-fig01`, `h5-sum-01`,
+  `ho-share-01`, `h18-c01-t2`; a prefix that no longer fits a changed kind is a warning); `history` a
+  list of strings (non-empty on a follow-up); `asked_on`, when present, an ISO date;
 * reports: every file named exists in the corpus (`../shared/corpus/reports` from the repository
   root); the shape of `report` per kind (a string, a list, null);
 * narrative: `quote_contains` occurs verbatim, within one line, in the text `ingest.loaders.load_document`
@@ -253,20 +253,16 @@ class _Parser:
         self.i += 1
         return tok
 
-    def expr(self) -> Decimal:
-        v = self.term()
-        while self.peek() in (("op", "+"), ("op", "-")):
-            op = self.take()[1]
-            w = self.term()
-            v = v + w if op == "+" else v - w
-        return v
+    LEVELS = ({"+": Decimal.__add__, "-": Decimal.__sub__}, {"*": Decimal.__mul__, "/": Decimal.__truediv__})
 
-    def term(self) -> Decimal:
-        v = self.factor()
-        while self.peek() in (("op", "*"), ("op", "/")):
+    def expr(self, level: int = 0) -> Decimal:
+        """+ and − over × and ÷ over factors, left to right."""
+        if level == len(self.LEVELS):
+            return self.factor()
+        v = self.expr(level + 1)
+        while self.peek()[0] == "op" and self.peek()[1] in self.LEVELS[level]:
             op = self.take()[1]
-            w = self.factor()
-            v = v * w if op == "*" else v / w
+            v = self.LEVELS[level][op](v, self.expr(level + 1))
         return v
 
     def factor(self) -> Decimal:
