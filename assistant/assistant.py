@@ -116,6 +116,78 @@ def _carried_phrase(assumed: dict) -> str:
     return " ".join(parts)
 
 
+METADATA_WORDS = {"published": "发布时间", "signed": "落款日期", "period": "统计期限", "publisher": "发布机构"}
+_DATE = r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2}(?:\s+\d{1,2}:\d{2})?)"
+_META_RES = {
+    "published": re.compile(r"(?:发布|公布|发文|印发)(?:时间|日期)\s*[:：]\s*" + _DATE),
+    "publisher": re.compile(r"(?:发布|发文)(?:机构|单位|机关)\s*[:：][ \t\u3000]*[^\s:：][^\n]{0,29}"),
+    # (a PDF breaks lines inside the sentence: 「…统计期限自 2023 年 1 月 1 日\n起至 2023 年 12 月 31 日止」)
+    "period": re.compile(r"[^。；\n]{0,30}(?:统计|数据)[^。；]{0,12}?(?:期限|时限|周期|区间|时间|范围)[^。；]{0,12}?"
+                         r"(?:19|20)\d{2}\s*年\s*1\s*月\s*1\s*日[^。；]{0,30}?12\s*月\s*31\s*日[止]?"),
+}
+_SIGNATURE_DATE = re.compile(r"[（(]?" + _DATE + r"[）)]?")
+
+
+def metadata_lines(text: str, kind: str) -> list[tuple[int, int]]:
+    """Where the report states a fact about itself: (start, end) of each line that says it. The signing
+    date is the last date of the report (its 落款) and, where the title block prints the same date, there."""
+    if kind == "signed" or (kind == "published" and not _META_RES["published"].search(text)):
+        tail = text[-400:]
+        dates = list(_SIGNATURE_DATE.finditer(tail))
+        if not dates:
+            return []
+        last = dates[-1]
+        a, b = len(text) - len(tail) + last.start(), len(text) - len(tail) + last.end()
+        line_start = text.rfind("\n", 0, text.rfind("\n", 0, a)) + 1  # the signing body on the line before
+        out = [(line_start, b)]
+        same = re.sub(r"[（()）\s]", "", last.group(0))
+        for m in _SIGNATURE_DATE.finditer(text[:600]):
+            if re.sub(r"[（()）\s]", "", m.group(0)) == same:
+                out.insert(0, m.span())
+        return out
+    return [m.span() for m in _META_RES[kind].finditer(text)][:2]
+
+
+@dataclass
+class _Line:
+    """The report's text as a passage, for quoting a line of it (a header line no passage holds)."""
+
+    entry: ReportEntry
+    text: str
+    page: Optional[int]
+    start: int = 0
+    section: str = "报告信息"
+
+    @property
+    def report_id(self):
+        return self.entry.report_id
+
+    @property
+    def agency(self):
+        return self.entry.agency
+
+    @property
+    def year(self):
+        return self.entry.year
+
+    @property
+    def file_name(self):
+        return self.entry.file_name
+
+
+@dataclass
+class MetaLine:
+    chunk: _Line
+    start: int
+    end: int
+
+
+def page_of(report, pos: int) -> Optional[int]:
+    """The page a character of a PDF's text stands on."""
+    starts = getattr(report, "page_starts", None) or []
+    return max((i + 1 for i, s in enumerate(starts) if s <= pos), default=None) if starts else None
+
+
 class Step(Runnable):
     """One step of the chain: a function of the step before's output. (RunnableLambda inspects its
     function's signature on every call, ~0.2 ms a step — half of a figure answer; the chain as a whole
@@ -273,7 +345,8 @@ class Assistant:
             spoken.append(context)
         if context is not None:
             mentioned = not intent.agencies and _BOTH.search(intent.question)
-            intent.agencies = self._in_the_conversations_place(intent.agencies, context)
+            if intent.one_name:
+                intent.agencies = self._in_the_conversations_place(intent.agencies, context)
             intent = merge(context, intent)
             intent.question = inp["question"].strip()
             if mentioned:
@@ -602,6 +675,8 @@ class Assistant:
 
     def _narrative(self, r: Resolved) -> Resolved:
         intent = r.intent
+        if intent.metadata and len(r.entries) == 1:
+            return self._metadata(r)
         names = (*intent.agency_text.split("|"), *(e.agency for e in r.entries))
         groups = keywords(intent.topic, names)
         ids = [e.report_id for e in r.entries]
@@ -630,6 +705,21 @@ class Assistant:
         if not r.entries:
             chunk = picked[0].chunk
             r.entries = [e for e in self.catalog.entries if e.report_id == chunk.report_id]
+        return r
+
+    def _metadata(self, r: Resolved) -> Resolved:
+        """A fact about the report itself (when it was published or signed, the period its figures cover,
+        who published it), answered with the report's own line that states it, quoted and located."""
+        e = r.entries[0]
+        report = self.store.facts.get_report(e.report_id)
+        text = report.text if report else ""
+        spans = metadata_lines(text, r.intent.metadata)
+        if not spans:
+            what = METADATA_WORDS[r.intent.metadata]
+            return self._stop(r, "not_found", f"{e.agency}{e.year}年的报告没有写明{what}。")
+        r.sentences = [MetaLine(_Line(e, text, page_of(report, a)), a, b) for a, b in spans]
+        if r.intent.metadata == "published" and not _META_RES["published"].search(text):
+            r.intent.notes = [*r.intent.notes, "报告页面没有单列发布时间，以上是报告的落款日期"]
         return r
 
     def retrieve(self, query: str, report_ids: Optional[list[str]] = None, k: int = 5, mode: Optional[str] = None):

@@ -36,6 +36,7 @@ class Intent:
     own_words: list[str] = field(default_factory=list)
     # what the conversation supplied that this question left unsaid: agency, year, measure, column, operation
     assumed: dict = field(default_factory=dict)
+    one_name: bool = False  # the agencies are what one name fits (「体育局」 held in two places), not several named
     vague: bool = False  # the agency was named vaguely (那个局): several fit, ask which — never rank them
     direction: str = "desc"  # a ranking's order: "asc" for 最少 / 最低 / 更少
     carried_from: list[int] = field(default_factory=list)  # 「从2021年转过来的」: a row's year, not a report's
@@ -51,6 +52,7 @@ class Intent:
     each_column: bool = False  # several applicant columns asked one by one (「是企业提的还是个人提的」)
     each_metric: list = field(default_factory=list)  # several measures asked one by one (「复议和诉讼各有多少」)
     outcome: bool = False  # how the applications were handled: each result row that holds a figure
+    metadata: str = ""  # a fact about the report itself: published | signed | period | publisher
     signals: frozenset = frozenset()  # share / difference / ranking / sum words in this turn
     kind: Kind = "narrative"
     topic: str = ""  # the words of a narrative question, for retrieval

@@ -86,7 +86,7 @@ _COMPILED = [(re.compile(p), m) for p, m in METRICS]
 
 # narrative topics that share words with the tables: 信息处理费 is part 六's text, not 行政事业性收费
 _NARRATIVE_FIRST = re.compile(r"信息处理费|处理费|费用|花了|花费|支出|开支|收了多少钱|收取.{0,6}费|主动公开|网站|新媒体|微博|微信|培训|问题|改进|整改|措施|做法|经验|平台|政策解读|解读|会议|栏目")
-_TABLE_WORDS = re.compile(r"行政事业性收费|收费金额|事业性收费|申请|复议|诉讼|起诉|处罚|许可|强制|规范性文件|规章")
+_TABLE_WORDS = re.compile(r"行政事业性收费|收费金额|事业性收费|集中采购|申请|复议|诉讼|起诉|处罚|许可|强制|规范性文件|规章")
 
 COLUMN_WORDS = [
     ("自然人", re.compile(r"自然人|个人|老百姓|群众|公民|市民|居民")),
@@ -152,6 +152,25 @@ _PART_OF = re.compile(r"比例|比重|占比|百分之|百分比|几成|" + OCCU
 
 # 「最后是怎么处理的」「办理结果怎么样」: how the applications were handled — the result rows, each with its figure
 OUTCOME = re.compile(r"(?:最后|最终|后来|都)?(?:是)?(?:怎么|如何|怎样)(?:处理|办理|答复|回复|办)的?|(?:处理|办理|答复)(?:结果|情况)(?:怎么样|如何|是什么|怎样|呢)|结果(?:怎么样|如何|是什么|怎样)")
+# questions about the report itself, answered from the line that states it: (kind, pattern)
+METADATA = (
+    ("signed", re.compile(r"落款|签署|签发|成文(?:日期|时间)?")),
+    ("published", re.compile(r"(?:什么时候|何时|哪天|哪一天|几号|几月几[日号]|日期|时间)[^，。？?]{0,6}(?:发布|公布|发出|公开|出来|印发|上网)"
+                             r"|(?:发布|公布|发出|印发|上网)[^，。？?]{0,4}(?:时间|日期|的时间|于何时|是哪天|是什么时候|是哪一天|在哪天)")),
+    ("period", re.compile(r"统计(?:期限|时限|周期|区间|时间|范围|口径)|数据(?:时限|期限|时间范围|截止)|(?:统计|数据)[^，。？?]{0,4}从什么时候")),
+    ("publisher", re.compile(r"(?:哪个|哪家|什么|谁)[^，。？?]{0,6}(?:发布|公布|印发)|发布(?:机构|单位|部门)")),
+)
+# the report itself named (or a term only the report's own lines use): 「谁作出的处罚最多」 asks no metadata
+_OF_THE_REPORT = re.compile(r"年报|报告|这份|本报告|发布时间|发布机构|落款|统计期限|统计时限|数据时限")
+
+
+def metadata_asked(question: str) -> str:
+    """Which fact about the report itself the question asks (published, signed, period, publisher), or ""."""
+    if not _OF_THE_REPORT.search(question):
+        return ""
+    return next((kind for kind, rx in METADATA if rx.search(question)), "")
+
+
 # 「为什么没有公开」: the reason the report gives, quoted — never a count
 REASON = re.compile(r"为什么|为何|为啥|什么原因|啥原因|什么理由|原因是什么|理由是什么|怎么会")
 
@@ -173,7 +192,8 @@ def outcome_metrics() -> list["Metric"]:
 
 def narrative_topics(question: str) -> list[str]:
     """The words that make a question one about the narrative (费用, 花了, 问题, 改进, 培训…): a topic of its own."""
-    return [m.group(0) for rx in (_NARRATIVE_FIRST, _NOT_IN_TABLES, _FEES, REASON) for m in rx.finditer(question)]
+    return [m.group(0) for rx in (_NARRATIVE_FIRST, _NOT_IN_TABLES, _FEES, REASON, *(r for _, r in METADATA))
+            for m in rx.finditer(question)]
 
 
 def find_metric(question: str) -> Optional[Metric]:
@@ -184,9 +204,11 @@ def find_metric(question: str) -> Optional[Metric]:
     """
     if _NARRATIVE_FIRST.search(question) and not _TABLE_WORDS.search(question):
         return None
-    if _NOT_IN_TABLES.search(question) and not re.search(r"收费金额|行政事业性收费", question):
+    # (a fee or an amount is the narrative's, unless the question names a table row that counts money:
+    # 「政府集中采购一共花了多少钱」 is the 2019 format's 采购总金额)
+    if _NOT_IN_TABLES.search(question) and not re.search(r"收费金额|行政事业性收费|集中采购", question):
         return None
-    if _FEES.search(question) and not re.search(r"收费金额|行政事业性收费|事业性收费", question):
+    if _FEES.search(question) and not re.search(r"收费金额|行政事业性收费|事业性收费|集中采购", question):
         return None  # 信息处理费 is told in part 六, not counted in a table
     found, spans = _scan(question)
     masked = mask_negated(question)

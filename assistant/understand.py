@@ -18,7 +18,8 @@ from .accounting import NO_CELL, WITH_PREVIOUS, correct_term_slips, one_slip, un
 from .agencies import AgencyResolver, Resolution
 from .intent import Intent, Kind, ReportEntry
 from .metrics import (
-    COLUMN_WORDS, OCCUPY, OUTCOME, REASON, Metric, T2_COLUMN_WORDS, each_measure, find_metric, mask_negated, narrative_topics,
+    COLUMN_WORDS, OCCUPY, OUTCOME, REASON, Metric, T2_COLUMN_WORDS, each_measure, find_metric, mask_negated, metadata_asked,
+    narrative_topics,
     outcome_metrics, T4_RESULT_WORDS,
 )
 
@@ -408,6 +409,7 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
     res = catalog.resolve(q, intent.years)
     intent.agencies, intent.agency_text, intent.notes = res.agencies, res.text, res.notes
     intent.vague = res.vague
+    intent.one_name = len(res.agencies) > 1 and len(res.spans) == 1 and "|" not in res.text
     intent.pairs = _paired_years(q, res.spans, today)
     if res.unknown:
         intent.unknown_agency, intent.near, intent.unknown_organ = res.unknown, res.near, res.unknown_organ
@@ -441,6 +443,9 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
     intent.direction = "asc" if _ASC_RE.search(q) else "desc"
     intent.carried_from = sorted({int(m.group(1)) for m in _FROM_YEAR_RE.finditer(normalize_years(q))} - set(intent.years))
     counts = re.search(r"多少|几[件个起次条项份]", q)
+    intent.metadata = "" if counts else metadata_asked(q)
+    if intent.metadata:
+        intent.metric, intent.each_metric = None, []  # 「年报是哪天发布的」: the report's own line, not a cell
     if intent.metric is not None and REASON.search(q) and not counts:
         intent.metric, intent.each_metric = None, []  # 「为什么没有公开」 asks the report's reason, never a count
     elif (intent.metric is not None and intent.metric.table == "三" and intent.metric.key in ("新收", "总计")
@@ -657,6 +662,7 @@ def merge(previous: Intent, current: Intent) -> Intent:
     if not _RANK_RE.search(current.question):
         out.direction = previous.direction
     if (current.metric is not None and previous.metric is not None and WITH_PREVIOUS.search(current.question)
+            and not (current.agencies and current.years)  # (a question naming its own report is asked alone)
             and current.metric.key != previous.metric.key and current.metric.table == previous.metric.table
             and current.metric.col == previous.metric.col):
         # 「那连打官司的一起算呢，总共多少件？」: the measure named added to the one the conversation is about
@@ -665,6 +671,8 @@ def merge(previous: Intent, current: Intent) -> Intent:
                             tuple(dict.fromkeys((*a.rows, *b.rows))), a.col, a.unit, group=True)
     if previous.metric is not None and asks_nothing_of_its_own(current):
         out.metric, out.each_metric = previous.metric, list(previous.each_metric)
+    if asks_nothing_of_its_own(current) and previous.metadata:
+        out.metadata = previous.metadata  # 「那2023年的呢？」 after 「年报是哪天发布的」
     if current.metric is None and previous.metric is None:
         # 「那2021年呢？」 after 「存在哪些问题？」 asks the same; 「打算怎么改进？」 asks its own
         out.topic = previous.topic if asks_nothing_of_its_own(current) else current.topic

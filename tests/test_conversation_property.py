@@ -55,7 +55,7 @@ def self_contained(bot):
 PREVIOUS = [item["question"] for item in _gold()] + [q for item in _gold() for q in item["history"]]
 
 
-@settings(max_examples=300, deadline=None, derandomize=True,
+@settings(max_examples=600, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(q=st.integers(min_value=0, max_value=10_000), p=st.sampled_from(PREVIOUS))
 def test_a_self_contained_question_is_answered_as_alone_after_any_other(bot, self_contained, q, p):

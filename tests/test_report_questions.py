@@ -1,0 +1,75 @@
+"""Questions about what happened, why, and the report itself; agencies typed a character wrong.
+
+On the real store of every corpus report (facts, report text and passages; no vectors).
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from assistant.assistant import Assistant
+
+
+@pytest.fixture(scope="module")
+def bot(corpus_facts_store):
+    return Assistant(corpus_facts_store, today=date(2026, 12, 7))
+
+
+def test_how_applications_were_handled_lists_each_result_that_holds_a_figure(bot, corpus_facts_store):
+    ans = bot.ask("滨海新区公安局2022年收到的申请最后都是怎么处理的？")
+    assert ans.status == "answered" and len(ans.figures) >= 2, ans.answer
+    assert all(f.value != 0 for f in ans.figures)
+    assert all(f.row != "（七）总计" and "新收" not in f.row for f in ans.figures)
+    report_id = ans.citations[0].report_id
+    total = next(f for f in corpus_facts_store.facts.report_facts(report_id) if f.row_key == "总计" and f.col_key == "总计")
+    assert sum(f.value for f in ans.figures) == Decimal(str(total.value))
+
+
+def test_how_applications_were_handled_when_none_came_says_none(bot):
+    ans = bot.ask("莆田市体育局2023年收到的申请最后怎么处理的？")
+    assert ans.status == "answered" and [f.value for f in ans.figures] == [0], ans.answer
+
+
+def test_why_asks_the_reason_never_a_count(bot):
+    ans = bot.ask("执法局2025年收到的那件申请为什么没有公开？")
+    assert ans.status == "answered" and not ans.figures, ans.answer
+    assert any("信访" in c.quote for c in ans.citations), ans.answer
+
+
+@pytest.mark.parametrize("question, agency, value", [
+    ("平潭综合实验区经济法展局2022年收到多少信息公开申请？", "平潭综合实验区经济发展局", 3),
+    ("平潭综合实验区市场监督管里局2021年作出了多少件行政处罚决定？", "平潭综合实验区市场监督管理局", 211),
+    ("沭阳县人民政俯2025年收到律师事务所的申请有几件？", "沐阳县人民政府", 5),
+])
+def test_an_organ_typed_a_character_wrong_is_that_organ_not_its_places_government(bot, question, agency, value):
+    ans = bot.ask(question)
+    assert ans.status == "answered", ans.answer
+    assert {c.agency for c in ans.citations} == {agency} and ans.figures[0].value == value
+    assert any("读作" in n for n in ans.notes), ans.notes
+
+
+def test_when_the_report_was_published_quotes_the_line_that_says_it(bot):
+    ans = bot.ask("莆田市审计局2020年的政府信息公开年报是哪天发布的？")
+    assert ans.status == "answered" and not ans.figures
+    assert any("2021-01-05" in c.quote for c in ans.citations), ans.answer
+    signed = bot.ask("莆田市审计局2020年的年报落款是哪一天？")
+    assert any("2021年1月4日" in c.quote for c in signed.citations), signed.answer
+
+
+def test_the_statistics_period_and_a_date_no_report_prints(bot):
+    period = bot.ask("洪泽区2023年报告的统计期限是什么？")
+    assert period.status == "answered" and any("统计期限" in c.quote for c in period.citations), period.answer
+    none = bot.ask("洪泽区2023年的年报是什么时候发布的？")
+    assert none.status == "not_found" and not none.figures, none.answer
+
+
+def test_who_made_the_most_decisions_is_no_question_about_the_report(bot):
+    ans = bot.ask("滨海公安2022、沭阳2025、洪泽2023，这三家谁作出的行政处罚最多？")
+    assert ans.status == "answered" and ans.figures[0].value == 1325160, ans.answer
+
+
+def test_a_purchase_amount_is_the_table_cell(bot):
+    ans = bot.ask("莆田市审计局2020年政府集中采购一共花了多少钱？")
+    assert ans.status == "answered" and (ans.figures[0].value, ans.figures[0].unit) == (160200, "元"), ans.answer
