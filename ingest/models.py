@@ -73,6 +73,20 @@ class Fact(BaseModel):
     loc: Location
 
 
+class NarrativeFigure(BaseModel):
+    """A number the prose prints with its measure: 「主动公开政府信息110条，其中…行政许可类7条」 gives
+    110 条 of 主动公开政府信息 and 7 条 of 行政许可类, a part of the 110 (ingest.narrative_figures)."""
+
+    value: Decimal
+    unit: str  # as printed: 条 件 份 个 次 元 万元 篇 期 人次 项 % …; "" for a count printed bare (…信息数130)
+    measure: str  # what it counts, as printed right before the number (line breaks removed)
+    whole_index: Optional[int] = None  # the figure (index in the report's list) this one is a part of
+    part: Optional[str] = None  # 一 … 六, or None before part 一
+    heading: Optional[str] = None  # the nearest sub-heading above it in its part (（一）主动公开情况)
+    sentence: Location  # the whole sentence it is printed in
+    loc: Location  # the number itself
+
+
 class Check(BaseModel):
     """One arithmetic rule of REPORT_FORMAT.md, evaluated on one report."""
 
@@ -114,7 +128,7 @@ class TableResult(BaseModel):
 
 
 # Bump whenever the table/metadata reader changes what it reads: stored reports of an older version are re-read.
-READER_VERSION = 2  # (stores written before reports carried a version count as 1)
+READER_VERSION = 3  # (stores written before reports carried a version count as 1; 3: narrative figures)
 
 
 class Report(BaseModel):
@@ -133,6 +147,7 @@ class Report(BaseModel):
     sections: list[Section] = Field(default_factory=list)
     tables: list[TableResult] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
+    narrative_figures: list[NarrativeFigure] = Field(default_factory=list)  # the prose's figures with their measures
     checks: list[Check] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     # Where each page begins in `text` (PDF only; [] for formats without pages). page_starts[0] == 0.

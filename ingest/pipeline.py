@@ -18,6 +18,7 @@ from .metadata import (
     agency_from_first_sentence, agency_from_filename, as_government, find_agency, heading_findings, find_period, find_published,
     find_year, short_forms, slip_findings, year_from_filename,
 )
+from .narrative_figures import narrative_figures
 from .models import READER_VERSION, Document, Finding, IngestError, Report, TableResult, TemplateError
 from .parts import detect_format, find_parts, sections as part_sections, table_regions
 from .stream import region_tokens, repeats_dropped
@@ -149,7 +150,8 @@ def _parse_document(doc: Document, report_id: str) -> Report:
         agency=agency,
         agency_aliases=sorted(names), year=year, published=find_published(rows, doc.text, year),
         format_version=fmt, period=find_period(doc.text), text=doc.text, sections=sections,
-        tables=tables, facts=facts, checks=checks, findings=findings, page_starts=page_starts(doc),
+        tables=tables, facts=facts, narrative_figures=narrative_figures(doc.text, sections, list(regions.values())),
+        checks=checks, findings=findings, page_starts=page_starts(doc),
     )
     if not agency:
         name = Path(doc.path).name

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Iterable, Optional
 
 from ingest.models import Check, Finding
@@ -35,18 +36,7 @@ class CellsMixin:
             ...             row_key="新收", col_key="总计")   # doctest: +SKIP
             [FactRecord(table='三', row_key='新收', col_key='总计', value=Decimal('56'), ...)]
         """
-        where, params = [], []
-        agency = (agency or "").strip(WHITESPACE)
-        if agency:
-            # matched on the reports table first, so the facts are then found through their report_id
-            # index instead of a scan of every fact; aliases are a JSON list of strings
-            # (an alias is compared whole, after stripping: the LIKE only narrows which reports to look at)
-            aliased = [rid for rid, aliases in self.db.tuples(
-                "SELECT report_id, agency_aliases FROM reports WHERE agency_aliases LIKE ? ESCAPE '\\'", (_like(agency),))
-                if any(a.strip(WHITESPACE) == agency for a in json.loads(aliases or "[]"))]
-            where.append("f.report_id IN (SELECT report_id FROM reports WHERE agency LIKE ? ESCAPE '\\'"
-                         + (f" OR report_id IN ({self.db.marks(len(aliased))})" if aliased else "") + ")")
-            params += [_like(agency), *aliased]
+        where, params = self._agency_filter(agency)
         for column, value in (("f.year", year), ("f.tbl", table), ("f.row_key", row_key), ("f.col_key", col_key)):
             if value is not None and value != "":
                 where.append(f"{column} = ?")
@@ -56,6 +46,54 @@ class CellsMixin:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY f.agency, f.year, f.report_id, f.id"
         return [R.fact_record_from_row(r) for r in self.db.rows(sql, params)]
+
+    def _agency_filter(self, agency: Optional[str], alias: str = "f") -> tuple[list[str], list]:
+        """The WHERE terms (on `alias`.report_id) and parameters choosing the reports of `agency`."""
+        where, params = [], []
+        agency = (agency or "").strip(WHITESPACE)
+        if agency:
+            # matched on the reports table first, so the rows are then found through their report_id
+            # index instead of a scan of every row; aliases are a JSON list of strings
+            # (an alias is compared whole, after stripping: the LIKE only narrows which reports to look at)
+            aliased = [rid for rid, aliases in self.db.tuples(
+                "SELECT report_id, agency_aliases FROM reports WHERE agency_aliases LIKE ? ESCAPE '\\'", (_like(agency),))
+                if any(a.strip(WHITESPACE) == agency for a in json.loads(aliases or "[]"))]
+            where.append(f"{alias}.report_id IN (SELECT report_id FROM reports WHERE agency LIKE ? ESCAPE '\\'"
+                         + (f" OR report_id IN ({self.db.marks(len(aliased))})" if aliased else "") + ")")
+            params += [_like(agency), *aliased]
+        return where, params
+
+    def narrative_facts(self, agency: Optional[str] = None, year: Optional[int] = None,
+                        report_id: Optional[str] = None) -> list[dict]:
+        """The prose's figures stored (table narrative_facts) matching every filter given (None or "" = any),
+        one dict each, in the order each report prints them: id, report_id, agency, year, file_name,
+        measure, value (Decimal), unit, whole_id (the row id of the figure it is a part of, or None), part,
+        heading, sentence_start, sentence_end, sentence (the text), start, end, page.
+
+            >>> store.narrative_facts(agency="滨海新区公安局", year=2022)[0]   # doctest: +SKIP
+            {'measure': '转载涉及群众切身利益的规章文件', 'value': Decimal('3'), 'unit': '篇', 'whole_id': None, ...}
+        """
+        where, params = self._agency_filter(agency, "n")
+        for column, value in (("n.year", year), ("n.report_id", report_id)):
+            if value is not None and value != "":
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = ("SELECT n.id, n.report_id, n.agency, n.year, r.file_name, n.measure, n.value, n.unit, n.whole_id,"
+               " n.part, n.heading, n.sentence_start, n.sentence_end,"
+               " SUBSTR(r.text, n.sentence_start + 1, n.sentence_end - n.sentence_start) AS sentence,"
+               " n.loc_start AS start, n.loc_end AS end_, n.page"
+               " FROM narrative_facts n JOIN reports r ON r.report_id = n.report_id")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY n.agency, n.year, n.report_id, n.id"
+        out = []
+        for r in self.db.rows(sql, params):
+            d = dict(r._mapping)
+            page = d.pop("page")
+            d["end"], d["page"] = d.pop("end_"), page
+            d["value"] = Decimal(d["value"])
+            out.append(d)
+        return out
 
     def checks(self, report_id: str) -> list[Check]:
         """The arithmetic checks stored for a report, in the order ingest ran them."""

@@ -52,6 +52,8 @@ def load_report(db: Database, report_id: str) -> Optional[Report]:
         format_version=row.format_version, period=row.period, text=row.text,
         sections=_SECTIONS.validate_json(row.sections), tables=_TABLES.validate_json(row.tables),
         facts=[R.fact_from_row(f) for f in facts], checks=load_checks(db, report_id),
+        narrative_figures=R.narrative_from_rows(
+            db.rows("SELECT * FROM narrative_facts WHERE report_id = ? ORDER BY id", (report_id,))),
         findings=load_findings(db, report_id), page_starts=json.loads(row.page_starts),
         reader_version=row.reader_version,
     )
@@ -62,7 +64,8 @@ class ReportsMixin:
 
     # ---- writing --------------------------------------------------------
     def add_report(self, report: Report, chunks: Optional[list[Chunk]] = None) -> AddResult:
-        """Store a report with its facts, checks, findings and narrative chunks, in one transaction.
+        """Store a report with its facts, narrative figures, checks, findings and narrative chunks, in one
+        transaction.
 
         `chunks` defaults to `ingest.chunking.chunk_report(report)`; pass [] to store none.
 
@@ -113,7 +116,7 @@ class ReportsMixin:
 
     def _reread(self, report: Report, chunks: list[Chunk]) -> AddResult:
         """A stored report read again by a newer reader: like a changed file, the new reading replaces the
-        stored one whole (facts, checks, findings, chunks), in the caller's transaction. The other files
+        stored one whole (facts, narrative figures, checks, findings, chunks), in the caller's transaction. The other files
         recorded as its sources stay recorded, with the comparison made when each was added (its
         findings are kept); their content is not stored, so there is nothing of theirs to read again."""
         db, rid = self.db, report.report_id

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ingest.models import Chunk, Fact, Location, Report
+from ingest.models import Chunk, Fact, Location, NarrativeFigure, Report
 
 from .db import Database
 
@@ -75,6 +75,30 @@ def insert_report(db: Database, report: Report) -> None:
           None if c.actual is None else decimal_text(c.actual), c.detail) for c in report.checks),
     )
     insert_findings(db, report.report_id, report.findings)
+    insert_narrative(db, report)
+
+
+def insert_narrative(db: Database, report: Report) -> None:
+    """The report's narrative figures, in order; a part's whole_id is the row id of its whole (inserted
+    before it), so each row is inserted on its own to learn its id."""
+    ids: list[int] = []
+    for f in report.narrative_figures:
+        whole = ids[f.whole_index] if f.whole_index is not None and f.whole_index < len(ids) else None
+        ids.append(db.one(
+            "INSERT INTO narrative_facts (report_id, agency, year, measure, value, unit, whole_id, part, heading,"
+            " sentence_start, sentence_end, loc_start, loc_end, page) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
+            (report.report_id, report.agency, report.year, f.measure, decimal_text(f.value), f.unit, whole, f.part,
+             f.heading, f.sentence.start, f.sentence.end, f.loc.start, f.loc.end, report.page_at(f.loc.start)))[0])
+
+
+def narrative_from_rows(rows) -> list[NarrativeFigure]:
+    """Stored narrative_facts rows of one report (in id order) as the report's NarrativeFigures."""
+    index = {r.id: i for i, r in enumerate(rows)}
+    return [NarrativeFigure(
+        value=Decimal(r.value), unit=r.unit, measure=r.measure, whole_index=index.get(r.whole_id), part=r.part,
+        heading=r.heading, sentence=Location(start=r.sentence_start, end=r.sentence_end),
+        loc=Location(start=r.loc_start, end=r.loc_end, page=r.page)) for r in rows]
 
 
 def insert_findings(db: Database, report_id: str, findings) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from .db import Database, redact
 
-SCHEMA_VERSION = 6  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite);
+SCHEMA_VERSION = 7  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite);
 # 4: reports.agency_key (canonical identity) and sources (other files of the same report);
 # 5: facts_cell_year (a ranking of one year reads that year's cells only);
-# 6: reports.reader_version (ingest re-reads a report stored by an older reader; stored ones count as 1)
+# 6: reports.reader_version (ingest re-reads a report stored by an older reader; stored ones count as 1);
+# 7: narrative_facts (the prose's figures with their measures; filled when ingest re-reads a report)
 
 
 class SchemaVersionError(Exception):
@@ -69,6 +70,26 @@ CREATE TABLE IF NOT EXISTS facts (
 CREATE INDEX IF NOT EXISTS facts_agency_year ON facts(agency, year);
 CREATE INDEX IF NOT EXISTS facts_report ON facts(report_id);
 CREATE INDEX IF NOT EXISTS facts_cell ON facts(tbl, row_key, col_key);
+
+CREATE TABLE IF NOT EXISTS narrative_facts (
+    id             {serial} PRIMARY KEY,
+    report_id      TEXT NOT NULL REFERENCES reports(report_id) ON DELETE CASCADE,
+    agency         TEXT NOT NULL,
+    year           INTEGER,
+    measure        TEXT NOT NULL,
+    value          TEXT NOT NULL,
+    unit           TEXT NOT NULL DEFAULT '',
+    whole_id       BIGINT,
+    part           TEXT,
+    heading        TEXT,
+    sentence_start INTEGER NOT NULL,
+    sentence_end   INTEGER NOT NULL,
+    loc_start      INTEGER NOT NULL,
+    loc_end        INTEGER NOT NULL,
+    page           INTEGER
+);
+CREATE INDEX IF NOT EXISTS narrative_facts_report ON narrative_facts(report_id);
+CREATE INDEX IF NOT EXISTS narrative_facts_agency_year ON narrative_facts(agency, year);
 
 CREATE TABLE IF NOT EXISTS checks (
     id          {serial} PRIMARY KEY,
@@ -163,6 +184,7 @@ FACTS_CELL_YEAR = ("CREATE INDEX IF NOT EXISTS facts_cell_year ON facts(tbl, row
                    "unit, blank)")
 POSTGRES_EXTRA = [
     f"ALTER TABLE reports ADD COLUMN IF NOT EXISTS {READER_VERSION_COLUMN}",  # a database of version 5
+    # a database of version 6 gains narrative_facts from POSTGRES_TABLES (CREATE TABLE IF NOT EXISTS)
     "CREATE INDEX IF NOT EXISTS reports_identity ON reports(agency_key, year)",
     FACTS_CELL_YEAR,
     "CREATE INDEX IF NOT EXISTS chunks_tokens ON chunks USING GIN (to_tsvector('simple', COALESCE(tokens, '')))",
@@ -206,6 +228,8 @@ def _sqlite(db: Database, describe: str) -> None:
                 db.run("UPDATE reports SET agency_key = ? WHERE report_id = ?", (identify(agency).key, rid))
         if "reader_version" not in columns:
             db.run(f"ALTER TABLE reports ADD COLUMN {READER_VERSION_COLUMN}")
+        # version 7's narrative_facts came with SQLITE_TABLES above (CREATE TABLE IF NOT EXISTS), empty: its
+        # reports were read by an older reader, so ingest reads them again and fills it
         # every add looks for a stored copy of the same report (agency identity and year)
         db.run("CREATE INDEX IF NOT EXISTS reports_identity ON reports(agency_key, year)")
         db.run(FACTS_CELL_YEAR)
