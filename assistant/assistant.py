@@ -27,10 +27,11 @@ from .compose import Composer
 from .accounting import NO_CELL, qualifier_forms
 from .figures import (PCT, SAME_COLUMN, Cells, Missing, Value, blank_total_parts, cell_value, column_label, difference, growth,
                       ratio, share, share_terms, total_over_columns, total_over_years)
+from . import prose
 from .metrics import find_metric, table2_column
 from .compose import RANK_SHOWN, TIES_NAMED
 from .models import Answer, Resolved
-from .narrative import answers_count, best_sentences, content_query, coverage, keywords, squeezed
+from .narrative import answers_count, best_sentences, content_query, counted_re, coverage, keywords, squeezed
 from .understand import _ASKS, Catalog, Intent, ReportEntry, classify, merge, own_reading, plain, to_query, understand, without_asker, year_phrase
 
 
@@ -677,6 +678,7 @@ class Assistant:
         intent = r.intent
         if intent.metadata and len(r.entries) == 1:
             return self._metadata(r)
+
         names = (*intent.agency_text.split("|"), *(e.agency for e in r.entries))
         groups = keywords(intent.topic, names)
         ids = [e.report_id for e in r.entries]
@@ -694,6 +696,8 @@ class Assistant:
             # a count asked with a qualifier no cell holds (「通过网上提交的有多少件」, a noun or a place word):
             # only a sentence that says it answers, not one that gives another count
             qualifiers = [w for w in intent.unexplained if w in _nouns(intent.question)]
+        if prose.asks_a_figure(intent.question) and 0 < len(r.entries) <= 2 and self._from_prose(r, qualifiers):
+            return r
         if qualifiers:
             # a table question with a qualifier no cell holds (撤回, 败诉率…): only a sentence that says it answers
             picked = [p for p in picked if any(form in _sentence_text(p) for w in qualifiers for form in qualifier_forms(w))]
@@ -706,6 +710,44 @@ class Assistant:
             chunk = picked[0].chunk
             r.entries = [e for e in self.catalog.entries if e.report_id == chunk.report_id]
         return r
+
+    def _from_prose(self, r: Resolved, qualifiers: list[str]) -> bool:
+        """A figure the prose prints with its measure answers a count the tables do not hold (主动公开了
+        多少条, 花了多少钱), computed as the question asks; its sentences are quoted."""
+        s, intent = r.intent.signals, r.intent
+        kind = ("growth" if "growth" in s else "difference" if "difference" in s or len(r.entries) == 2
+                else "share" if "share" in s else "sum" if "sum" in s else "figure")
+        per_entry = [(e, prose.prose_figures(self.store, e)) for e in r.entries]
+        # (a follow-up's measure is in the turn it follows: 「跟2022年比少了多少条？」)
+        asked = intent.question if intent.topic == intent.question else f"{intent.topic} {intent.question}"
+        found = prose.answer(asked, per_entry, kind)
+        if found is None:
+            return False
+        # what the question qualifies its count by (网上提交的, 工作人员, 预算) must be what the figure counts:
+        # 「预算是多少钱」 is not answered by 信息处理费 380元
+        if qualifiers and not all(any(form in f.measure for form in qualifier_forms(w)) for w in qualifiers for f in found.used):
+            return False
+        unit = counted_re(intent.question)
+        if unit is not None and not all(unit.search(f"1{f.unit}") for f in found.used if f.unit != "%"):
+            return False  # 「几个人」 is no count of 条
+        texts = {}
+        for f in found.used:
+            if f.entry.report_id not in texts:
+                report = self.store.facts.get_report(f.entry.report_id)
+                texts[f.entry.report_id] = (report.text if report else "", report)
+        r.prose = found
+        r.sentences = [MetaLine(_Line(f.entry, texts[f.entry.report_id][0], page_of(texts[f.entry.report_id][1], f.sentence[0]),
+                                      section="正文"), *f.sentence)
+                       for f in sorted(found.used, key=lambda f: ((f.entry.year or 0), f.sentence[0]))]
+        # one sentence quoted once (a part and its whole in the same sentence)
+        seen, unique = set(), []
+        for line in r.sentences:
+            key = (line.chunk.entry.report_id, line.start)
+            if key not in seen:
+                seen.add(key)
+                unique.append(line)
+        r.sentences = unique
+        return True
 
     def _metadata(self, r: Resolved) -> Resolved:
         """A fact about the report itself (when it was published or signed, the period its figures cover,

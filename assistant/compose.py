@@ -214,7 +214,29 @@ class Composer:
         head = f"{e.agency}{e.year}年报告" if e else "报告"
         where = "；".join(dict.fromkeys(c.section or "正文" for c in citations))
         text = f"{head}原文：" + "".join(quotes) + f"\n来源：{where}。"
-        return Answer(question=intent.question, status="answered", answer=text, citations=citations)
+        figures = []
+        if r.prose is not None:
+            # a figure the prose prints (or one computed from several), the sentences saying them quoted
+            p = r.prose
+            shown = _prose_value(p.value, p.unit)
+            for f in p.used:
+                figures.append(Figure(agency=f.entry.agency, year=f.entry.year, table="正文", row=f.measure, column="正文",
+                                      value=f.value, unit=f.unit or "件"))
+            if p.formula:
+                first = p.used[-1].entry
+                figures.insert(0, Figure(agency=first.agency, year=first.year, table="正文", row=p.label, column="正文",
+                                         value=p.value, unit=p.unit or "件", computed=True, formula=p.formula))
+                lead = f"{first.agency}报告正文：{p.label}为{shown}。计算：{p.formula}（各数见报告原文）。"
+            else:
+                f = p.used[0]
+                lead = f"{f.entry.agency}{f.entry.year}年报告正文：{f.measure}{shown}。"
+            text = lead + "\n原文：" + "".join(quotes) + f"\n来源：{where}。"
+        return Answer(question=intent.question, status="answered", answer=text, citations=citations, figures=figures)
+
+
+def _prose_value(value, unit: str) -> str:
+    v = format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+    return f"{v}%" if unit == "%" else f"{v}{unit}"
 
 
 def _quoted(ch, start: int, end: int) -> Citation:

@@ -133,6 +133,7 @@ class Resolved:
     tied: int = 0  # …and how many of them are level with the first, when counted without computing each
     sentences: list = field(default_factory=list)
     said: list = field(default_factory=list)  # a yes-or-no answered by a cell: the report's sentence saying it
+    prose: object = None  # a figure the prose prints (or one computed from several), assistant.prose.ProseAnswer
     message: str = ""  # for not_found / ambiguous
     choices: list[str] = field(default_factory=list)
 

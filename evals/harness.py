@@ -20,6 +20,7 @@ Metrics:
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -175,6 +176,12 @@ class Harness:
         cells = [c for c in ans.citations if c.section.startswith("表")]
         for f in ans.figures:
             if f.computed:
+                continue
+            if f.table == "正文":
+                # a figure the prose prints: a quoted sentence of its report holds it
+                printed = format(f.value.normalize(), "f")
+                if not any(printed in re.sub(r"\s", "", c.quote) for c in ans.citations if c.agency == f.agency and c.year == f.year):
+                    problems.append(f"figure {f.row}={f.value} (正文) is in no quoted sentence")
                 continue
             backing = [c for c in cells if f.row in c.section and f.column in c.section and c.agency == f.agency and c.year == f.year]
             ok = any((_num(c.quote) == f.value) or (not c.quote.strip() and f.value == 0) for c in backing)

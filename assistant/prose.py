@@ -1,0 +1,176 @@
+"""Figures the prose prints with their measure (ingest.narrative_figures, stored as narrative facts),
+found for a question and computed with like cells: one figure, a difference or growth between two
+years, a sum of parts, a part's share of its whole — each sentence cited, the formula shown.
+
+A prose figure answers only when its measure says what the question asks: most of the measure's
+words are in the question, a category the question names (科教文体卫生类, 价格详情栏) is the
+measure's own, and the unit fits (条/份/件 for a count, 元 for money). Two figures that fit as well
+as each other with different values answer nothing: the sentences are quoted instead.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Optional
+
+from .intent import ReportEntry
+
+_COUNT_UNITS = {"条", "份", "件", "个", "篇", "期", "项", "次", "人次", "场", "家", "批", ""}
+_MONEY_UNITS = {"元", "万元"}
+_MONEY_WORDS = re.compile(r"钱|费|花了|花费|支出|开支|金额|多少元|收取")
+# the thing counted, named after 多少/几 (「收了多少信息处理费」「主动公开了多少条政府信息」): the measure must name it
+_ASKED_THING = re.compile(r"(?:多少|几)[条件份个篇期项次场家批元]?([\u4e00-\u9fff]{2,10}?)(?=[呢吗啊？?，,。！!]|$|是|有|呀)")
+_PART_WORDS = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:类|栏|栏目|方面|领域|专栏)")
+_ASKS_COUNT = re.compile(r"多少|几[条份件个篇期项次场家批]?|百分之|占比|比例|比重|几成|差|多了|少了|增加|减少|加起来|一共|合计")
+_QUESTION_WORDS = re.compile(r"多少|几|什么|哪些|哪个|是否|有没有|吗|呢|请问|一共|总共|合计|加起来|百分之|占|比|了|的|在|里|中|年|度")
+_JOINS = re.compile(r"[和与及、跟加]|以及|加上")
+
+
+@dataclass
+class ProseFigure:
+    entry: ReportEntry
+    measure: str
+    value: Decimal
+    unit: str
+    sentence: tuple[int, int]
+    loc: tuple[int, int]
+    page: Optional[int] = None
+    whole: Optional["ProseFigure"] = None
+    fact_id: int = 0
+
+
+@dataclass
+class ProseAnswer:
+    """The figure answered (a prose figure, or one computed from several) and the figures behind it."""
+
+    value: Decimal
+    unit: str
+    label: str
+    used: list[ProseFigure] = field(default_factory=list)
+    formula: str = ""
+
+
+def prose_figures(store, entry: ReportEntry) -> list[ProseFigure]:
+    rows = store.facts.narrative_facts(report_id=entry.report_id)
+    by_id: dict[int, ProseFigure] = {}
+    out = []
+    for d in rows:
+        f = ProseFigure(entry, d["measure"], d["value"], d["unit"] or "", (d["sentence_start"], d["sentence_end"]),
+                        (d["start"], d["end"]), d.get("page"), fact_id=d["id"])
+        by_id[d["id"]] = f
+        out.append((f, d.get("whole_id")))
+    for f, whole in out:
+        f.whole = by_id.get(whole) if whole else None
+    return [f for f, _ in out]
+
+
+def _bigrams(text: str) -> set[str]:
+    t = re.sub(r"[^\u4e00-\u9fff]", "", text)
+    return {t[i:i + 2] for i in range(len(t) - 1)}
+
+
+def _fit(question: str, f: ProseFigure, money: bool) -> float:
+    """How well a prose figure's measure says what the question asks (0: not at all)."""
+    if money != (f.unit in _MONEY_UNITS):
+        return 0.0
+    if not money and f.unit not in _COUNT_UNITS and f.unit != "%":
+        return 0.0
+    asked_parts = [p for p in _PART_WORDS.findall(question) if not re.search(r"哪些|哪个|什么|多少", p)]
+    if asked_parts and not any(p in f.measure or f.measure in p for p in asked_parts):
+        return 0.0  # 「科教文体卫生类有多少」 is answered by that category's figure only
+    thing = _ASKED_THING.search(question)
+    if thing and not money and not (_bigrams(thing.group(1)[-2:]) & _bigrams(f.measure)):
+        return 0.0  # 「多少信息处理费」 is not answered by 受理…申请749件
+    if thing and money and "费" in thing.group(1) and thing.group(1)[-2:] not in f.measure and "费" not in f.measure:
+        return 0.0
+    words = _bigrams(f.measure)
+    if not words:
+        return 0.0
+    asked = _bigrams(question)
+    covered = len(words & asked) / len(words)
+    if f.measure and f.measure in question:
+        covered = 1.0
+    return covered if covered >= 0.5 and len(words & asked) >= 2 else 0.0
+
+
+_SPENT = re.compile(r"费用|支出|经费|花费|收取|处理费|费")
+
+
+def best(question: str, figures: list[ProseFigure]) -> Optional[ProseFigure]:
+    """The one prose figure whose measure says what the question asks; None when none does, or when
+    two fit as well as each other and differ."""
+    money = bool(_MONEY_WORDS.search(question))
+    scored = sorted(((s, f) for f in figures if (s := _fit(question, f, money)) > 0), key=lambda x: -x[0])
+    if not scored and money:
+        # 「花了多少钱」: the one sum of money the prose says was spent or charged (支出费用191元)
+        spent = [f for f in figures if f.unit in _MONEY_UNITS and _SPENT.search(f.measure)]
+        return spent[0] if len({(f.value, f.unit) for f in spent}) == 1 else None
+    if not scored:
+        return None
+    top = scored[0][0]
+    level = [f for s, f in scored if s == top]
+    if len({(f.value, f.unit) for f in level}) > 1:
+        # the measure printed twice with different figures (part 一 and part 六): the one with the most
+        # specific measure, else nothing
+        longest = max(len(f.measure) for f in level)
+        level = [f for f in level if len(f.measure) == longest]
+        if len({(f.value, f.unit) for f in level}) > 1:
+            return None
+    return level[0]
+
+
+def asks_a_figure(question: str) -> bool:
+    return bool(_ASKS_COUNT.search(question))
+
+
+def _fmt(v: Decimal) -> str:
+    return format(v.normalize(), "f") if v == v.to_integral_value() else format(v, "f")
+
+
+def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]], kind: str) -> Optional[ProseAnswer]:
+    """A figure the prose gives for the question, computed as its kind asks, or None."""
+    if kind in ("difference", "growth") and len(per_entry) == 2:
+        (e0, f0), (e1, f1) = sorted(per_entry, key=lambda x: x[0].year or 0)
+        a, b = best(question, f0), best(question, f1)
+        if a is None or b is None or a.unit != b.unit or _shape(a.measure) != _shape(b.measure):
+            return None
+        if kind == "growth":
+            if a.value == 0:
+                return None
+            pct = ((b.value - a.value) / a.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            return ProseAnswer(pct, "%", f"{b.measure}增长率（{e0.year}→{e1.year}年）", [a, b],
+                               f"({e1.year}年 {_fmt(b.value)} − {e0.year}年 {_fmt(a.value)}) ÷ {_fmt(a.value)} × 100% = {pct}%")
+        diff = b.value - a.value
+        return ProseAnswer(diff, b.unit, f"{b.measure}变化（{e0.year}→{e1.year}年）", [a, b],
+                           f"{e1.year}年 {_fmt(b.value)} − {e0.year}年 {_fmt(a.value)} = {'+' if diff > 0 else ''}{_fmt(diff)}")
+    if len(per_entry) != 1:
+        return None
+    entry, figs = per_entry[0]
+    # the measures the question names as the report prints them (机构职能、财政资金), each once
+    named: dict[str, ProseFigure] = {}
+    for f in sorted(figs, key=lambda f: -len(f.measure)):
+        if len(f.measure) >= 2 and f.measure in question and not any(f.measure in m for m in named):
+            named[f.measure] = f
+    found = sorted(named.values(), key=lambda f: question.find(f.measure))
+    if len(found) >= 2 and (kind == "sum" or re.search(r"加起来|一共|合计|总共|共有|之和", question)):
+        if len({f.unit for f in found}) != 1 or len({f.measure for f in found}) != len(found):
+            return None
+        total = sum((f.value for f in found), Decimal(0))
+        return ProseAnswer(total, found[0].unit, "与".join(f.measure for f in found), found,
+                           " + ".join(f"{f.measure} {_fmt(f.value)}" for f in found) + f" = {_fmt(total)}")
+    parts = [p for p in _PART_WORDS.findall(question) if not re.search(r"哪些|哪个|什么|多少", p)]
+    if kind == "share" or re.search(r"百分之|占比|比例|比重|几成|占了?多少", question):
+        part = best(question, figs) if parts or found else None
+        if part is None or part.whole is None or part.whole.value == 0 or part.unit != part.whole.unit:
+            return None
+        pct = (part.value / part.whole.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        return ProseAnswer(pct, "%", f"{part.measure}占{part.whole.measure}的比例", [part, part.whole],
+                           f"{part.measure} {_fmt(part.value)} ÷ {part.whole.measure} {_fmt(part.whole.value)} × 100% = {pct}%")
+    f = best(question, figs)
+    return ProseAnswer(f.value, f.unit, f.measure, [f]) if f is not None else None
+
+
+def _shape(measure: str) -> str:
+    """A measure without its wording's small differences, to tell whether two years count the same thing."""
+    return re.sub(r"[^\u4e00-\u9fff]", "", measure)[-4:]
