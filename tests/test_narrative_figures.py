@@ -181,3 +181,30 @@ def test_narrative_facts_are_stored_listed_and_removed_with_their_report(backend
         assert fs.narrative_facts(agency="市场监督管理局") == []
         assert fs.db.one("SELECT COUNT(*) FROM narrative_facts WHERE report_id = ?", (report.report_id,))[0] == 0
         assert len(fs.narrative_facts()) == len(seed.narrative_figures)
+
+
+def test_a_store_of_schema_6_gains_the_table_and_its_reports_are_read_again(backend):
+    """A database written before narrative facts (schema 6): opened, it has an empty narrative_facts and
+    the current version; its reports, read by an older reader, are read again by the next add."""
+    from ingest.pipeline import parse_file
+    from vectorstore import facts as facts_module
+
+    seed = parse_file(SEED)
+    with backend.facts() as fs:
+        fs.add_report(seed, chunks=[])
+        db = fs.db
+        with db.write():  # as version 6 left it
+            db.run("DROP TABLE narrative_facts")
+            db.run("UPDATE reports SET reader_version = 2")
+            if db.sqlite:
+                db.run("PRAGMA user_version = 6")
+            else:
+                db.run("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    with backend.facts() as fs:
+        if fs.backend == "sqlite":
+            assert fs.db.one("PRAGMA user_version")[0] == facts_module.SCHEMA_VERSION == 7
+        else:
+            assert fs.get_meta("schema_version") == str(facts_module.SCHEMA_VERSION)
+        assert fs.narrative_facts() == []
+        assert fs.add_report(seed, chunks=[]) == "re-read"
+        assert len(fs.narrative_facts()) == len(seed.narrative_figures) > 0
