@@ -422,3 +422,26 @@ def test_demo(batch):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "表三" in proc.stdout
     assert "天津市滨海新区公安局" in proc.stdout
+
+
+def test_facts_kind_narrative_lists_the_prose_figures(batch, stored):
+    """`facts --kind narrative`: the prose's figures with their measures; the default stays the cells."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    narrative = facts_json(batch.store, "--kind", "narrative")
+    assert narrative and all(f["kind"] == "narrative" for f in narrative)
+    fee = next(f for f in narrative if f["measure"] == "支出费用")
+    assert fee["value"] == 191 and fee["unit"] == "元" and fee["row"] == "支出费用"
+    assert text[fee["start"]:fee["end"]] == "191"
+    assert text[fee["sentence_start"]:fee["sentence_end"]] == fee["sentence"] and "191元" in fee["sentence"]
+    assert all(f["kind"] == "table" for f in stored)  # the default is unchanged: cells only
+    both = facts_json(batch.store, "--kind", "all")
+    assert len(both) == len(stored) + len(narrative)
+    proc = run_cli(batch.store, "facts", "--kind", "narrative", "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert {r["kind"] for r in rows} == {"narrative"} and len(rows) == len(narrative)
+    assert {"measure", "whole_id", "sentence_start", "sentence_end"} <= set(rows[0])
+    proc = run_cli(batch.store, "facts", "--kind", "narrative")
+    line = next(ln for ln in proc.stdout.splitlines() if "\t支出费用\t" in ln)
+    assert line.split("\t")[2:6] == ["narrative", "支出费用", "191", "元"], line
+    assert re.search(r"\[\d+:\d+\]$", line), line

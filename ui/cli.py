@@ -148,7 +148,9 @@ def cmd_check(args) -> int:
 
 FACT_FIELDS = ["agency", "year", "table", "row", "column", "row_key", "col_key", "value", "unit", "blank",
                "printed_row_label", "source_text", "report_id", "file_name", "start", "end", "page",
-               "table_index", "row_index", "col_index"]
+               "table_index", "row_index", "col_index", "kind"]
+# a narrative figure's own columns (its measure is also its "row")
+NARRATIVE_FIELDS = ["measure", "id", "whole_id", "part", "heading", "sentence_start", "sentence_end", "sentence"]
 
 
 def fact_dict(f) -> dict:
@@ -158,11 +160,27 @@ def fact_dict(f) -> dict:
         "printed_row_label": f.printed_row_label, "source_text": f.source_text, "report_id": f.report_id,
         "file_name": f.file_name, "start": f.loc.start, "end": f.loc.end, "page": f.loc.page,
         "table_index": f.loc.table_index, "row_index": f.loc.row_index, "col_index": f.loc.col_index,
+        "kind": "table",
+    }
+
+
+def narrative_dict(n: dict) -> dict:
+    """A stored narrative figure (FactStore.narrative_facts) in the columns of `facts`, plus its own."""
+    return {
+        "agency": n["agency"], "year": n["year"], "table": "", "row": n["measure"], "column": "", "row_key": "",
+        "col_key": "", "value": _fmt(n["value"]), "unit": n["unit"], "blank": False, "printed_row_label": "",
+        "source_text": "", "report_id": n["report_id"], "file_name": n["file_name"], "start": n["start"],
+        "end": n["end"], "page": n["page"], "table_index": None, "row_index": None, "col_index": None,
+        "kind": "narrative", "measure": n["measure"], "id": n["id"], "whole_id": n["whole_id"], "part": n["part"],
+        "heading": n["heading"], "sentence_start": n["sentence_start"], "sentence_end": n["sentence_end"],
+        "sentence": n["sentence"],
     }
 
 
 def cmd_facts(args) -> int:
+    kind = getattr(args, "kind", "table") or "table"
     with open_store(args) as store:
+        ids = None
         if args.agency:
             # the agency by any name people use for it, as `ask` reads it (西湖公安, 西湖区政府, 西湖交建局)
             from assistant.assistant import Assistant
@@ -174,22 +192,33 @@ def cmd_facts(args) -> int:
                 print(f"no stored report of {args.agency}{near}", file=sys.stderr)
                 return 1
             ids = {e.report_id for a in res.agencies for e in catalog.reports(a)}
-            facts = [f for f in store.facts.facts(year=args.year, table=args.table) if f.report_id in ids]
-        else:
-            facts = store.facts.facts(year=args.year, table=args.table)
-    rows = [fact_dict(f) for f in facts]
+        rows = []
+        if kind in ("table", "all"):
+            rows += [fact_dict(f) for f in store.facts.facts(year=args.year, table=args.table)
+                     if ids is None or f.report_id in ids]
+        if kind in ("narrative", "all"):
+            rows += [narrative_dict(n) for n in store.facts.narrative_facts(year=args.year)
+                     if ids is None or n["report_id"] in ids]
+    if kind == "all":  # each report's cells, then its prose's figures
+        order = {}
+        rows.sort(key=lambda r: (r["agency"], r["year"] or 0, order.setdefault(r["report_id"], len(order)),
+                                 r["kind"] != "table"))
     if args.format == "json":
         from assistant.models import json_number
 
         json.dump([{**r, "value": json_number(Decimal(r["value"]))} for r in rows], sys.stdout, ensure_ascii=False, indent=1)
         print()
     elif args.format == "csv":
-        w = csv.DictWriter(sys.stdout, fieldnames=FACT_FIELDS)
+        w = csv.DictWriter(sys.stdout, fieldnames=FACT_FIELDS + (NARRATIVE_FIELDS if kind != "table" else []))
         w.writeheader()
         w.writerows(rows)
     else:
         for r in rows:
-            print(f"{r['agency']}\t{r['year']}\t表{r['table']}\t{r['row']}\t{r['column']}\t{r['value']}{'(blank)' if r['blank'] else ''}")
+            if r["kind"] == "narrative":
+                print(f"{r['agency']}\t{r['year']}\tnarrative\t{r['row']}\t{r['value']}\t{r['unit']}"
+                      f"\t[{r['sentence_start']}:{r['sentence_end']}]")
+            else:
+                print(f"{r['agency']}\t{r['year']}\t表{r['table']}\t{r['row']}\t{r['column']}\t{r['value']}{'(blank)' if r['blank'] else ''}")
     if not rows:
         print("no facts match; `disclosure-qa ingest FILE` stores a report first", file=sys.stderr)
         return 1
@@ -422,6 +451,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--agency")
     s.add_argument("--year", type=int)
     s.add_argument("--table", choices=["二", "三", "四"])
+    s.add_argument("--kind", choices=["table", "narrative", "all"], default="table",
+                   help="table cells (default), the prose's figures with their measures (narrative), or both")
     s.add_argument("--format", choices=["text", "json", "csv"], default="text")
     s.set_defaults(func=cmd_facts)
 
