@@ -725,16 +725,23 @@ class Assistant:
             return False
         # what the question qualifies its count by (网上提交的, 工作人员, 预算) must be what the figure counts:
         # 「预算是多少钱」 is not answered by 信息处理费 380元
-        if qualifiers and not all(any(form in f.measure for form in qualifier_forms(w)) for w in qualifiers for f in found.used):
-            return False
-        unit = counted_re(intent.question)
-        if unit is not None and not all(unit.search(f"1{f.unit}") for f in found.used if f.unit != "%"):
-            return False  # 「几个人」 is no count of 条
         texts = {}
         for f in found.used:
             if f.entry.report_id not in texts:
                 report = self.store.facts.get_report(f.entry.report_id)
                 texts[f.entry.report_id] = (report.text if report else "", report)
+
+        def said(f) -> str:  # what the sentence says up to the figure, and up to its whole's
+            text = texts[f.entry.report_id][0]
+            own = text[f.sentence[0]:f.loc[1]]
+            return own + (said(f.whole) if f.whole is not None else "")
+
+        if qualifiers and not all(any(form in squeezed(said(f)) for f in found.used for form in qualifier_forms(w))
+                                  for w in qualifiers):
+            return False
+        unit = counted_re(intent.question)
+        if unit is not None and not all(unit.search(f"1{f.unit}") for f in found.used if f.unit != "%"):
+            return False  # 「几个人」 is no count of 条
         r.prose = found
         r.sentences = [MetaLine(_Line(f.entry, texts[f.entry.report_id][0], page_of(texts[f.entry.report_id][1], f.sentence[0]),
                                       section="正文"), *f.sentence)

@@ -49,7 +49,8 @@ _MAX_MEASURE = 40
 # words that only lead into the measure: a part (其中), a total (共), when, who, over what
 _PREFIX = re.compile(
     r"^(?:其中包括|其中|包括|另有|另外|此外|同时|并且|涉及的|涉及|分别|另|并|还|均|已|都|"
-    r"共计|总共|合计|累计|总计|共|全年度|全年|今年|当年|年内|本年度|本年|历年|年度|年|截至目前|截止目前|目前|"
+    # (累计 and 历年 stay: a running total over the years is another measure than the year's)
+    r"共计|总共|合计|总计|共|全年度|全年|今年|当年|年内|本年度|本年|年度|年|截至目前|截止目前|目前|"
     r"全区|全县|全市|全镇|全局|全省|(?:我|本)(?:局|委|办|区|县|市|厅|中心|单位|机关|部门|镇|街道|院|所|站|馆)|[：:，,、])")
 _TOTAL = ("共计", "总共", "合计", "累计", "总计", "共")
 _TRAIL = re.compile(r"(?:的有|的为|的共|共计|总共|合计|累计|总计|共|达到|达|为|约|近|超过|逾|有|计|是)$")
@@ -105,7 +106,30 @@ def narrative_figures(text: str, sections: list[Section], table_spans: list[tupl
             opens.append((len(out) - 1, end))
     for i, _ in opens:
         _link_parts(text, out, extra, i)
+    _link_listed_sums(out)
     return out
+
+
+def _link_listed_sums(figs: list[NarrativeFigure]) -> None:
+    """A figure followed in its sentence by a list of figures that add up to it exactly (「主动公开政府信息121
+    条，涵盖…类8条、…类2条、…类21条、其他…90条」) is their whole, 其中 or not: two or more parts, the
+    same kind of unit, none a part of something else already."""
+    for i, whole in enumerate(figs):
+        if whole.unit == "%" or any(f.whole_index == i for f in figs):
+            continue
+        total, run = Decimal(0), []
+        for j in range(i + 1, len(figs)):
+            f = figs[j]
+            if f.sentence.start != whole.sentence.start or f.whole_index is not None or f.unit == "%" \
+                    or not (f.unit == whole.unit or (f.unit in _COUNTS and whole.unit in _COUNTS)):
+                break
+            total += f.value
+            run.append(j)
+            if total >= whole.value:
+                break
+        if len(run) >= 2 and total == whole.value:
+            for j in run:
+                figs[j].whole_index = i
 
 
 def _link_parts(text: str, figs: list[NarrativeFigure], extra: list[tuple[bool, int, int]], i: int) -> None:
@@ -246,6 +270,10 @@ def _from_verb(measure: str) -> str:
             if measure.endswith(adv, 0, a):
                 a -= len(adv)
                 break
+        # a running total over the years (历年累计主动公开…) is another measure than the year's: it stays
+        running = re.search(r"(?:历年|历史)?(?:累计|累积)$", measure[:a])
+        if running:
+            a = running.start()
         if a > 0 and measure[a - 1] in _QUALIFIERS:
             continue
         return measure[a:]

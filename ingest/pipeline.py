@@ -150,7 +150,7 @@ def _parse_document(doc: Document, report_id: str) -> Report:
         agency=agency,
         agency_aliases=sorted(names), year=year, published=find_published(rows, doc.text, year),
         format_version=fmt, period=find_period(doc.text), text=doc.text, sections=sections,
-        tables=tables, facts=facts, narrative_figures=narrative_figures(doc.text, sections, list(regions.values())),
+        tables=tables, facts=facts, narrative_figures=narrative_figures(doc.text, sections, _table_spans(regions, facts)),
         checks=checks, findings=findings, page_starts=page_starts(doc),
     )
     if not agency:
@@ -163,6 +163,16 @@ def _parse_document(doc: Document, report_id: str) -> Report:
             f"{name}: the report names no agency (no title, signature or 发布机构 line was found). "
             "Name the file after the agency and year (e.g. 某某县人民政府_2023.html) or add the report's title")
     return report
+
+
+def _table_spans(regions: dict[str, tuple[int, int]], facts) -> list[tuple[int, int]]:
+    """Where each table's cells stand: from its first read cell to its last (a page scraped to one line
+    prints the part's prose between its heading and its table), or its whole region when none was read."""
+    out = []
+    for t, (a, b) in regions.items():
+        locs = [f.loc for f in facts if f.table == t and f.loc is not None and f.loc.end > f.loc.start]
+        out.append((min(l.start for l in locs), max(l.end for l in locs)) if locs else (a, b))
+    return out
 
 
 def _close(a: str, b: str) -> bool:

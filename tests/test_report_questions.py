@@ -73,3 +73,30 @@ def test_who_made_the_most_decisions_is_no_question_about_the_report(bot):
 def test_a_purchase_amount_is_the_table_cell(bot):
     ans = bot.ask("莆田市审计局2020年政府集中采购一共花了多少钱？")
     assert ans.status == "answered" and (ans.figures[0].value, ans.figures[0].unit) == (160200, "元"), ans.answer
+
+
+@pytest.mark.parametrize("question, value, unit", [
+    ("滨海新区公安局2022年搞政府信息公开花了多少钱？", 191, "元"),
+    ("平潭农业农村局2024年在政府门户网站主动公开了多少条政府信息？", 110, "条"),
+    ("莆田林业局2023年主动公开的信息中，机构职能和财政资金两类加起来有多少条？", 19, "条"),
+    ("经发局2022年主动公开的信息里，科教文体卫生类占了百分之多少？", Decimal("17.36"), "%"),
+    ("莆田林业局2023年主动公开的政府信息比2019年多还是少？差几条？", -5, "条"),
+])
+def test_figures_the_prose_prints_answer_and_compute(bot, question, value, unit):
+    ans = bot.ask(question)
+    assert ans.status == "answered" and ans.figures, ans.answer
+    head = ans.figures[0]
+    assert (head.value, head.unit, head.table) == (Decimal(value), unit, "正文"), ans.answer
+    printed = [f for f in ans.figures if not f.computed]
+    assert printed and all(any(format(f.value.normalize(), "f") in c.quote for c in ans.citations) for f in printed)
+    assert head.computed == (len(printed) > 1) and (not head.computed or "=" in head.formula)
+
+
+@pytest.mark.parametrize("question", [
+    "沭阳县去年搞政务公开的预算是多少钱？",  # the prose spends 信息处理费, it budgets nothing
+    "洪泽区2023年那21件信息公开申请，有几件是网上提交的、几件是当面递的？",
+    "上海市科委专门负责政府信息公开的工作人员有几个人？",
+])
+def test_a_prose_figure_of_another_thing_answers_nothing(bot, question):
+    ans = bot.ask(question)
+    assert ans.status == "not_found" and not ans.figures, ans.answer
