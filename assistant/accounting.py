@@ -195,7 +195,8 @@ def unexplained(question: str, explained: list[str], singles: bool = False) -> l
         words.append(t)
     # a qualifier no cell holds stays unexplained even inside a phrase a cell's pattern spans
     # (「申请里，男性申请人有多少」)
-    words += [m.group(0) for m in NO_CELL.finditer(question) if m.group(0) not in "".join(words)]
+    words += [m.group(0) for m in NO_CELL.finditer(question)
+              if m.group(0) not in "".join(words) and not any(m.group(0) in e for e in explained if len(e) > len(m.group(0)))]
     return words
 
 

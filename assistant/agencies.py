@@ -511,6 +511,9 @@ def organ_matches(text: str, organ: str) -> bool:
     for form in forms:
         if _abbreviates(text, form) or (len(text) >= 3 and form.endswith(text)) or _one_slip(text, form):
             return True
+        # an office called by its body and 办 (人民政府办公室 → 政府办, 府办 after a place: 市府办)
+        if form.endswith("办公室") and len(form) > 4 and text in (form[-5:-3] + "办", form[-4] + "办"):
+            return True
         # names are shortened at their end too: 委员会 → 委 (科学技术委员会 → 科委), 办公室 → 办 (管委会办)
         short = _SHORT_END.sub(lambda m: _SHORT_ENDS[m.group(0)], form)
         if short != form and (text == short or _abbreviates(text, short)):

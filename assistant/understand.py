@@ -511,6 +511,12 @@ _FOLLOWS_ON = re.compile(r"\s*(?:其中|那么?|另外|此外|还有|以及)")
 _DOING = re.compile(r"提交|递交|提出|申请|邮寄|网上|网络|当面|现场|传真|电话|信函|寄送|快递")
 
 
+def _name_words(name: str) -> list[str]:
+    """The pieces of an organ's name (2–4 characters) a question may use for it: 财政 of 财政金融局."""
+    bare = re.sub(r"(局|委员会|委|厅|办公室|办|中心)$", "", name or "")
+    return [bare[i:i + n] for n in (4, 3, 2) for i in range(len(bare) - n + 1)]
+
+
 def unexplained_words(q: str, intent: Intent, catalog: "Catalog", singles: bool = False) -> list[str]:
     """The content words of a table question that its reading does not account for."""
     qq = normalize_years(q)
@@ -522,6 +528,8 @@ def unexplained_words(q: str, intent: Intent, catalog: "Catalog", singles: bool 
         ident = catalog.resolver.ids.get(a)
         if ident is not None:
             organs += [ident.organ, ident.printed_organ, *ORGAN_FORMS.get(ident.organ, ())]
+            # a word of the agency's own name (财政 of 财政金融局, named 财政局) is explained by the agency
+            organs += [w for w in _name_words(ident.printed_organ or ident.organ) if len(w) >= 2]
             # the agency's own places, however shortened (天津 for 天津市), explain themselves
             for p in ident.places:
                 explained += [p.name, re.sub(r"(?:省|市|区|县|自治区|自治州)$", "", p.name), *nicknames_of(p)]

@@ -593,3 +593,31 @@ def test_a_deployment_adds_the_nicknames_of_the_places_it_serves(tmp_path):
     plain_env = {k: v for k, v in os.environ.items() if k != "DISCLOSURE_QA_NICKNAMES"}
     assert run({**plain_env, "DISCLOSURE_QA_NICKNAMES": str(local)}) == "['杭州市西湖区人民政府']"
     assert run(plain_env) != "['杭州市西湖区人民政府']"
+
+
+# organs of another city, none in the corpus: the names people derive from the printed ones
+DERIVED = Catalog([
+    ReportEntry("hy", "厦门市海洋与渔业局", [], 2023, "hy.txt"),
+    ReportEntry("fb", "厦门市人民政府办公室", [], 2023, "fb.txt"),
+    ReportEntry("zj", "厦门市住房和城乡建设局", [], 2023, "zj.txt"),
+    ReportEntry("cz", "厦门市思明区财政金融局", [], 2023, "cz.txt"),
+    ReportEntry("sm", "厦门市思明区人民政府", [], 2023, "sm.txt"),
+])
+
+
+@pytest.mark.parametrize("question, agency", [
+    ("厦门海渔局2023年收到多少申请", "厦门市海洋与渔业局"),
+    ("厦门市府办2023年收到多少申请", "厦门市人民政府办公室"),
+    ("厦门市政府办2023年收到多少申请", "厦门市人民政府办公室"),
+    ("厦门住建局2023年收到多少申请", "厦门市住房和城乡建设局"),
+    ("思明区财政局2023年收到多少申请", "厦门市思明区财政金融局"),
+])
+def test_short_forms_derived_from_the_printed_names(question, agency):
+    intent = understand(question, DERIVED, today=date(2026, 12, 7))
+    assert intent.agencies == [agency] and intent.metric is not None and not intent.unexplained, (
+        intent.agencies, intent.unexplained)
+
+
+def test_a_word_of_the_agencys_name_is_no_qualifier_but_the_same_word_alone_is():
+    assert not understand("思明区财政金融局2023年收到多少申请", DERIVED).unexplained
+    assert understand("思明区政府2023年财政预算多少", DERIVED).metric is None
