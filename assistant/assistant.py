@@ -696,7 +696,7 @@ class Assistant:
             # a count asked with a qualifier no cell holds (「通过网上提交的有多少件」, a noun or a place word):
             # only a sentence that says it answers, not one that gives another count
             qualifiers = [w for w in intent.unexplained if w in _nouns(intent.question)]
-        if prose.asks_a_figure(intent.question) and 0 < len(r.entries) <= 2 and self._from_prose(r, qualifiers):
+        if prose.asks_a_figure(intent.question) and 0 < len(r.entries) <= 2 and self._from_prose(r, qualifiers, picked):
             return r
         if qualifiers:
             # a table question with a qualifier no cell holds (撤回, 败诉率…): only a sentence that says it answers
@@ -711,7 +711,7 @@ class Assistant:
             r.entries = [e for e in self.catalog.entries if e.report_id == chunk.report_id]
         return r
 
-    def _from_prose(self, r: Resolved, qualifiers: list[str]) -> bool:
+    def _from_prose(self, r: Resolved, qualifiers: list[str], picked: list) -> bool:
         """A figure the prose prints with its measure answers a count the tables do not hold (主动公开了
         多少条, 花了多少钱), computed as the question asks; its sentences are quoted."""
         s, intent = r.intent.signals, r.intent
@@ -754,6 +754,11 @@ class Assistant:
                 seen.add(key)
                 unique.append(line)
         r.sentences = unique
+        if not found.formula:
+            # the passages' own sentences that print the same figure (the fee told again in part 六) are quoted too
+            printed = prose._fmt(found.value) + found.unit
+            r.sentences += [p for p in picked if printed in squeezed(_sentence_text(p))
+                            and not any(p.start < u.end and u.start < p.end for u in unique)]
         return True
 
     def _metadata(self, r: Resolved) -> Resolved:

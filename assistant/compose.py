@@ -219,7 +219,7 @@ class Composer:
             # a figure the prose prints (or one computed from several), the sentences saying them quoted
             p = r.prose
             shown = _prose_value(p.value, p.unit)
-            for f in p.used:
+            for f in (p.used if p.formula else p.used[:1]):
                 figures.append(Figure(agency=f.entry.agency, year=f.entry.year, table="正文", row=f.measure, column="正文",
                                       value=f.value, unit=f.unit or "件"))
             if p.formula:

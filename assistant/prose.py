@@ -168,7 +168,11 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
         return ProseAnswer(pct, "%", f"{part.measure}占{part.whole.measure}的比例", [part, part.whole],
                            f"{part.measure} {_fmt(part.value)} ÷ {part.whole.measure} {_fmt(part.whole.value)} × 100% = {pct}%")
     f = best(question, figs)
-    return ProseAnswer(f.value, f.unit, f.measure, [f]) if f is not None else None
+    if f is None:
+        return None
+    # the same figure printed again for the same measure (part 一 and part 六): each sentence is quoted
+    again = [g for g in figs if g is not f and g.measure == f.measure and (g.value, g.unit) == (f.value, f.unit)]
+    return ProseAnswer(f.value, f.unit, f.measure, [f, *again])
 
 
 def _shape(measure: str) -> str:
