@@ -245,6 +245,9 @@ def keyfacts_expectations(name: str, entry: dict) -> tuple[dict, list[str]]:
     if fmt == FORMAT_2019:
         cols19 = {r.key: [c.key for c in b.columns] for b in table2_blocks(fmt) for r in b.rows}
         for k, vals in entry.get("t2_2019_cols", {}).items():
+            if k not in cols19:
+                notes.append(f"t2_2019_cols {k}: no 2019-format row by that name (skipped)")
+                continue  # e.g. a note on how a row's digits split (…_raw)
             amb = vals is None and f"{k}_raw" in t2
             agreed = _agreed_cells(t2[f"{k}_raw"], len(cols19[k])) if amb else []
             for i, col in enumerate(cols19[k]):
