@@ -43,7 +43,8 @@ from .grammar import Rendering
 from .render import Key, T3_OUTSIDE_RESULTS, is_money
 
 ROW_LIMIT = 20_000  # steps of one row's enumeration
-SEARCH_BUDGET = 2_000  # nodes of one search for a reading (each node propagates the rules)
+SEARCH_BUDGET = 150  # nodes of one search for a reading (each node propagates the rules)
+TABLE_BUDGET = 800  # nodes of all the searches of one table; past it, candidates left unsearched are kept
 ZERO = Decimal(0)
 
 
@@ -378,18 +379,24 @@ def _solve(rows, domains, shares, compatible, across, r: Rendering) -> dict[Key,
     supported: list[set[int]] = [set() for _ in range(m)]
     inexact: set[int] = set()
     full = {i: list(range(len(domains[i]))) for i in live}
+    if not propagate(full):
+        full = {i: [] for i in live}  # no reading at all (the truth check below reports it)
+    spent = 0
     for i in live:
-        for e in range(len(domains[i])):
+        for e in full[i]:
             if e in supported[i]:
                 continue
             dom = {k: list(v) for k, v in full.items()}
             dom[i] = [e]
+            nodes = [0 if spent < TABLE_BUDGET else SEARCH_BUDGET]
             try:
-                sol = search(dom, [0])
+                sol = search(dom, nodes)
             except _TooMany:
                 supported[i].add(e)  # unknown: kept, which only adds readings
                 inexact.add(i)
                 continue
+            finally:
+                spent += nodes[0]
             if sol is None:
                 full[i] = [x for x in full[i] if x != e]  # no reading uses it
             else:
