@@ -79,7 +79,8 @@ class Truth:
     format_version: str  # "2021" or "2019"
     single_other_row: bool  # （六）其他处理 printed as one row with numbers
     cells: dict[Key, Value]
-    origin: str = "synthetic"  # or "seed"
+    origin: str = "synthetic"  # or "seed", or the corpus file a truth was read from
+    blank: frozenset = frozenset()  # cells the source printed empty (value 0); none for a synthetic truth
 
     @property
     def title(self) -> str:
@@ -318,19 +319,26 @@ def seed_truth(path: Path = SEED_PATH) -> Truth:
     """
     from ingest.pipeline import parse_file
 
-    report = parse_file(path)
-    money = {("二", r.key, c.key) for b in table2_blocks(report.format_version or FORMAT_2021)
-             for r in b.rows for c in b.columns if is_money(b, c)}
-    cells: dict[Key, Value] = {}
-    for f in report.facts:
-        key = (f.table, f.row_key, f.col_key)
-        cells[key] = f.value if key in money or f.value != f.value.to_integral_value() else int(f.value)
-    truth = Truth(report.agency, report.year, report.format_version or FORMAT_2021,
-                  ("三", "其他处理", "总计") in cells, cells, origin="seed")
+    truth = truth_from_report(parse_file(path), origin="seed")
     problems = check_truth(truth)
     if problems:
         raise ValueError(f"the parse of {path.name} is not a usable truth: " + "; ".join(problems))
     return truth
+
+
+def truth_from_report(report, origin: str) -> Truth:
+    """A Truth of a parsed report's facts (whatever they are: `check_truth` says whether it is usable)."""
+    money = {("二", r.key, c.key) for b in table2_blocks(report.format_version or FORMAT_2021)
+             for r in b.rows for c in b.columns if is_money(b, c)}
+    cells: dict[Key, Value] = {}
+    blank = set()
+    for f in report.facts:
+        key = (f.table, f.row_key, f.col_key)
+        cells[key] = f.value if key in money or f.value != f.value.to_integral_value() else int(f.value)
+        if f.blank:
+            blank.add(key)
+    return Truth(report.agency, report.year, report.format_version or FORMAT_2021,
+                 ("三", "其他处理", "总计") in cells, cells, origin=origin, blank=frozenset(blank))
 
 
 def fmt_value(v: Value) -> str:
@@ -849,6 +857,25 @@ def render_pdf(truth: Truth, rng: random.Random) -> tuple[str, bytes]:
                     out.cell(_text(cell, blank), colspan=cell.colspan, rowspan=cell.rowspan)
         pdf.ln(2)
     return ".pdf", bytes(pdf.output())
+
+
+# ---- the issue's acceptance cases: the seed, flattened in two ordinary ways ---------------------------
+
+
+def seed_flattened_cell_per_line(path: Path = SEED_PATH) -> str:
+    """The seed as exported (a tab before each table cell, one cell per line) with every blank line
+    removed, so the blank cells (lines of a tab alone) vanish."""
+    text = path.read_text(encoding="utf-8")
+    return "".join(line for line in text.splitlines(keepends=True) if line.strip())
+
+
+def seed_row_per_line(path: Path = SEED_PATH) -> str:
+    """The seed's own text with each table printed one grid row per line: the row's labels, then its
+    non-blank values, separated by spaces (the cells the seed prints empty are dropped)."""
+    from .grammar import seed_case
+
+    assert path == SEED_PATH, "the acceptance case is the bundled seed"
+    return seed_case("row_per_line").text
 
 
 RENDERINGS: dict[str, Callable[[Truth, random.Random], tuple[str, Union[str, bytes]]]] = {
