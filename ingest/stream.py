@@ -157,7 +157,16 @@ def region_tokens(doc: Document, start: int, end: int) -> list[Tok]:
                     _plain(piece, loc, None, out, skip, doc.text if same else None)
             continue
         grid += 1
-        cells = row.cells
+        # (a row the loader built from lines may run past the region, a cell continued by the lines after it
+        # too: only what stands inside the region)
+        cells = []
+        for c in row.cells:
+            a, b = max(c.loc.start, start), min(c.loc.end, end)
+            if a >= b:
+                continue
+            if (a, b) != (c.loc.start, c.loc.end) and c.text == doc.text[c.loc.start:c.loc.end]:
+                c = c.model_copy(update={"text": doc.text[a:b], "loc": c.loc.model_copy(update={"start": a, "end": b})})
+            cells.append(c)
         last_label = max((i for i, c in enumerate(cells) if not _is_value_cell(c.text)), default=-1)
         for i, c in enumerate(cells):
             if i < last_label:
