@@ -162,8 +162,8 @@ def region_tokens(doc: Document, start: int, end: int) -> list[Tok]:
         cells = []
         for c in row.cells:
             a, b = max(c.loc.start, start), min(c.loc.end, end)
-            if a >= b:
-                continue
+            if a > b or (a == b and not start <= c.loc.start < end):
+                continue  # (an empty cell, a blank, counts where it stands)
             if (a, b) != (c.loc.start, c.loc.end) and c.text == doc.text[c.loc.start:c.loc.end]:
                 c = c.model_copy(update={"text": doc.text[a:b], "loc": c.loc.model_copy(update={"start": a, "end": b})})
             cells.append(c)
