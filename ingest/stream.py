@@ -57,6 +57,7 @@ class Token:
     atomic: bool = False  # a real table cell: never cut into several cells
     unit: str = ""  # a unit printed right after the figure (「215419886元」): the cell's, as printed
     vanished: bool = False  # an empty cell the text printed nothing for, placed by a reading
+    fixed: bool = False  # a cell of a real grid (Word, HTML, Markdown): its row has every cell, none vanishes
 
     @property
     def blank(self) -> bool:
@@ -167,6 +168,14 @@ def region_tokens(doc: Document, start: int, end: int) -> list[Tok]:
             if (a, b) != (c.loc.start, c.loc.end) and c.text == doc.text[c.loc.start:c.loc.end]:
                 c = c.model_copy(update={"text": doc.text[a:b], "loc": c.loc.model_copy(update={"start": a, "end": b})})
             cells.append(c)
+        kinds = [_is_value_cell(c.text) for c in cells]
+        if sum(1 for a, b in zip(kinds, kinds[1:]) if a and not b) >= 2:
+            # labels and figures alternating in one "row": lines a loader joined (cells of one per line with no
+            # blank line between rows), not a table's row — read as running text, its cells as plain tokens
+            for c in cells:
+                if strip_space(c.text):
+                    _plain(c.text, c.loc, None, out, skip)
+            continue
         last_label = max((i for i, c in enumerate(cells) if not _is_value_cell(c.text)), default=-1)
         for i, c in enumerate(cells):
             if i < last_label:
@@ -180,7 +189,8 @@ def region_tokens(doc: Document, start: int, end: int) -> list[Tok]:
             if _is_value_cell(c.text):
                 lead = len(c.text) - len(c.text.lstrip(SPACE))
                 loc = _sub(c.loc, lead, lead + len(stripped)) if stripped else c.loc
-                t = Token(stripped, loc, atomic=True)
+                # (a Word export's tab lines are cells too, but a blank line may have been deleted with its cell)
+                t = Token(stripped, loc, atomic=True, fixed=doc.kind != "txt")
                 out.append(Tok("value", t.text, t.loc, grid, t))
             else:
                 _plain(c.text, c.loc, grid, out, skip)  # 「0 0」 in one cell: each a figure

@@ -107,9 +107,9 @@ def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000,
     bordered = all(digits.token_splits(t.text, 1) for t in tokens)
     # Cells run together and fewer digits than cells (a table printed on one line with its blanks
     # dropped, 「1212」 for 12 | | | | | | 12): the blanks vanished too, or the row cannot be read at all.
-    if not raw and complete and tokens and len(tokens) < n and not all(t.atomic for t in tokens):
+    if not raw and complete and tokens and len(tokens) < n and not all(t.fixed for t in tokens):
         spaced = bordered = True
-    if spaced and bordered and len(tokens) < n and not all(t.atomic for t in tokens):
+    if spaced and bordered and len(tokens) < n and not all(t.fixed for t in tokens):
         for b in range(1, n - len(tokens) + 1):
             fewer, ok = digits.token_cuts(texts, n - b, [t.atomic for t in tokens], limit=limit)
             complete = complete and ok
