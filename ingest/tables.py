@@ -49,9 +49,10 @@ def fit_values(tokens: list[Token], n: int) -> list[Token]:
 
     Never drops a printed figure: a row with more figures than cells stays as it is (and unread)."""
     tokens = list(tokens)
-    while len(tokens) > n and tokens[-1].blank:
+    # (only a grid's empty cells: in running text a blank mark past the row's cells is another row's)
+    while len(tokens) > n and tokens[-1].blank and tokens[-1].atomic:
         tokens.pop()
-    while len(tokens) > n and tokens[0].blank:
+    while len(tokens) > n and tokens[0].blank and tokens[0].atomic:
         tokens.pop(0)
     return tokens
 
