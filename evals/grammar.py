@@ -6,7 +6,7 @@ tables (a corpus report's, or a synthetic one's) — with each table laid out by
 - per table: the layout (one cell per line, one grid row per line, the whole table on one line, or
   a layout per row), an indent, the separators' weights, how blank (zero) cells are printed, page
   markers and the header repeated after them, header cells one character per line;
-- per row: its label before or after its values, the label wrapped at a character (the rest on the
+- per table: its labels before or after their values; per row: the label wrapped at a character (the rest on the
   next line, or after the values), a merged group label (（三）不予公开) split around its first sub-row;
 - per cell: the separator after it (tab, 1–3 spaces, newline, none) and, for a zero, whether it is
   printed 「0」, empty, 「—」, 「/」 or dropped;
@@ -240,6 +240,11 @@ class _TableWriter:
         self.ops = TableOps(layout=style.layout)
         self.out: Flat = []
         self.value_rows: list[list[Key]] = []
+        # Where a table prints its labels — before or after their figures — is the table's layout (a
+        # converter's column order), the same for every row: mixed row by row, with blanks dropped and
+        # one cell per line, no reader could tell which row a figure between two labels is (that is
+        # not a rendering real pipelines make, and no text would determine those cells).
+        self.labels_after = rng.random() < style.p_after
 
     # separators ------------------------------------------------------------------------------
     def _nl(self) -> str:
@@ -324,7 +329,7 @@ class _TableWriter:
             if cut is not None:
                 cont = Piece("cont", own.text[cut:], name)
                 first._break_after = True  # type: ignore[attr-defined]
-        after = own is not None and rng.random() < st.p_after
+        after = own is not None and self.labels_after
         if after:
             self.ops.label_after = True
             units = [pre, values, label_pieces + ([cont] if cont else []), post]

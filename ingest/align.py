@@ -75,6 +75,8 @@ class Alignment:
     lost_runs: int = 0  # rows of values that could not be placed
     score: float = 0.0
     label_after: bool = False
+    mode_known: bool = True  # the text tells whether its labels stand before or after their figures
+    ambiguous_side: bool = False  # it did not, and rows read differently either way were left out
 
 
 class _LabelText:
@@ -254,8 +256,14 @@ def find_anchors(stream: Sequence[Tok], specs: Sequence[RowSpec], groups: Option
     return chosen
 
 
-def align(stream: Sequence[Tok], specs: Sequence[RowSpec], groups: Optional[Sequence[int]] = None) -> Alignment:
-    """Assign the stream's values to the rows of the format (see the module's docstring)."""
+def align(stream: Sequence[Tok], specs: Sequence[RowSpec], groups: Optional[Sequence[int]] = None,
+          labels_after: Optional[bool] = None) -> Alignment:
+    """Assign the stream's values to the rows of the format (see the module's docstring).
+
+    `labels_after`: whether the labels stand after their figures; None reads it from the text (figures
+    before the first label and none after the last: after; figures after the last label: before). Where
+    the text does not tell (no figure before the first label nor after the last), `mode_known` is False
+    and the caller compares both alignments."""
     out = Alignment()
     anchors = find_anchors(stream, specs, groups)
     out.score = sum(a.score for a in anchors)
@@ -273,8 +281,13 @@ def align(stream: Sequence[Tok], specs: Sequence[RowSpec], groups: Optional[Sequ
     after_last = [i for i in values if i > anchors[-1].last_tok]
     # a table printed with each label after its values: figures before the first label, none after the last
     plain_before = [i for i in before_first if stream[i].grid is None]
-    out.label_after = bool(plain_before) and not any(stream[i].grid is None for i in after_last) \
-        and not any(stream[i].grid is not None for i in values)
+    plain_after = [i for i in after_last if stream[i].grid is None]
+    in_grid = any(stream[i].grid is not None for i in values)
+    if labels_after is not None:
+        out.label_after = labels_after and not in_grid
+    else:
+        out.label_after = bool(plain_before) and not plain_after and not in_grid
+        out.mode_known = in_grid or bool(plain_before) != bool(plain_after)
     runs: list[tuple[int, list[int]]] = []  # unlabeled grid runs: (stream position, value indices)
     claimed: dict[int, list[int]] = {}
     for n, a in enumerate(anchors):

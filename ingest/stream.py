@@ -131,8 +131,12 @@ def _plain(text: str, loc: Location, grid: Optional[int], out: list[Tok], skip, 
     label(pos, len(text))
 
 
+_FIGURE_LINE = re.compile(r"(?m)^[ \t\u3000\xa0]*[-+]?\d[\d,.]*[ \t\u3000\xa0]*$")
+
+
 def _is_value_cell(text: str) -> bool:
-    t = strip_space(text)
+    """One figure or a blank (「0 0」 with space inside is several figures, read as running text)."""
+    t = text.strip(SPACE)
     return t in BLANK_MARKS or bool(NUMBER_RE.match(t))
 
 
@@ -169,7 +173,8 @@ def region_tokens(doc: Document, start: int, end: int) -> list[Tok]:
                 c = c.model_copy(update={"text": doc.text[a:b], "loc": c.loc.model_copy(update={"start": a, "end": b})})
             cells.append(c)
         kinds = [_is_value_cell(c.text) for c in cells]
-        if sum(1 for a, b in zip(kinds, kinds[1:]) if a and not b) >= 2:
+        lines_joined = any("\n" in c.text and _FIGURE_LINE.search(c.text) for c in cells)
+        if lines_joined or sum(1 for a, b in zip(kinds, kinds[1:]) if a and not b) >= 2:
             # labels and figures alternating in one "row": lines a loader joined (cells of one per line with no
             # blank line between rows), not a table's row — read as running text, its cells as plain tokens
             for c in cells:

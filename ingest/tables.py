@@ -266,10 +266,18 @@ def parse_table2(stream: list[Tok], format_version: str, narrative: str, repeats
     blocks = table2_blocks(format_version)
     specs = [spec for block in blocks for spec in block.rows]
     block_of = {spec.key: block for block in blocks for spec in block.rows}
-    aligned = align(stream, specs, [next(i for i, b in enumerate(blocks) if spec in b.rows) for spec in specs])
+    groups = [next(i for i, b in enumerate(blocks) if spec in b.rows) for spec in specs]
+    aligned = align(stream, specs, groups)
+    if not aligned.mode_known:
+        aligned = _either_side(stream, specs, groups, None, None, repeats,
+                               width=lambda key: len(block_of[key].columns))
     for spec in specs:
         block = block_of[spec.key]
         match = aligned.rows.get(spec.key)
+        if match is None and aligned.ambiguous_side:
+            found.append(_Row(spec.key, spec.label, "", block.columns, [],
+                              "its label is printed, but the text does not tell whether its figures stand before or after it"))
+            continue
         if match is None or not match.values:
             continue
         for col in block.columns:
@@ -363,6 +371,32 @@ def _t3_rules(specs: tuple[RowSpec, ...]) -> list:
     return rules
 
 
+def _either_side(stream, specs, groups, row_rule, n, repeats, width=None):
+    """The text does not tell whether its labels stand before or after their figures (no figure before
+    the first label, none after the last): align both ways. Where a row's own arithmetic (its total the
+    sum of its parts) holds for more rows one way, that way; otherwise the rows the two ways read
+    differently are left out — unread — and only the rows both ways agree on are kept."""
+    before = align(stream, specs, groups, labels_after=False)
+    after = align(stream, specs, groups, labels_after=True)
+    if row_rule is not None:
+        def fits(al) -> int:
+            ok = 0
+            for row in al.rows.values():
+                readings, _ = _readings(row.values, n, repeats=repeats) if row.values else ([], "")
+                ok += any(row_rule(_vals(x)) and any(v != 0 for v in _vals(x)) for x in readings)
+            return ok
+        fb, fa = fits(before), fits(after)
+        if fb != fa:
+            return before if fb > fa else after
+    for key in list(before.rows):
+        other = after.rows.get(key)
+        mine = before.rows[key]
+        if other is None or [t.loc.start for t in other.values] != [t.loc.start for t in mine.values]:
+            del before.rows[key]
+    before.ambiguous_side = True
+    return before
+
+
 def _blank_row_allowed(aligned, n: int) -> bool:
     """A label printed with no figure is a row of blanks only when no other row holds more figures than
     it has cells (else its figures may stand with another label)."""
@@ -378,13 +412,17 @@ def parse_table3(stream: list[Tok], repeats: bool = False) -> Parsed:
     # labels the text prints
     options = [(table3_rows(single), align(stream, table3_rows(single))) for single in (False, True)]
     specs, aligned = max(options, key=lambda o: o[1].score)
+    if not aligned.mode_known:
+        aligned = _either_side(stream, specs, None, lambda vals: sum(vals[:6]) == vals[6], len(T3_COLUMNS), repeats)
     ncol = len(T3_COLUMNS)
     found: list[_Row] = []
     blanks_ok = _blank_row_allowed(aligned, ncol)
     for spec in specs:
         row = aligned.rows.get(spec.key)
         if row is None:
-            why = "row not found in the document" if not aligned.lost_runs else "row not found; some rows without labels could not be placed"
+            why = ("its label is printed, but the text does not tell whether its figures stand before or after it"
+                   if aligned.ambiguous_side else "row not found in the document" if not aligned.lost_runs
+                   else "row not found; some rows without labels could not be placed")
             found.append(_Row(spec.key, spec.label, "", T3_COLUMNS, [], why))
             continue
         if not row.values:
