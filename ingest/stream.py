@@ -134,6 +134,13 @@ def _plain(text: str, loc: Location, grid: Optional[int], out: list[Tok], skip, 
 _FIGURE_LINE = re.compile(r"(?m)^[ \t\u3000\xa0]*[-+]?\d[\d,.]*[ \t\u3000\xa0]*$")
 
 
+def _has_figures(cell) -> bool:
+    """Does a cell's text print a figure (not an item number, a year or a count of the prose)?"""
+    found: list[Tok] = []
+    _plain(cell.text, cell.loc, None, found, lambda a, b: False)
+    return any(t.kind == "value" and not t.token.blank for t in found)
+
+
 def _is_value_cell(text: str) -> bool:
     """One figure or a blank (「0 0」 with space inside is several figures, read as running text)."""
     t = text.strip(SPACE)
@@ -174,6 +181,10 @@ def region_tokens(doc: Document, start: int, end: int) -> list[Tok]:
             cells.append(c)
         kinds = [_is_value_cell(c.text) for c in cells]
         lines_joined = any("\n" in c.text and _FIGURE_LINE.search(c.text) for c in cells)
+        if doc.kind == "txt" and any(not k and _has_figures(c) for k, c in zip(kinds, cells)):
+            # a Word export prints a cell per line; lines holding several figures, or figures beside a label,
+            # are rows of running text the loader took for cells
+            lines_joined = True
         if lines_joined or sum(1 for a, b in zip(kinds, kinds[1:]) if a and not b) >= 2:
             # labels and figures alternating in one "row": lines a loader joined (cells of one per line with no
             # blank line between rows), not a table's row — read as running text, its cells as plain tokens
