@@ -116,7 +116,7 @@ def _parse_document(doc: Document, report_id: str) -> Report:
     # one stream of tokens per table, whatever the lines; a crawler that dropped repeated lines
     # printed each run of equal cells once
     repeats = repeats_dropped(doc.text)
-    streams = {t: region_tokens(doc, a, b) for t, (a, b) in regions.items()}
+    streams = {t: region_tokens(doc, a, b, repeats) for t, (a, b) in regions.items()}
     sections = part_sections(doc.text)
     findings += heading_findings(sections)
     narrative_spans = [(s.start, s.end) for s in sections if s.number in ("一", "五", "六")] or [(0, len(doc.text))]

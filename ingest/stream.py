@@ -147,8 +147,9 @@ def _is_value_cell(text: str) -> bool:
     return t in BLANK_MARKS or bool(NUMBER_RE.match(t))
 
 
-def region_tokens(doc: Document, start: int, end: int) -> list[Tok]:
-    """The tokens of the document between two offsets, in reading order."""
+def region_tokens(doc: Document, start: int, end: int, repeats: bool = False) -> list[Tok]:
+    """The tokens of the document between two offsets, in reading order. `repeats`: the text dropped
+    every line equal to the one before it, so an empty line printed blank cells (one or more): a blank."""
     artifacts = artifact_spans(doc.text)
 
     def skip(a: int, b: int) -> bool:
@@ -210,6 +211,12 @@ def region_tokens(doc: Document, start: int, end: int) -> list[Tok]:
                 out.append(Tok("value", t.text, t.loc, grid, t))
             else:
                 _plain(c.text, c.loc, grid, out, skip)  # 「0 0」 in one cell: each a figure
+    if repeats:
+        for m in re.finditer(r"(?<=\n)[ \t\u3000\xa0\r]*(?=\n)", doc.text[start:end]):
+            a = start + m.start()
+            t = Token("", Location(start=a, end=a))
+            out.append(Tok("value", "", t.loc, None, t))
+        out.sort(key=lambda t: t.loc.start)
     return _marks_in_labels(out)
 
 

@@ -75,7 +75,7 @@ def _repeat_readings(tokens: list[Token], n: int) -> list[list[Token]]:
     p = len(tokens)
     if p == 0 or p > n:
         return []
-    if any(_value(a) == _value(b) for a, b in zip(tokens, tokens[1:])):
+    if any(a.text.strip() == b.text.strip() for a, b in zip(tokens, tokens[1:])):
         return []  # two equal lines in a row cannot survive such a text: something else is missing here
     out = []
     for bars in combinations(range(1, n), p - 1):
