@@ -58,6 +58,7 @@ class Token:
     unit: str = ""  # a unit printed right after the figure (「215419886元」): the cell's, as printed
     vanished: bool = False  # an empty cell the text printed nothing for, placed by a reading
     fixed: bool = False  # a cell of a real grid (Word, HTML, Markdown): its row has every cell, none vanishes
+    spaced: bool = False  # printed with a space or line break before it (not glued to the text before)
 
     @property
     def blank(self) -> bool:
@@ -217,6 +218,10 @@ def region_tokens(doc: Document, start: int, end: int, repeats: bool = False) ->
             t = Token("", Location(start=a, end=a))
             out.append(Tok("value", "", t.loc, None, t))
         out.sort(key=lambda t: t.loc.start)
+    for prev, t in zip([None, *out], out):
+        if t.kind == "value" and t.token is not None:
+            before = doc.text[prev.loc.end:t.loc.start] if prev is not None else " "
+            t.token.spaced = prev is None or any(ch in SPACE for ch in before)
     return _marks_in_labels(out)
 
 

@@ -84,8 +84,20 @@ def _repeat_readings(tokens: list[Token], n: int) -> list[list[Token]]:
     return out
 
 
+def _too_few_digits(tokens: list[Token], n: int) -> bool:
+    """A row whose printed digits are fewer than its cells: some blank printed nothing."""
+    return bool(tokens) and sum(max(1, len(t.text.lstrip("+-").split(".")[0])) if not t.atomic else 1
+                                for t in tokens) < n
+
+
+def _vanishing(rows: list, width) -> bool:
+    """Does the table drop its blanks (a row printing fewer digits than it has cells)? Then a blank may
+    have vanished from any row of it, even beside a figure glued to its label."""
+    return any(_too_few_digits(fit_values(r.values, width(r)), width(r)) for r in rows if r.values)
+
+
 def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000,
-              label_end: Optional[int] = None, repeats: bool = False) -> tuple[list[list[Token]], str]:
+              label_end: Optional[int] = None, repeats: bool = False, vanishing: bool = False) -> tuple[list[list[Token]], str]:
     """Every way to read a row's printed tokens as its n cells (see digits.token_cuts), as located tokens.
 
     Returns (readings, why-none). `cell_ok(col, text)` may reject a cell text in a column (a sign
@@ -104,7 +116,8 @@ def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000,
     # (Only where the spaces look like cell borders: every token one valid number. 「0 010 10」 is
     # padding around run-together digits — 010 is no number — and no cell vanished there.)
     spaced = any(b.loc.start > a.loc.end for a, b in zip(tokens, tokens[1:])) or (
-        label_end is not None and bool(tokens) and tokens[0].loc.start > label_end)  # 「规范性文件\t\t\t744」
+        label_end is not None and bool(tokens) and tokens[0].loc.start > label_end) or (  # 「规范性文件\t\t\t744」
+        bool(tokens) and tokens[0].spaced) or vanishing  # 「规 \t 744 范性文件」: a label broken around its figures
     bordered = all(digits.token_splits(t.text, 1) for t in tokens)
     # Cells run together and fewer digits than cells (a table printed on one line with its blanks
     # dropped, 「1212」 for 12 | | | | | | 12): the blanks vanished too, or the row cannot be read at all.
@@ -271,6 +284,7 @@ def parse_table2(stream: list[Tok], format_version: str, narrative: str, repeats
     if not aligned.mode_known:
         aligned = _either_side(stream, specs, groups, None, None, repeats,
                                width=lambda key: len(block_of[key].columns))
+    vanishing = _vanishing(list(aligned.rows.values()), lambda r: len(block_of[r.spec.key].columns))
     for spec in specs:
         block = block_of[spec.key]
         match = aligned.rows.get(spec.key)
@@ -284,7 +298,7 @@ def parse_table2(stream: list[Tok], format_version: str, narrative: str, repeats
             units[(spec.key, col.key)] = col.unit or block.unit
         signed = {i for i, c in enumerate(block.columns) if c.key == "本年增减"}
         readings, why = _readings(
-            match.values, len(block.columns), label_end=_label_end(match), repeats=repeats,
+            match.values, len(block.columns), label_end=_label_end(match), repeats=repeats, vanishing=vanishing,
             cell_ok=lambda c, text, signed=signed, dec=block.decimal: (not text[:1] or text[0] not in "+-" or c in signed)
             and ("." not in text or dec))
         for v in match.values:  # a unit printed with a figure (「3批」「160200元」) is that cell's
@@ -439,7 +453,8 @@ def parse_table3(stream: list[Tok], repeats: bool = False) -> Parsed:
             out.findings.append(Finding(kind="layout", quote=row.printed, loc=row.label_loc,
                                         message=f"table 三: row 「{row.printed}」 is printed without figures; its cells are read as blank (0)"))
             continue
-        readings, why = _readings(row.values, ncol, label_end=_label_end(row), repeats=repeats)
+        readings, why = _readings(row.values, ncol, label_end=_label_end(row), repeats=repeats,
+                                  vanishing=_vanishing(list(aligned.rows.values()), lambda r: ncol))
         found.append(_Row(spec.key, spec.label, row.printed, T3_COLUMNS, readings, why,
                           loc=row.values[0].loc, quote=_printed(row.values),
                           guessed=repeats or any(t.vanished for x in readings for t in x)))
