@@ -185,7 +185,8 @@ def test_generative_rendering_is_never_misread(family, data):
 FIXED_SEEDS = range(6)
 
 
-@pytest.mark.xfail(strict=False, reason="until the token-stream reader lands")
+@pytest.mark.xfail(strict=False, reason="the gate is not met yet: 77–90 % of determined cells read per family "
+                                       "(docs/READING.md), and some cells read that the harness counts undetermined")
 @pytest.mark.parametrize("family", FAMILIES)
 def test_determined_cells_are_read(family):
     """The gate: of the cells the text and the arithmetic determine, ≥ 95 % read; none guessed."""
@@ -210,11 +211,11 @@ def test_seed_acceptance_cases_are_fully_determined_and_never_misread(name):
     assert not res.wrong, _wrong(res)
 
 
-@pytest.mark.xfail(strict=False, reason="until the token-stream reader lands")
 @pytest.mark.parametrize("name", ["cell_per_line", "row_per_line"])
 def test_seed_acceptance_cases_are_read(name):
+    """Every cell of the seed flattened the issue's two ordinary ways is read (all 200 are determined)."""
     res = score(seed_case(name))
-    assert res.read >= READ_GATE * res.determined, f"{res.read} of {res.determined} read"
+    assert res.read == res.determined == 200, f"{res.read} of {res.determined} read"
 
 
 def test_seed_cell_per_line_loses_the_blank_cells():
