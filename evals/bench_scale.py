@@ -278,7 +278,10 @@ def build(directory: Path, n: int, seed: int) -> dict:
                 t2 = time.perf_counter()
                 status = store.facts.add_report(report, chunks=chunks)  # what Store.add_report(sync=False) does
                 t3 = time.perf_counter()
-                assert status == "added", (status, a["agency"], year)
+                # (a made-up place a character from a real one is read as that place: two made-up names may then
+                # be one agency, and the second report of it a source of the first — counted, not stored twice)
+                assert status in ("added", "merged"), (status, a["agency"], year)
+                timing["merged"] += status == "merged"
                 timing["copy"] += t1 - t0
                 timing["chunk"] += t2 - t1
                 timing["write"] += t3 - t2
