@@ -451,6 +451,20 @@ class Assistant:
         if not intent.years:
             if len(years) == 1:
                 wanted = years
+            elif intent.metric is None and len(years) <= OPEN_SEARCH_MAX:
+                # the report's words asked without a year: ask which year only when it changes the answer —
+                # no report says it (「局长是谁」): not_found; one does: that one
+                said = []
+                for y in years:
+                    one = self._narrative(Resolved(intent, entries=self.catalog.reports(agency, y)))
+                    if one.status == "answered":
+                        said.append(one)
+                if len(said) == 1:
+                    return said[0]
+                if not said:
+                    return self._stop(r, "not_found", f"{agency}的{'、'.join(map(str, years))}年报告都没有写到“{intent.question}”。")
+                r.choices = [f"{agency}{e.year}年" for one in said for e in one.entries]
+                return self._stop(r, "ambiguous", f"{agency}有{'、'.join(map(str, years))}年的报告，请问是哪一年？")
             else:
                 r.choices = [f"{agency}{y}年" for y in years]
                 return self._stop(r, "ambiguous", f"{agency}有{'、'.join(map(str, years))}年的报告，请问是哪一年？")

@@ -220,6 +220,14 @@ def test_upload_over_its_limit_is_413(client):
     assert r.status_code == 413
 
 
+def test_facts_of_the_prose(client):
+    """kind=narrative lists the figures the prose prints: the sample's 支出费用191元 with its sentence."""
+    rows = client.get("/api/facts", params={"kind": "narrative", "agency": "滨海公安"}).json()
+    fee = [r for r in rows if r["measure"] == "支出费用"]
+    assert fee and fee[0]["value"] == 191 and fee[0]["unit"] == "元" and "191元" in fee[0]["sentence"]
+    assert client.get("/api/facts", params={"kind": "prose"}).status_code == 422
+
+
 def test_facts_filters_and_bad_table(client):
     r = client.get("/api/facts", params={"agency": "滨海新区公安局", "year": 2022, "table": "三"})
     assert r.status_code == 200

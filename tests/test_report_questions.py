@@ -100,3 +100,12 @@ def test_figures_the_prose_prints_answer_and_compute(bot, question, value, unit)
 def test_a_prose_figure_of_another_thing_answers_nothing(bot, question):
     ans = bot.ask(question)
     assert ans.status == "not_found" and not ans.figures, ans.answer
+
+
+def test_no_year_is_asked_for_when_no_report_says_it(bot):
+    """「局长是谁」 of an agency with three years of reports: none says it, so the year would not change
+    the answer — not_found at once; 「存在哪些问题」 each year answers, so the person is asked which."""
+    none = bot.ask("平潭综合实验区的局长是谁？")
+    assert none.status == "not_found" and "2022、2023、2024" in none.answer, none.answer
+    several = bot.ask("平潭综合实验区存在哪些问题？")
+    assert several.status == "ambiguous" and len(several.choices) >= 2, several.answer

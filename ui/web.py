@@ -251,15 +251,27 @@ def create_app(config: Optional[WebConfig] = None):
                 for r in store.facts.reports()]
 
     @app.get("/api/facts")
-    def facts(agency: Optional[str] = None, year: Optional[int] = None, table: Optional[str] = None):
+    def facts(agency: Optional[str] = None, year: Optional[int] = None, table: Optional[str] = None,
+              kind: str = "table"):
         if table is not None and table not in ("二", "三", "四"):
             raise HTTPException(422, detail="table must be 二, 三 or 四")
-        rows = store.facts.facts(year=year, table=table)
+        if kind not in ("table", "narrative"):
+            raise HTTPException(422, detail="kind must be table (the tables' cells) or narrative (the prose's figures)")
+        ids = None
         if agency:
             res = bot.catalog.resolve(agency, [year] if year else [])
             if not res.agencies:
                 raise HTTPException(404, detail=f"no stored report of {agency}")
             ids = {e.report_id for a in res.agencies for e in bot.catalog.reports(a)}
+        if kind == "narrative":
+            # the figures the prose prints with their measure (主动公开政府信息110条), each with its sentence
+            prose = [d for d in store.facts.narrative_facts(year=year) if ids is None or d["report_id"] in ids]
+            return [{"kind": "narrative", "agency": d["agency"], "year": d["year"], "measure": d["measure"],
+                     "value": json_number(d["value"]), "unit": d["unit"], "whole_id": d["whole_id"], "id": d["id"],
+                     "sentence": d["sentence"], "file_name": d["file_name"], "start": d["start"], "end": d["end"],
+                     "page": d["page"]} for d in prose[:20000]]
+        rows = store.facts.facts(year=year, table=table)
+        if ids is not None:
             rows = [f for f in rows if f.report_id in ids]
         return [{"agency": f.agency, "year": f.year, "table": f.table, "row": f.row_label, "column": f.col_label,
                  "row_key": f.row_key, "col_key": f.col_key, "value": json_number(f.value), "unit": f.unit,
