@@ -168,7 +168,8 @@ def _bound(stream: Sequence[Tok], first: int, last: int, next_start: int) -> boo
     it, before the next row's label?"""
     grid = stream[last].grid
     if grid is None:
-        return last + 1 < len(stream) and stream[last + 1].kind == "value" and stream[last + 1].grid is None
+        nxt = next((t for t in stream[last + 1:] if t.kind != "skip"), None)
+        return nxt is not None and nxt.kind == "value" and nxt.grid is None
     return any(t.kind == "value" and t.grid == grid for t in stream[last + 1:next_start])
 
 
@@ -345,6 +346,8 @@ def align(stream: Sequence[Tok], specs: Sequence[RowSpec], groups: Optional[Sequ
             spec = specs[a.spec]
             if spec.key in out.rows:
                 continue
+            if any(stream[i].kind == "skip" for i in range(a.first_tok, bounds[n])):
+                continue  # 「— 4 —」 where its figures would stand: a page number, or its figures? not a blank row
             printed = " ".join(stream[i].text for i in range(a.first_tok, a.last_tok + 1) if stream[i].kind == "label")
             out.rows[spec.key] = AlignedRow(spec, printed, [], stream[a.last_tok].loc, "blank")
     return out

@@ -123,8 +123,8 @@ def _parse_document(doc: Document, report_id: str) -> Report:
     narrative = "".join(doc.text[a:b] for a, b in narrative_spans)
 
     facts, tables = [], []
-    for t, parse in (("二", lambda r: parse_table2(r, fmt, narrative, repeats)),
-                     ("三", lambda r: parse_table3(r, repeats)), ("四", lambda r: parse_table4(r, repeats))):
+    for t, parse in (("二", lambda r: parse_table2(r, fmt, narrative, repeats, doc.text)),
+                     ("三", lambda r: parse_table3(r, repeats, doc.text)), ("四", lambda r: parse_table4(r, repeats))):
         if t not in regions:
             tables.append(TableResult(table=t, parsed=False, reason=f"table {t} was not found"))
             continue

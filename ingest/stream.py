@@ -73,7 +73,7 @@ class Token:
 class Tok:
     """One piece of a region: a label fragment or a value."""
 
-    kind: str  # "label" | "value"
+    kind: str  # "label" | "value" | "skip" (a page marker's piece: no cell, but where it stands is known)
     text: str
     loc: Location
     grid: Optional[int] = None  # the grid row it was printed in (a real table row), if any
@@ -104,6 +104,8 @@ def _plain(text: str, loc: Location, grid: Optional[int], out: list[Tok], skip, 
             s, e = a + m.start(), a + m.end()
             if not skip(loc.start + s, loc.start + e):
                 out.append(Tok("label", text[s:e], _sub(loc, s, e), grid))
+            else:
+                out.append(Tok("skip", text[s:e], _sub(loc, s, e), grid))  # a page marker: kept in view, no cell
 
     for m in _PIECE.finditer(text):
         a, b = m.span()
@@ -128,6 +130,8 @@ def _plain(text: str, loc: Location, grid: Optional[int], out: list[Tok], skip, 
             if num is not None and unit:
                 b = m.end()
             out.append(Tok("value", t.text, t.loc, grid, t))
+        else:
+            out.append(Tok("skip", text[a:b], _sub(loc, a, b), grid))
         pos = b
     label(pos, len(text))
 

@@ -272,7 +272,7 @@ _T2_NARRATIVE = {
 }
 
 
-def parse_table2(stream: list[Tok], format_version: str, narrative: str, repeats: bool = False) -> Parsed:
+def parse_table2(stream: list[Tok], format_version: str, narrative: str, repeats: bool = False, text: str = "") -> Parsed:
     out = Parsed()
     found: list[_Row] = []
     units, printed_units = {}, {}
@@ -283,7 +283,7 @@ def parse_table2(stream: list[Tok], format_version: str, narrative: str, repeats
     aligned = align(stream, specs, groups)
     if not aligned.mode_known:
         aligned = _either_side(stream, specs, groups, None, None, repeats,
-                               width=lambda key: len(block_of[key].columns))
+                               width=lambda key: len(block_of[key].columns), text=text)
     vanishing = _vanishing(list(aligned.rows.values()), lambda r: len(block_of[r.spec.key].columns))
     for spec in specs:
         block = block_of[spec.key]
@@ -292,7 +292,17 @@ def parse_table2(stream: list[Tok], format_version: str, narrative: str, repeats
             found.append(_Row(spec.key, spec.label, "", block.columns, [],
                               "its label is printed, but the text does not tell whether its figures stand before or after it"))
             continue
-        if match is None or not match.values:
+        if match is None:
+            continue
+        if not match.values:
+            if not _blank_row_allowed(aligned, max(len(b.columns) for b in blocks)):
+                continue
+            # a row printed with its label and no figure, in a table whose rows carry their own: blank (0)
+            loc = match.label_loc or Location(start=0, end=0)
+            blank = [Token("", loc.model_copy(update={"start": loc.end, "end": loc.end})) for _ in block.columns]
+            for col in block.columns:
+                units[(spec.key, col.key)] = col.unit or block.unit
+            found.append(_Row(spec.key, spec.label, match.printed, block.columns, [blank], loc=match.label_loc))
             continue
         for col in block.columns:
             units[(spec.key, col.key)] = col.unit or block.unit
@@ -385,7 +395,21 @@ def _t3_rules(specs: tuple[RowSpec, ...]) -> list:
     return rules
 
 
-def _either_side(stream, specs, groups, row_rule, n, repeats, width=None):
+def _on_one_line(al, text: str) -> int:
+    """How many rows print their label on the line of their figures (a row per line says which side)."""
+    if not text:
+        return 0
+    ok = 0
+    for row in al.rows.values():
+        if not row.values or row.label_loc is None:
+            continue
+        a, b = ((row.label_loc.end, row.values[0].loc.start) if not al.label_after
+                else (row.values[-1].loc.end, row.label_loc.start))
+        ok += a <= b and "\n" not in text[a:b]
+    return ok
+
+
+def _either_side(stream, specs, groups, row_rule, n, repeats, width=None, text: str = ""):
     """The text does not tell whether its labels stand before or after their figures (no figure before
     the first label, none after the last): align both ways. Where a row's own arithmetic (its total the
     sum of its parts) holds for more rows one way, that way; otherwise the rows the two ways read
@@ -402,6 +426,10 @@ def _either_side(stream, specs, groups, row_rule, n, repeats, width=None):
         fb, fa = fits(before), fits(after)
         if fb != fa:
             return before if fb > fa else after
+    # the lines say it where each row's label shares its line with its figures one way far more than the other
+    lb, la = _on_one_line(before, text), _on_one_line(after, text)
+    if max(lb, la) >= 2 and max(lb, la) >= 2 * min(lb, la) + 1:
+        return before if lb > la else after
     for key in list(before.rows):
         other = after.rows.get(key)
         mine = before.rows[key]
@@ -417,17 +445,19 @@ def _blank_row_allowed(aligned, n: int) -> bool:
     return all(len(r.values) <= n for r in aligned.rows.values())
 
 
-def parse_table3(stream: list[Tok], repeats: bool = False) -> Parsed:
+def parse_table3(stream: list[Tok], repeats: bool = False, text: str = "") -> Parsed:
     out = Parsed()
-    if not any(t.kind == "value" for t in stream):
-        out.result = TableResult(table="三", parsed=False, reason="no rows of table 三 found")
-        return out
     # （六）其他处理 as one row (2019 format, some 2021 reports) or as its three rows: the layout whose
     # labels the text prints
     options = [(table3_rows(single), align(stream, table3_rows(single))) for single in (False, True)]
     specs, aligned = max(options, key=lambda o: o[1].score)
     if not aligned.mode_known:
-        aligned = _either_side(stream, specs, None, lambda vals: sum(vals[:6]) == vals[6], len(T3_COLUMNS), repeats)
+        aligned = _either_side(stream, specs, None, lambda vals: sum(vals[:6]) == vals[6], len(T3_COLUMNS), repeats,
+                               text=text)
+    if not any(t.kind == "value" for t in stream) and len(aligned.rows) < len(specs) // 2:
+        # (no figure, and too few of its row labels for a table printed with every blank dropped)
+        out.result = TableResult(table="三", parsed=False, reason="no rows of table 三 found")
+        return out
     ncol = len(T3_COLUMNS)
     found: list[_Row] = []
     blanks_ok = _blank_row_allowed(aligned, ncol)
@@ -493,6 +523,17 @@ def parse_table4(stream: list[Tok], repeats: bool = False) -> Parsed:
         if t.kind == "value":
             tokens.append(t.token)
     cells = [(g, r) for g in T4_GROUPS for r in T4_RESULTS]
+    heads = "".join(normalize_label(t.text) for t in stream if t.kind == "label")
+    if not tokens and all(w in heads for w in ("结果维持", "结果纠正", "尚未审结")):
+        # its header printed and no figure at all (every blank dropped): 15 blank cells, 0 each
+        at = next(t.loc for t in reversed(stream) if t.kind == "label")
+        for group in T4_GROUPS:
+            for result in T4_RESULTS:
+                out.facts.append(_fact("四", (group.key, group.label), result,
+                                       Token("", at.model_copy(update={"start": at.end, "end": at.end})), ""))
+        out.findings.append(Finding(kind="layout", message="table 四 prints its header and no figure: every cell read as blank (0)"))
+        _summarise("四", out, 3)
+        return out
     if not tokens:
         out.result = TableResult(table="四", parsed=False, reason="no figures of table 四 found")
         return out
