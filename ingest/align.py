@@ -293,9 +293,8 @@ def align(stream: Sequence[Tok], specs: Sequence[RowSpec], groups: Optional[Sequ
     claimed: dict[int, list[int]] = {}
     for n, a in enumerate(anchors):
         if out.label_after:
-            # the figures before its label, and those printed inside its own label (「行政规范性 / 4 / 文件」)
             lo = anchors[n - 1].last_tok if n else -1
-            own = [i for i in values if lo < i < a.last_tok]
+            own = [i for i in values if lo < i < a.first_tok]
         else:
             own = [i for i in values if a.first_tok < i < bounds[n]]
         mine, rest = [], []

@@ -433,8 +433,7 @@ def _either_side(stream, specs, groups, row_rule, n, repeats, width=None, text: 
     for key in list(before.rows):
         other = after.rows.get(key)
         mine = before.rows[key]
-        # (the same figures printed either way read the same: 「0」 under every label of an all-zero table)
-        if other is None or [t.text for t in other.values] != [t.text for t in mine.values]:
+        if other is None or [t.loc.start for t in other.values] != [t.loc.start for t in mine.values]:
             del before.rows[key]
     before.ambiguous_side = True
     return before
