@@ -102,7 +102,7 @@ _OPERATION_WORDS = {"share": "比例", "ranking": "排名", "difference": "与�
 
 
 def _carried_phrase(assumed: dict) -> str:
-    """「天津市滨海新区公安局 2022年 · 新收」: what a follow-up took from the turns before it."""
+    """「某区公安局 2022年 · 新收」: what a follow-up took from the turns before it."""
     parts = []
     if "agency" in assumed:
         parts.append(assumed["agency"])
@@ -151,29 +151,21 @@ def metadata_lines(text: str, kind: str) -> list[tuple[int, int]]:
 
 @dataclass
 class _Line:
-    """The report's text as a passage, for quoting a line of it (a header line no passage holds)."""
+    """A stretch of the report's text as a passage, for quoting a line of it (a header line no passage
+    holds, a sentence a prose figure stands in)."""
 
-    entry: ReportEntry
+    report_id: str
+    agency: str
+    year: Optional[int]
+    file_name: str
     text: str
-    page: Optional[int]
-    start: int = 0
+    start: int = 0  # where `text` begins in the report's text
+    page: Optional[int] = None
     section: str = "报告信息"
 
-    @property
-    def report_id(self):
-        return self.entry.report_id
 
-    @property
-    def agency(self):
-        return self.entry.agency
-
-    @property
-    def year(self):
-        return self.entry.year
-
-    @property
-    def file_name(self):
-        return self.entry.file_name
+def _line(entry: ReportEntry, text: str, start: int = 0, page: Optional[int] = None, section: str = "报告信息") -> _Line:
+    return _Line(entry.report_id, entry.agency, entry.year, entry.file_name, text, start, page, section)
 
 
 @dataclass
@@ -183,10 +175,9 @@ class MetaLine:
     end: int
 
 
-def page_of(report, pos: int) -> Optional[int]:
-    """The page a character of a PDF's text stands on."""
-    starts = getattr(report, "page_starts", None) or []
-    return max((i + 1 for i, s in enumerate(starts) if s <= pos), default=None) if starts else None
+def page_of(page_starts: list[int], pos: int) -> Optional[int]:
+    """The page a character of a PDF's text stands on (None for a text without pages)."""
+    return max((i + 1 for i, s in enumerate(page_starts) if s <= pos), default=None) if page_starts else None
 
 
 class Step(Runnable):
@@ -739,15 +730,8 @@ class Assistant:
             return False
         # what the question qualifies its count by (网上提交的, 工作人员, 预算) must be what the figure counts:
         # 「预算是多少钱」 is not answered by 信息处理费 380元
-        texts = {}
-        for f in found.used:
-            if f.entry.report_id not in texts:
-                report = self.store.facts.get_report(f.entry.report_id)
-                texts[f.entry.report_id] = (report.text if report else "", report)
-
         def said(f) -> str:  # what the sentence says up to the figure, and up to its whole's
-            text = texts[f.entry.report_id][0]
-            own = text[f.sentence[0]:f.loc[1]]
+            own = f.sentence_text[:f.loc[1] - f.sentence[0]]
             return own + (said(f.whole) if f.whole is not None else "")
 
         if qualifiers and not all(any(form in squeezed(said(f)) for f in found.used for form in qualifier_forms(w))
@@ -757,13 +741,12 @@ class Assistant:
         if unit is not None and not all(unit.search(f"1{f.unit}") for f in found.used if f.unit != "%"):
             return False  # 「几个人」 is no count of 条
         r.prose = found
-        r.sentences = [MetaLine(_Line(f.entry, texts[f.entry.report_id][0], page_of(texts[f.entry.report_id][1], f.sentence[0]),
-                                      section="正文"), *f.sentence)
+        r.sentences = [MetaLine(_line(f.entry, f.sentence_text, f.sentence[0], f.page, "正文"), *f.sentence)
                        for f in sorted(found.used, key=lambda f: ((f.entry.year or 0), f.sentence[0]))]
         # one sentence quoted once (a part and its whole in the same sentence)
         seen, unique = set(), []
         for line in r.sentences:
-            key = (line.chunk.entry.report_id, line.start)
+            key = (line.chunk.report_id, line.start)
             if key not in seen:
                 seen.add(key)
                 unique.append(line)
@@ -779,13 +762,12 @@ class Assistant:
         """A fact about the report itself (when it was published or signed, the period its figures cover,
         who published it), answered with the report's own line that states it, quoted and located."""
         e = r.entries[0]
-        report = self.store.facts.get_report(e.report_id)
-        text = report.text if report else ""
+        text, page_starts = self.store.facts.report_text(e.report_id)
         spans = metadata_lines(text, r.intent.metadata)
         if not spans:
             what = METADATA_WORDS[r.intent.metadata]
             return self._stop(r, "not_found", f"{e.agency}{e.year}年的报告没有写明{what}。")
-        r.sentences = [MetaLine(_Line(e, text, page_of(report, a)), a, b) for a, b in spans]
+        r.sentences = [MetaLine(_line(e, text, 0, page_of(page_starts, a)), a, b) for a, b in spans]
         if r.intent.metadata == "published" and not _META_RES["published"].search(text):
             r.intent.notes = [*r.intent.notes, "报告页面没有单列发布时间，以上是报告的落款日期"]
         return r

@@ -23,8 +23,6 @@ _MONEY_WORDS = re.compile(r"钱|费|花了|花费|支出|开支|金额|多少元
 _ASKED_THING = re.compile(r"(?:多少|几)[条件份个篇期项次场家批元]?([\u4e00-\u9fff]{2,10}?)(?=[呢吗啊？?，,。！!]|$|是|有|呀)")
 _PART_WORDS = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:类|栏|栏目|方面|领域|专栏)")
 _ASKS_COUNT = re.compile(r"多少|几[条份件个篇期项次场家批]?|百分之|占比|比例|比重|几成|差|多了|少了|增加|减少|加起来|一共|合计")
-_QUESTION_WORDS = re.compile(r"多少|几|什么|哪些|哪个|是否|有没有|吗|呢|请问|一共|总共|合计|加起来|百分之|占|比|了|的|在|里|中|年|度")
-_JOINS = re.compile(r"[和与及、跟加]|以及|加上")
 
 
 @dataclass
@@ -38,6 +36,7 @@ class ProseFigure:
     page: Optional[int] = None
     whole: Optional["ProseFigure"] = None
     fact_id: int = 0
+    sentence_text: str = ""  # the sentence as printed (its offsets: `sentence`)
 
 
 @dataclass
@@ -57,7 +56,7 @@ def prose_figures(store, entry: ReportEntry) -> list[ProseFigure]:
     out = []
     for d in rows:
         f = ProseFigure(entry, d["measure"], d["value"], d["unit"] or "", (d["sentence_start"], d["sentence_end"]),
-                        (d["start"], d["end"]), d.get("page"), fact_id=d["id"])
+                        (d["start"], d["end"]), d.get("page"), fact_id=d["id"], sentence_text=d["sentence"] or "")
         by_id[d["id"]] = f
         out.append((f, d.get("whole_id")))
     for f, whole in out:

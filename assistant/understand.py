@@ -112,8 +112,8 @@ class Catalog:
         exact, text = self._printed_names(question)
         res = self.resolver.resolve(question, self._years, years)
         if exact and not res.unknown:
-            # a printed name inside a longer name the resolver read as another agency (平潭综合实验区 in
-            # 平潭综合实验区经济法展局, a department typed with a slip) is part of that name, no agency of its own
+            # a printed name inside a longer name the resolver read as another agency (某区 in
+            # 某区经济法展局, a department typed with a slip) is part of that name, no agency of its own
             inside = []
             for name, agency in zip([t for t in text.split("|") if t], exact):
                 at = question.find(name)
@@ -599,7 +599,7 @@ _ELLIPSIS = re.compile(r"呢\s*[？?。！!]*\s*$")
 
 
 def asks_nothing_of_its_own(intent: Intent) -> bool:
-    """A follow-up that names no measure, topic or operation of its own (「那2021年呢？」「洪泽区呢？」
+    """A follow-up that names no measure, topic or operation of its own (「那2021年呢？」「某区呢？」
     「个人呢？」「跟前一年比呢？」): it fills its gaps from the conversation. Length is no criterion."""
     return intent.metric is None and not intent.own_words and not intent.unexplained
 

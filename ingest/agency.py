@@ -84,8 +84,8 @@ class AgencyIdentity:
     zone: str = ""
     organ: str = ""  # canonical organ name ("" when the name stops at the place)
     printed_organ: str = ""  # the organ as printed
-    printed_place: str = ""  # the places as printed (淮安市洪泽区, 沐阳县)
-    slip: str = ""  # the gazetteer's name a place printed one character wrong was read as (沭阳县 for 沐阳县)
+    printed_place: str = ""  # the places as printed (某市某区, 尤漠县)
+    slip: str = ""  # the gazetteer's name a place printed one character wrong was read as (尤溪县 for 尤漠县)
     # a printed place that is no place of the gazetteer but one character from several: (printed, place)
     near: tuple[tuple[str, Place], ...] = ()
 
@@ -225,7 +225,7 @@ def canonical_organ(printed: str) -> str:
 def identify(name: str) -> AgencyIdentity:
     """The canonical identity of an agency name as printed (or as a person types it).
 
-    A place printed one character wrong (an OCR slip: 沐阳县 for 沭阳县) is read as the gazetteer's
+    A place printed one character wrong (an OCR slip: 尤漠县 for 尤溪县) is read as the gazetteer's
     place when exactly one place is one character from it (inside the place printed before it, if
     any), the rest of the name unchanged; with several such places it stays unknown (`near`)."""
     clean = re.sub(r"[\s（）()]", "", name or "")
@@ -323,7 +323,7 @@ def government_of(name: str) -> str:
     text = ident.printed_place
     short = short_name(last)
     if not ident.slip and not text.endswith(last.name) and text.endswith(short):
-        text = text[:-len(short)] + last.name  # 淮安洪泽 → 淮安洪泽区
+        text = text[:-len(short)] + last.name  # 厦门思明 → 厦门思明区
     return text + ("行政公署" if last.name.endswith(("地区", "盟")) else "人民政府")
 
 

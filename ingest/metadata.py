@@ -69,7 +69,7 @@ def find_agency(rows: list[Row], text: str) -> tuple[str, list[str]]:
     names = [n for n in (title_name, signature) if n] or ([publisher] if publisher else [])
     if not names:
         return "", []
-    # the fullest of the names that are one agency ("滨海新区公安局" in the title, "天津市滨海新区公安局" signed);
+    # the fullest of the names that are one agency ("某区公安局" in the title, "某市某区公安局" signed);
     # a place is no part of its organs (a title 某市 signed 某市政务公开办公室 stays 某市)
     printed = names[0]
     for n in names[1:]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# The format's words for each part; reports word some of them their own way (上海 prints 一、主动公开…).
+# The format's words for each part; reports word some of them their own way (one prints 一、主动公开… for part 二).
 PART_CORES = {
     "一": r"总体情况",
     "二": r"主动公开政府信息(?:情况|工作情况)",

@@ -299,7 +299,7 @@ def parse_table2(stream: list[Tok], format_version: str, narrative: str, repeats
                 continue
             # a row printed with its label and no figure, in a table whose rows carry their own: blank (0)
             loc = match.label_loc or Location(start=0, end=0)
-            blank = [Token("", loc.model_copy(update={"start": loc.end, "end": loc.end})) for _ in block.columns]
+            blank = _blank_reading(loc, len(block.columns))
             for col in block.columns:
                 units[(spec.key, col.key)] = col.unit or block.unit
             found.append(_Row(spec.key, spec.label, match.printed, block.columns, [blank], loc=match.label_loc))
@@ -439,6 +439,11 @@ def _either_side(stream, specs, groups, row_rule, n, repeats, width=None, text: 
     return before
 
 
+def _blank_reading(label: Location, n: int) -> list[Token]:
+    """The one reading of a row printed with its label and no figure: n blank cells, at the label's end."""
+    return [Token("", label.model_copy(update={"start": label.end, "end": label.end})) for _ in range(n)]
+
+
 def _blank_row_allowed(aligned, n: int) -> bool:
     """A label printed with no figure is a row of blanks only when no other row holds more figures than
     it has cells (else its figures may stand with another label)."""
@@ -478,7 +483,7 @@ def parse_table3(stream: list[Tok], repeats: bool = False, text: str = "") -> Pa
             # a row printed with its label and no figures at all, in a table whose rows carry their own
             # figures: every cell is blank, and blank is 0 in this format
             loc = row.label_loc or Location(start=0, end=0)
-            blank = [Token("", loc.model_copy(update={"start": loc.end, "end": loc.end})) for _ in T3_COLUMNS]
+            blank = _blank_reading(loc, len(T3_COLUMNS))
             found.append(_Row(spec.key, spec.label, row.printed, T3_COLUMNS, [blank], loc=row.label_loc))
             out.findings.append(Finding(kind="layout", quote=row.printed, loc=row.label_loc,
                                         message=f"table 三: row 「{row.printed}」 is printed without figures; its cells are read as blank (0)"))

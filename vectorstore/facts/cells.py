@@ -70,7 +70,7 @@ class CellsMixin:
         measure, value (Decimal), unit, whole_id (the row id of the figure it is a part of, or None), part,
         heading, sentence_start, sentence_end, sentence (the text), start, end, page.
 
-            >>> store.narrative_facts(agency="滨海新区公安局", year=2022)[0]   # doctest: +SKIP
+            >>> store.narrative_facts(agency="某区公安局", year=2022)[0]   # doctest: +SKIP
             {'measure': '转载涉及群众切身利益的规章文件', 'value': Decimal('3'), 'unit': '篇', 'whole_id': None, ...}
         """
         where, params = self._agency_filter(agency, "n")

@@ -266,6 +266,15 @@ class ReportsMixin:
         with self.db.snapshot():
             return load_report(self.db, report_id)
 
+    def report_text(self, report_id: str) -> tuple[str, list[int]]:
+        """A stored report's text and where its pages start, for quoting a line of it — without rebuilding
+        the report (get_report reads every fact, check and finding too). ("", []) when none is stored."""
+        row = self.db.one("SELECT text, page_starts FROM reports WHERE report_id = ?", (report_id,))
+        if row is None:
+            return "", []
+        starts = row[1]
+        return row[0], starts if isinstance(starts, list) else json.loads(starts or "[]")
+
     def report_names(self, report_ids: Iterable[str]) -> list[tuple[str, list[str], Optional[int]]]:
         """(agency, aliases, year) of each of these stored reports."""
         ids = list(dict.fromkeys(report_ids))
