@@ -25,7 +25,7 @@ def _sum_check(rule: str, description: str, total: Fact, parts: list[Fact]) -> C
     return Check(
         rule=rule, description=description, passed=actual == total.value,
         expected=total.value, actual=actual,
-        detail=f"{terms} = {_fmt(actual)}; printed {total.col_label if total.table == '四' else total.row_label}: {_fmt(total.value)}{' (blank)' if total.blank else ''}",
+        detail=f"{terms} = {_fmt(actual)}；原表{total.col_label if total.table == '四' else total.row_label}：{_fmt(total.value)}{'（空白）' if total.blank else ''}",
     )
 
 
@@ -46,8 +46,8 @@ def arithmetic_checks(facts: Iterable[Fact]) -> list[Check]:
                     rule=f"三:收支平衡:{col.key}",
                     description=f"{col.label}列：一 + 二 = （七）总计 + 四",
                     passed=left == right, expected=left, actual=right,
-                    detail=f"新收 {_fmt(new.value)} + 上年结转 {_fmt(carried.value)} = {_fmt(left)}; "
-                           f"总计 {_fmt(total.value)} + 结转下年度 {_fmt(forward.value)}{' (blank)' if forward.blank else ''} = {_fmt(right)}",
+                    detail=f"新收 {_fmt(new.value)} + 上年结转 {_fmt(carried.value)} = {_fmt(left)}；"
+                           f"总计 {_fmt(total.value)} + 结转下年度 {_fmt(forward.value)}{'（空白）' if forward.blank else ''} = {_fmt(right)}",
                 ))
             parts = [cell.get(("三", k, col.key)) for k in detail_keys]
             total = cell.get(("三", "总计", col.key))

@@ -9,6 +9,7 @@ Pure function of the file: no store, no model.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from .checks import arithmetic_checks, narrative_findings, sanity_findings
@@ -87,6 +88,13 @@ def _parse_document(doc: Document, report_id: str) -> Report:
         raise IngestError(
             f"{Path(doc.path).name}: this does not look like a 政府信息公开工作年度报告 "
             "(no report title and none of the tables 二/三/四 were found)")
+    if not regions and not has_narrative(doc.text):
+        shown = " ".join(doc.text.split())
+        raise IngestError(
+            f"{Path(doc.path).name}: only a title was found (「{shown[:60]}{'…' if len(shown) > 60 else ''}」): "
+            "none of the tables 二/三/四 and no sentence of narrative: nothing to answer from, so it is refused. "
+            "Check that the file holds the whole report (a web page saved before its text loaded, a PDF of "
+            "scanned pages without a text layer), then ingest the complete file")
     file_agency = agency_from_filename(doc.path)
     if not agency:
         agency = agency_from_first_sentence(rows, doc.text)
@@ -163,6 +171,17 @@ def _parse_document(doc: Document, report_id: str) -> Report:
             f"{name}: the report names no agency (no title, signature or 发布机构 line was found). "
             "Name the file after the agency and year (e.g. 某某县人民政府_2023.html) or add the report's title")
     return report
+
+
+# a sentence of narrative: at least this many Chinese characters before its full stop
+NARRATIVE_SENTENCE = 8
+
+
+def has_narrative(text: str) -> bool:
+    """Does the text hold at least one sentence of prose (a full stop after a run of Chinese words)?
+    A title, a date and a signature alone do not: a file that is only a report's title is no report."""
+    pieces = re.split(r"[。！？!?]", text)
+    return any(len(re.findall(r"[\u4e00-\u9fff]", p)) >= NARRATIVE_SENTENCE for p in pieces[:-1])
 
 
 def _table_spans(regions: dict[str, tuple[int, int]], facts) -> list[tuple[int, int]]:

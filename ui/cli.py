@@ -60,15 +60,7 @@ def cmd_ingest(args) -> int:
             elif out.status == "unchanged":
                 bar.write(f"= {out.path.name}: unchanged, already stored", file=sys.stdout)
             else:
-                r = out.report
-                parsed = "".join(t.table for t in r.tables if t.parsed)
-                partly = "".join(t.table for t in r.tables if not t.parsed and t.fact_count)
-                if partly:
-                    parsed += f"{' and ' if parsed else ''}{partly} in part"
-                bar.write(
-                    f"✓ {out.path.name}: {r.agency} {r.year} ({r.format_version} format), tables {parsed or 'none'}, "
-                    f"{len(r.facts)} facts, {len(r.failed_checks)} failed checks [{_status_words(out.status)}]",
-                    file=sys.stdout)
+                bar.write(ingest_line(out), file=sys.stdout)
         bar.close()
 
         def announce(n: int) -> None:
@@ -83,43 +75,53 @@ def cmd_ingest(args) -> int:
     return 1 if failed else 0
 
 
-def _cell_text(fact) -> str:
-    """A cell as `check` prints it: its figure, · for a blank cell, ? for a cell left unread."""
-    if fact is None:
-        return "?"
-    return "·" if fact.blank else _fmt(fact.value)
+def ingest_line(out) -> str:
+    """The line `ingest` prints for a stored file: ✓ when its tables were read whole, ⚠ when some were not."""
+    from .reading import Reading
+
+    r = out.report
+    reading = Reading(r.tables)
+    return (f"{reading.mark} {out.path.name}: {r.agency} {r.year} ({r.format_version} format), {reading.english()}, "
+            f"{len(r.facts)} facts, {len(r.failed_checks)} failed checks [{_status_words(out.status)}]")
 
 
 def print_report(report, out=sys.stdout) -> None:
-    from ingest.layout import T3_COLUMNS, T4_GROUPS, T4_RESULTS
+    """A report as read: its metadata, then each table with full row labels under their group headings
+    (· a blank cell, ? a cell left unread), the checks and the findings."""
+    from .reading import Reading
+    from .tables import table_view
 
     w = lambda s="": print(s, file=out)  # noqa: E731
-    w(f"{report.agency} {report.year}年 (format {report.format_version}; published {report.published or '?'}; period {report.period or '?'})")
+    unprinted = "not printed in the report"
+    w(f"{report.agency} {report.year}年 (format {report.format_version}; published {report.published or unprinted}; "
+      f"statistics period {report.period or unprinted})")
     if report.agency_aliases:
         w("also called: " + "、".join(report.agency_aliases))
-    w("parts: " + " ".join(s.number for s in report.sections))
+    w("parts: " + (" ".join(s.number for s in report.sections) or "none found"))
+    w(f"reading: {Reading(report.tables).mark} {Reading(report.tables).english()}")
     for t in report.tables:
-        status = "empty (every cell blank)" if t.empty else ("read" if t.parsed else f"NOT READ: {t.reason}")
+        status = ("empty (every cell blank)" if t.empty else "read" if t.parsed
+                  else "read in part (the rows marked ? below were left unread)" if t.fact_count else f"NOT READ: {t.reason}")
         w(f"\n表{t.table}: {status}")
-        facts = [f for f in report.facts if f.table == t.table]
-        if not facts or t.empty:
+        if t.empty or not t.fact_count:
             continue
-        if t.table == "二":
-            for f in facts:
-                w(f"  {f.row_label} · {f.col_label}: {_fmt(f.value)}{' ' + f.unit if f.unit != '件' else ''}{' (blank)' if f.blank else ''}")
-        elif t.table == "三":
-            w("  " + "\t".join(["", *(c.label for c in T3_COLUMNS)]))
-            rows = dict.fromkeys(f.row_key for f in facts)
-            for rk in rows:
-                cells = {f.col_key: f for f in facts if f.row_key == rk}
-                label = next(iter(cells.values())).row_label
-                w("  " + label[:14] + "\t" + "\t".join(_cell_text(cells.get(c.key)) for c in T3_COLUMNS))
-        else:
-            w("  " + "\t".join(["", *(r.label for r in T4_RESULTS)]))
-            for g in T4_GROUPS:
-                cells = {f.col_key: f for f in facts if f.row_key == g.key}
-                if cells:
-                    w(f"  {g.label}\t" + "\t".join(_cell_text(cells.get(r.key)) for r in T4_RESULTS))
+        view = table_view(report, t.table)
+        if t.table != "二":
+            w("  " + "\t".join(["", *view.columns]))
+        for row in view.rows:
+            indent = "  " + "  " * row.depth
+            if row.heading:
+                w(indent + row.label + ("\t" + "\t".join(row.columns) if row.columns else ""))
+                continue
+            cells = "\t".join(c.text + ("✗" if c.failed else "") for c in row.cells)
+            w(f"{indent}{row.label}\t{cells}" + (f"\t(printed 「{row.printed}」)" if row.printed else ""))
+        reasons = dict.fromkeys(u.reason for u in t.unread)
+        for why in reasons:
+            where = "、".join(dict.fromkeys(u.row_key for u in t.unread if u.reason == why))
+            w(f"  ? {where}: {why}")
+    if any(t.fact_count for t in report.tables):
+        w("\n(· a blank cell, ? a cell left unread, ✗ a total whose arithmetic check failed; "
+          "money (收费金额, 采购总金额) is in 万元, every other figure is a count)")
     failed = report.failed_checks
     w(f"\nchecks: {len(report.checks) - len(failed)} of {len(report.checks)} passed")
     for c in failed:
@@ -501,6 +503,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("demo", help="store the bundled sample report and show what was read from it")
     s.set_defaults(func=cmd_demo)
+
+    from .library_cli import add_commands
+
+    add_commands(sub)  # library, remove, reread, feedback
     # --store and --embedder also work after the sub-command (disclosure-qa ask --store DIR "…")
     for sp in sub.choices.values():
         sp.add_argument("--store", default=argparse.SUPPRESS, metavar="DIR", help="store directory (as before the sub-command)")

@@ -32,6 +32,7 @@ ENV_VAR = "DISCLOSURE_QA_STORE"
 FACTS_URL_ENV = "DISCLOSURE_QA_FACTS_URL"  # a SQLAlchemy URL: the facts in PostgreSQL
 CHROMA_URL_ENV = "DISCLOSURE_QA_CHROMA_URL"  # http://host:port: the vectors in a Chroma server
 EMBEDDER_KEY = "embedder"
+MAX_ORIGINAL = 64 * 1024 * 1024  # bytes: a larger file is read and stored, but not kept as a copy
 
 
 class EmbedderMismatchError(Exception):
@@ -128,9 +129,11 @@ class Store:
                 self._chunks = ChunkIndex(self.directory, self.facts, emb, chroma_url=self.chroma_url)
             return self._chunks
 
-    def add_report(self, report: "Report", sync: bool = True) -> AddResult:
+    def add_report(self, report: "Report", sync: bool = True, original: Optional[bytes] = None,
+                   reread: bool = False) -> AddResult:
         """Store a report: its facts and narrative chunks in one SQLite transaction, then (sync=True)
-        embed the new chunks. With sync=False call `self.chunks.sync()` once after a batch.
+        embed the new chunks. With sync=False call `self.chunks.sync()` once after a batch. `original`:
+        the file's bytes, kept with it; `reread=True` replaces a stored reading even by the same reader.
 
         A report stored as read by an older reader is re-read ("re-read"): its passages keep their ids
         (the same content, the same offsets) while their text, section or metadata may change, so the
@@ -138,16 +141,72 @@ class Store:
         between leaves vectors missing, which the next sync adds, never a stale one)."""
         from ingest.chunking import chunk_report
 
-        if self.facts.is_current(report):
+        if self.facts.is_current(report) and not reread:
             status: AddResult = "unchanged"
         else:
             chunks = chunk_report(report)
             if self.facts.reader_version(report.report_id) is not None:  # stored, by an older reader
                 self.chunks.forget([c.chunk_id for c in self.facts.chunks(report_ids=[report.report_id])])
-            status = self.facts.add_report(report, chunks=chunks)
+            status = self.facts.add_report(report, chunks=chunks, original=original, reread=reread)
         if sync:
             self.chunks.sync()
         return status
+
+    def remove_report(self, report_id: str) -> Optional[dict]:
+        """Remove a stored report everywhere: its facts, narrative facts, checks, findings, passages, sources
+        and kept files (one transaction), then its passages' vectors. What was removed, or None when no
+        such report is stored. (Were the vector store to fail midway, the next sync drops the vectors of
+        passages no longer stored.)"""
+        removed = self.facts.remove_report(report_id)
+        if removed is not None:
+            self.chunks.forget(removed["chunk_ids"])
+        return removed
+
+    def original_file(self, report_id: str) -> Optional[tuple[str, bytes]]:
+        """(file name, bytes) of the file a stored report (or source) was read from: the copy kept in the
+        store, else the file at the path it was ingested from while its content is still the same."""
+        kept = self.facts.original(report_id)
+        if kept is not None:
+            return kept["file_name"], kept["content"]
+        where = self.facts.report_path(report_id)
+        if where is None:
+            return None
+        import hashlib
+
+        path = Path(where[0])
+        try:
+            data = path.read_bytes() if path.is_file() else None
+        except OSError:
+            data = None
+        if data is None or hashlib.sha256(data).hexdigest() != report_id:
+            return None
+        return where[1], data
+
+    def reread_report(self, report_id: str, sync: bool = True) -> tuple[AddResult, "Report"]:
+        """Read a stored report again from its file with the current reader; the new reading replaces the
+        stored one whole (its other sources stay recorded). Raises LookupError when no such report is
+        stored, FileNotFoundError when its file is neither kept nor at its path any more, and
+        ingest.models.IngestError when the reader cannot read it (the stored reading then stays)."""
+        import tempfile
+
+        from ingest.pipeline import parse_file
+
+        where = self.facts.report_path(report_id)
+        if where is None:
+            raise LookupError(f"no stored report {report_id}")
+        found = self.original_file(report_id)
+        if found is None:
+            raise FileNotFoundError(
+                f"the file of {where[1]} is not kept in the store and no longer at {where[0]}: ingest the file "
+                "again (disclosure-qa ingest FILE) to read it with the current reader")
+        name, data = found
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / Path(name).name
+            copy.write_bytes(data)
+            report = parse_file(copy)
+        report = report.model_copy(update={"path": where[0]})  # where it was ingested from, not the copy
+        status = self.add_report(report, sync=sync, original=data, reread=True)
+        return status, report
 
     def sink(self) -> "StoreSink":
         """An `ingest.batch` sink that stores reports without embedding: call `self.chunks.sync()` after the batch."""
@@ -212,4 +271,10 @@ class StoreSink:
         return self.store.facts.reader_version(report_id)
 
     def add_report(self, report: "Report") -> AddResult:
-        return self.store.add_report(report, sync=False)
+        # the file's bytes are kept with its reading: the library offers them for download and re-reads from them
+        path = Path(report.path)
+        try:
+            original = path.read_bytes() if path.is_file() and path.stat().st_size <= MAX_ORIGINAL else None
+        except OSError:
+            original = None
+        return self.store.add_report(report, sync=False, original=original)

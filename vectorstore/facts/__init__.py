@@ -13,7 +13,8 @@ SQLAlchemy; the schema is the same on both and meant to be queried directly (doc
 
 One job a file: db (the connection and its transactions), schema (tables and migrations), reports
 (adding, replacing, loading), cells (facts, checks, findings), chunk_rows (chunks and keyword search),
-rows (rows ↔ models).
+library (every report with its reading, the files kept, removal), feedback (👍/👎 on answers), rows
+(rows ↔ models).
 """
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from typing import Optional
 from .cells import CellsMixin
 from .chunk_rows import ChunksMixin
 from .db import Database, redact, sqlite_url
+from .feedback import FeedbackMixin
+from .library import LibraryMixin
 from .reports import AddResult, ReportsMixin
 from .rows import FactRecord, decimal_text, fact_row
 from .schema import SCHEMA_VERSION, SchemaVersionError, create_or_migrate
@@ -33,7 +36,7 @@ __all__ = ["AddResult", "FactRecord", "FactStore", "FILE_NAME", "SCHEMA_VERSION"
            "decimal_text", "fact_row"]
 
 
-class FactStore(ReportsMixin, CellsMixin, ChunksMixin):
+class FactStore(ReportsMixin, CellsMixin, ChunksMixin, LibraryMixin, FeedbackMixin):
     """Reports, facts, checks, findings and chunks in one database.
 
         >>> with FactStore(tmp_path / "facts.sqlite") as store:     # doctest: +SKIP

@@ -40,6 +40,18 @@ def load_findings(db: Database, report_id: str) -> list[Finding]:
     ]
 
 
+def keep_original(db: Database, content_id: str, file_name: str, kind: str, content: bytes) -> None:
+    """Keep a file's bytes under its content hash (once: the same bytes are the same file)."""
+    db.run("INSERT INTO originals (content_id, file_name, kind, size, content, added_at) VALUES (?, ?, ?, ?, ?, ?)"
+           " ON CONFLICT (content_id) DO NOTHING", (content_id, file_name, kind, len(content), content, R.now_text()))
+
+
+def drop_orphan_originals(db: Database) -> None:
+    """Forget the files no stored report or source is read from any more (a replaced version, a removed report)."""
+    db.run("DELETE FROM originals WHERE content_id NOT IN (SELECT report_id FROM reports)"
+           " AND content_id NOT IN (SELECT source_id FROM sources)")
+
+
 def load_report(db: Database, report_id: str) -> Optional[Report]:
     """A stored report rebuilt whole, in the caller's transaction (or none)."""
     row = db.one("SELECT * FROM reports WHERE report_id = ?", (report_id,))
@@ -63,11 +75,15 @@ class ReportsMixin:
     db: Database
 
     # ---- writing --------------------------------------------------------
-    def add_report(self, report: Report, chunks: Optional[list[Chunk]] = None) -> AddResult:
+    def add_report(self, report: Report, chunks: Optional[list[Chunk]] = None, original: Optional[bytes] = None,
+                   reread: bool = False) -> AddResult:
         """Store a report with its facts, narrative figures, checks, findings and narrative chunks, in one
         transaction.
 
-        `chunks` defaults to `ingest.chunking.chunk_report(report)`; pass [] to store none.
+        `chunks` defaults to `ingest.chunking.chunk_report(report)`; pass [] to store none. `original`: the
+        bytes of the file it was read from, kept in `originals` (downloaded from the library, read again by
+        `reread`). `reread=True`: a stored report read again by the same reader replaces its stored reading
+        whole too (a re-read asked for, e.g. from the library).
 
         Returns "unchanged" when this exact content (report_id) is already stored, read by this
         reader (`report.reader_version`) or a newer one; "re-read" when it is stored as read by an
@@ -79,7 +95,7 @@ class ReportsMixin:
             >>> store.add_report(report), store.add_report(report)   # doctest: +SKIP
             ('added', 'unchanged')
         """
-        if self.is_current(report):
+        if self.is_current(report) and not reread:
             return "unchanged"
         if chunks is None:
             from ingest.chunking import chunk_report
@@ -90,10 +106,14 @@ class ReportsMixin:
             raise ValueError(f"chunks of another report passed with report {report.report_id}: {foreign[:3]}")
         with self.db.write():
             # checked again now that we hold the write lock: another process may have stored it since
-            if self.is_current(report):
+            if self.is_current(report) and not reread:
                 return "unchanged"
+            if original is not None:
+                keep_original(self.db, report.report_id, Path(report.path).name, report.kind, original)
             if self.reader_version(report.report_id) is not None:
-                return self._reread(report, chunks)
+                status = self._reread(report, chunks)
+                drop_orphan_originals(self.db)
+                return status
             old_ids = self._older_versions(report)
             twin = self._same_report(report) if not old_ids else None
             status: AddResult = "replaced" if old_ids else "added"
@@ -104,6 +124,7 @@ class ReportsMixin:
                     self.db.run("DELETE FROM reports WHERE report_id = ?", (old_id,))
                 R.insert_report(self.db, report)
                 R.insert_chunks(self.db, chunks)
+            drop_orphan_originals(self.db)
         return status
 
     def is_current(self, report: Report) -> bool:
@@ -199,6 +220,7 @@ class ReportsMixin:
         """Remove a report and everything stored for it. True if it was there."""
         with self.db.write():
             cur = self.db.run("DELETE FROM reports WHERE report_id = ?", (report_id,))
+            drop_orphan_originals(self.db)
         return cur.rowcount > 0
 
     # ---- reading --------------------------------------------------------
