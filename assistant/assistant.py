@@ -28,6 +28,7 @@ from .accounting import NO_CELL, qualifier_forms
 from .figures import (PCT, SAME_COLUMN, Cells, Missing, Value, blank_total_parts, cell_value, column_label, difference, growth,
                       ratio, share, share_terms, total_over_columns, total_over_years)
 from . import prose
+from .language import with_language_note
 from .metrics import find_metric, table2_column
 from .compose import RANK_SHOWN, TIES_NAMED
 from .models import Answer, Resolved
@@ -270,13 +271,14 @@ class Assistant:
     def ask(self, question: str, history: Optional[list[str]] = None, today: Optional[date] = None) -> Answer:
         parts = compound_parts(question)
         if len(parts) < 2:
-            return self.chain.invoke({"question": question, "history": history or [], "today": today or self.today})
+            answer = self.chain.invoke({"question": question, "history": history or [], "today": today or self.today})
+            return with_language_note(question, answer)
         # 「律所递了几件？科研院所又递了几件？」: each question in turn, the ones before it as its conversation
         said, answers = list(history or []), []
         for part in parts:
             answers.append(self.chain.invoke({"question": part, "history": said, "today": today or self.today}))
             said.append(part)
-        return joined_answers(question, answers)
+        return with_language_note(question, joined_answers(question, answers))
 
     @property
     def catalog(self) -> Catalog:

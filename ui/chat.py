@@ -1,19 +1,27 @@
 """The Gradio web chat (mounted at `/` by ui/web.py).
 
-Each answer is followed by its sources, in a collapsed message (gr.ChatMessage with a metadata
-title): every cited cell or quoted sentence, the surrounding source text with the quote marked, the
-figures as a small table, and the notes (a failed check on a cited figure, another reading in the
-narrative). An ambiguous answer offers its choices as buttons; a figure across years or agencies is
-also drawn as a chart. Report text, questions and citations are untrusted: all of it is escaped
-before it is shown.
+The landing says what the store holds and how to ask. Each answer is followed by its sources, in a
+collapsed message (gr.ChatMessage with a metadata title): every cited cell or quoted sentence with the
+text around it and a link that opens the report at that spot, the figures as a small table, and the
+notes (a failed check on a cited figure, another reading in the narrative); 👍/👎 on an answer keeps it,
+with an optional note, for the disclosure office. An ambiguous answer offers its choices as buttons; a
+figure across years or agencies is also drawn as a chart. The 报告库 tab lists every stored report
+with how well it was read; with the admin token, reports are uploaded, removed and read again there,
+and the feedback is listed. The pickers, examples and landing follow the store: they are read again
+on every page load and after every change.
+
+Report text, questions and citations are untrusted: each is escaped once, for Markdown (`esc`), where
+it is put into a message.
 """
 from __future__ import annotations
 
 import csv
-import html
+import hmac
 import io
+import re
 import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 EXAMPLE_FORMS = (  # filled with an agency and year the store holds
     "{agency}{year}年收到多少信息公开申请？",
@@ -22,18 +30,29 @@ EXAMPLE_FORMS = (  # filled with an agency and year the store holds
     "{agency}{year}年信息公开工作存在哪些问题？",
 )
 CONTEXT = 90  # characters of source text shown around a quote
+ALL = "（全部）"
+# Markdown's markers, and $ (the chat renders LaTeX between $…$): each shown as itself after a backslash
+_MARKERS = re.compile(r"([\\`*_\[\]{}()#+\-=|~$!])")
+_LINE_START = re.compile(r"^(\s*)(\d+)([.)])", re.M)  # 「1. 」 would start a numbered list
 
 
 def esc(text: str) -> str:
-    """Untrusted text as plain text in the chat's Markdown: HTML escaped, Markdown markers neutralised."""
-    out = html.escape(text or "", quote=True)
-    for ch in "\\`*_[]#|~>":
-        out = out.replace(ch, "\\" + ch)
-    return out
+    """Untrusted text as plain text in the chat's Markdown, escaped once: &, < and > as entities (no tag
+    can form), every Markdown marker behind a backslash (shown as typed: ' [ ] * stay ' [ ] *)."""
+    out = (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    out = _MARKERS.sub(r"\\\1", out)
+    return _LINE_START.sub(r"\1\2\\\3", out)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
 
 
 def sources_markdown(answer, store) -> str:
-    """The sources of an answer: figures table, each citation with its surrounding text, the notes."""
+    """The sources of an answer: figures table, each citation with its surrounding text (the quote marked)
+    and a link opening the report at that spot, then the notes."""
+    from .pages import report_href
+
     parts = []
     if answer.figures:
         parts.append("| 单位 | 年度 | 表 | 项目 | 栏目 | 数值 |\n|---|---|---|---|---|---|")
@@ -45,13 +64,14 @@ def sources_markdown(answer, store) -> str:
     texts: dict[str, str] = {}
     for i, c in enumerate(answer.citations[:15], 1):
         if c.report_id not in texts:
-            rep = store.facts.get_report(c.report_id)
-            texts[c.report_id] = rep.text if rep else ""
+            texts[c.report_id] = store.facts.report_text(c.report_id)[0]
         text = texts[c.report_id]
-        before = text[max(0, c.start - CONTEXT):c.start].replace("\n", " ")
-        after = text[c.end:c.end + CONTEXT].replace("\n", " ")
+        before = _flat(text[max(0, c.start - CONTEXT):c.start])
+        after = _flat(text[c.end:c.end + CONTEXT])
+        quote = esc(_flat(c.quote)) if c.quote.strip() else "（空白格）"
         where = f"{esc(c.file_name)}{f' 第{c.page}页' if c.page else ''} · {esc(c.section)} · 字符 {c.start}–{c.end}"
-        parts.append(f"**[{i}]** {where}\n\n> …{esc(before)}**{esc(c.quote)}**{esc(after)}…\n")
+        link = f"[在原文中查看]({report_href(c.report_id, c.start, c.end)})"
+        parts.append(f"**\\[{i}\\]** {where} · {link}\n\n> …{esc(before)}<mark>{quote}</mark>{esc(after)}…\n")
     for n in answer.notes:
         parts.append(f"注：{esc(n)}")
     return "\n".join(parts) or "（无）"
@@ -77,44 +97,79 @@ def chart_for(answer):
     return fig
 
 
+def landing_markdown(store) -> str:
+    """What is held and how to ask."""
+    from .library import holdings
+
+    held = holdings(store)
+    years = held["years"]
+    span = ("、".join(map(str, years)) if len(years) <= 4 else f"{years[0]}–{years[-1]}") if years else "—"
+    have = (f"现有 **{held['reports']}** 份报告，**{held['agencies']}** 个单位，年度 {span}。"
+            if held["reports"] else "报告库还是空的：管理员导入报告后即可提问。")
+    return ("## 政府信息公开年报问答\n"
+            f"{have}每个数字都来自报告原表（或由原表计算，列出算式），并注明出处，点「在原文中查看」可看到它在报告中的位置。\n\n"
+            "用中文提问，写明单位和年度，例如「某某县人民政府2023年收到多少信息公开申请？」；也可以先在下面选定单位和年度，"
+            "再接着问「那2022年呢？」。「报告库」里列出每一份报告和它读出的情况。")
+
+
 def build_chat(bot, store, config):
     import gradio as gr
 
-    def catalog_choices():
-        cat = bot.catalog
-        return ["（全部）", *cat.agencies], ["（全部）", *map(str, cat.years())]
+    from .library import library_rows
+    from .pages import library_html
 
-    agencies, years = catalog_choices()
+    def pickers(agency_now=None, year_now=None):
+        cat = bot.catalog
+        agencies, years = [ALL, *cat.agencies], [ALL, *map(str, cat.years())]
+        return (gr.update(choices=agencies, value=agency_now if agency_now in agencies else ALL),
+                gr.update(choices=years, value=year_now if year_now in years else ALL))
+
+    def report_choices():
+        return [(f"{r['mark']} {r['agency']} {r['year'] or ''}年 · {r['file_name']}", r["report_id"])
+                for r in library_rows(store)]
+
+    def refreshed(agency_now=None, year_now=None):
+        """Everything that follows the store: pickers, examples, landing, the library and its picker."""
+        a, y = pickers(agency_now, year_now)
+        rows = library_rows(store)
+        return (a, y, gr.Dataset(samples=[[q] for q in _examples(bot.catalog)]), landing_markdown(store),
+                library_html(rows), gr.update(choices=report_choices(), value=None))
 
     with gr.Blocks(title="政府信息公开年报问答") as demo:
-        gr.Markdown("## 政府信息公开年报问答\n每个数字都来自报告原表（或由原表计算，列出算式），并注明出处。")
+        landing = gr.Markdown(landing_markdown(store), elem_id="landing")
         asked = gr.State([])  # the questions of this conversation, for follow-ups
+        answered = gr.State({})  # chat message index → the question, its conversation and its Answer
+        rated = gr.State(None)  # the id of the last feedback given, for its note
         with gr.Tab("问答"):
             with gr.Row():
-                agency = gr.Dropdown(agencies, value="（全部）", label="单位", scale=3)
-                year = gr.Dropdown(years, value="（全部）", label="年度", scale=1)
+                agency = gr.Dropdown([ALL], value=ALL, label="单位", scale=3, elem_id="agency-picker")
+                year = gr.Dropdown([ALL], value=ALL, label="年度", scale=1, elem_id="year-picker")
             chatbot = gr.Chatbot(label="对话", height=480, sanitize_html=True, allow_tags=False,
                                  render_markdown=True, elem_id="chat")
+            with gr.Row(visible=False, elem_id="feedback-row") as note_row:
+                note = gr.Textbox(label="谢谢反馈！可以补充说明（可选）：哪里不对，或您期望的答案", scale=5,
+                                  elem_id="feedback-note", max_length=1000)
+                note_send = gr.Button("提交说明", scale=1, elem_id="feedback-send")
+            thanks = gr.Markdown(visible=False, elem_id="feedback-thanks")
             choices = gr.Radio([], label="请选择您指的是哪一个", visible=False, elem_id="choices")
             chart = gr.Plot(label="图表", visible=False)
             with gr.Row():
                 box = gr.Textbox(placeholder="请输入问题，例如：2022年依申请公开受理多少件？", show_label=False,
-                                 scale=5, elem_id="question")
+                                 scale=5, elem_id="question", max_length=300)
                 send = gr.Button("发送", variant="primary", scale=1, elem_id="send")
                 new = gr.Button("新对话", scale=1)
-            examples = _examples(bot.catalog)
-            if examples:
-                gr.Examples(examples, inputs=box, label="示例问题")
+            examples = gr.Dataset(components=[box], samples=[[q] for q in _examples(bot.catalog)], label="示例问题",
+                                  elem_id="examples")
 
-        def respond(question, history, asked_so_far, agency_pick, year_pick):
+        def respond(question, history, asked_so_far, records, agency_pick, year_pick):
             question = (question or "").strip()[:300]
             if not question:
-                yield history, asked_so_far, gr.update(), gr.update(), ""
+                yield history, asked_so_far, records, gr.update(), gr.update(), ""
                 return
             context = []
-            if agency_pick and agency_pick != "（全部）":
+            if agency_pick and agency_pick != ALL:
                 context.append(agency_pick)
-            if year_pick and year_pick != "（全部）":
+            if year_pick and year_pick != ALL:
                 context.append(f"{year_pick}年")
             turns = ["".join(context)] if context else []
             ans = bot.ask(question, history=turns + list(asked_so_far))
@@ -122,45 +177,173 @@ def build_chat(bot, store, config):
             shown = ""
             for line in ans.answer.splitlines():  # the answer appears as it is composed, line by line
                 shown += esc(line) + "  \n"
-                yield history + [gr.ChatMessage(role="assistant", content=shown)], asked_so_far, gr.update(), gr.update(), ""
+                yield (history + [gr.ChatMessage(role="assistant", content=shown)], asked_so_far, records,
+                       gr.update(), gr.update(), "")
+            record = {"question": question, "history": turns + list(asked_so_far), "answer": ans.answer,
+                      "status": ans.status, "query": ans.query.model_dump(mode="json") if ans.query else None}
+            records = {**records, len(history): record}
             history.append(gr.ChatMessage(role="assistant", content=shown))
             if ans.citations or ans.notes:
+                records[len(history)] = record
                 history.append(gr.ChatMessage(role="assistant", content=sources_markdown(ans, store),
                                               metadata={"title": f"来源（{len(ans.citations)}）", "status": "done"}))
             fig = chart_for(ans) if ans.status == "answered" else None
             choice_update = (gr.update(choices=ans.choices[:12], value=None, visible=True)
                              if ans.status == "ambiguous" and ans.choices else gr.update(choices=[], visible=False))
             chart_update = gr.update(value=fig, visible=True) if fig is not None else gr.update(visible=False)
-            yield history, list(asked_so_far) + [question], choice_update, chart_update, ""
+            yield history, list(asked_so_far) + [question], records, choice_update, chart_update, ""
 
-        outputs = [chatbot, asked, choices, chart, box]
-        inputs = [box, chatbot, asked, agency, year]
+        outputs = [chatbot, asked, answered, choices, chart, box]
+        inputs = [box, chatbot, asked, answered, agency, year]
         box.submit(respond, inputs, outputs)
         send.click(respond, inputs, outputs)
         choices.select(lambda c: c, choices, box).then(respond, inputs, outputs)
-        new.click(lambda: ([], [], gr.update(visible=False), gr.update(visible=False)), None,
-                  [chatbot, asked, choices, chart])
+        examples.click(lambda sample: sample[0], examples, box)
+        new.click(lambda: ([], [], {}, gr.update(visible=False), gr.update(visible=False), gr.update(visible=False),
+                           gr.update(visible=False)), None, [chatbot, asked, answered, choices, chart, note_row, thanks])
 
-        with gr.Tab("数据"):
-            gr.Markdown("已入库的报告：每份报告读出的数字、未通过的勾稽核对和发现的问题。")
-            table = gr.Dataframe(value=_reports_table(store), interactive=False, wrap=True)
+        def on_like(data: gr.LikeData, records):
+            index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+            record = records.get(index) or records.get(str(index))
+            if record is None or data.liked not in (True, False):
+                return None, gr.update(visible=False), gr.update(visible=False)
+            fid = store.facts.add_feedback("up" if data.liked else "down", record["question"], answer=record["answer"],
+                                           status=record["status"], query=record["query"], history=record["history"],
+                                           channel="chat")
+            return fid, gr.update(visible=True), gr.update(value="已记录您的反馈。", visible=True)
+
+        def on_note(fid, text):
+            if fid is None or not (text or "").strip():
+                return gr.update(), gr.update(value="请先点 👍 或 👎，再写说明。" if fid is None else "说明是空的。", visible=True)
+            store.facts.set_feedback_note(fid, text)
+            return gr.update(visible=False), gr.update(value="已记录您的说明，谢谢！", visible=True)
+
+        # Gradio finds the event's data by the parameter's annotation: the class itself, not this module's string
+        on_like.__annotations__["data"] = gr.LikeData
+        chatbot.like(on_like, [answered], [rated, note_row, thanks])
+        note_send.click(on_note, [rated, note], [note_row, thanks]).then(lambda: "", None, note)
+
+        with gr.Tab("报告库"):
+            gr.Markdown("已入库的每一份报告：单位、年度、格式、文件、读出的情况（✓ 表格全部读出，⚠ 有表格或单元格未读出）、"
+                        "核对与发现。点「打开」查看报告的表格、发现的问题和原文。")
+            library = gr.HTML(library_html(library_rows(store)), elem_id="library-list")
             with gr.Row():
-                refresh = gr.Button("刷新")
+                refresh = gr.Button("刷新", elem_id="library-refresh")
                 download = gr.Button("下载全部数字（CSV）")
-            csv_file = gr.File(label="CSV", interactive=False)
-            refresh.click(lambda: _reports_table(store), None, table)
+            csv_file = gr.File(label="CSV", interactive=False, height=90)
             download.click(lambda: _facts_csv(store), None, csv_file)
-
-        with gr.Tab("上传报告"):
+            picked = gr.Dropdown(report_choices(), label="选择报告（管理）", visible=bool(config.admin_token),
+                                 elem_id="report-picker")
             if config.admin_token:
-                gr.Markdown("上传报告文件（txt / docx / html / pdf / md），需要管理员口令。")
-                token = gr.Textbox(label="管理员口令", type="password")
-                files = gr.File(label="报告文件", file_count="multiple")
-                go_ = gr.Button("导入")
-                result = gr.Textbox(label="结果", lines=8, interactive=False)
-                go_.click(lambda t, fs: _upload(store, config, t, fs), [token, files], result)
+                lib_token = gr.Textbox(label="管理员口令", type="password", elem_id="library-token")
+                with gr.Row():
+                    remove_btn = gr.Button("删除这份报告", variant="stop", elem_id="remove-report")
+                    reread_btn = gr.Button("用当前读取器重新读取", elem_id="reread-report")
+                lib_result = gr.Textbox(label="结果", lines=3, interactive=False, elem_id="library-result")
             else:
-                gr.Markdown("上传已关闭：服务端设置 `DISCLOSURE_QA_ADMIN_TOKEN` 后可从网页上传报告。")
+                gr.Markdown("删除、重新读取报告需要管理员口令：服务端设置 `DISCLOSURE_QA_ADMIN_TOKEN` 后可用。")
+
+        with gr.Tab("管理"):
+            if config.admin_token:
+                gr.Markdown("导入报告文件（txt / docx / html / pdf / md）、查看用户反馈，都需要管理员口令。")
+                token = gr.Textbox(label="管理员口令", type="password", elem_id="admin-token")
+                files = gr.File(label="报告文件", file_count="multiple", elem_id="upload-files")
+                go_ = gr.Button("导入", elem_id="upload")
+                result = gr.Textbox(label="导入结果", lines=8, interactive=False, elem_id="upload-result")
+                gr.Markdown("### 用户反馈\n每条 👍/👎 与提问、回答、系统对问题的理解一起保存；也可用 `disclosure-qa feedback --format csv` 导出。")
+                with gr.Row():
+                    show_feedback = gr.Button("查看反馈", elem_id="show-feedback")
+                    export = gr.Button("导出反馈（CSV）", elem_id="export-feedback")
+                feedback_table = gr.Dataframe(interactive=False, wrap=True, elem_id="feedback-table")
+                feedback_file = gr.File(label="反馈 CSV", interactive=False, height=90, elem_id="feedback-file")
+            else:
+                gr.Markdown("导入报告和查看反馈已关闭：服务端设置 `DISCLOSURE_QA_ADMIN_TOKEN` 后可从网页使用。")
+
+        follow = [agency, year, examples, landing, library, picked]
+        demo.load(refreshed, [agency, year], follow)
+        refresh.click(refreshed, [agency, year], follow)
+
+        def admin_ok(given) -> bool:
+            return bool(config.admin_token) and hmac.compare_digest((given or "").encode(), config.admin_token.encode())
+
+        if config.admin_token:
+            def remove(given, report_id):
+                if not admin_ok(given):
+                    return "口令不正确。"
+                if not report_id:
+                    return "请先选择一份报告。"
+                gone = store.remove_report(report_id)
+                if gone is None:
+                    return "这份报告已不在库中。"
+                return (f"已删除 {gone['agency']} {gone['year'] or ''}年（{gone['file_name']}）：{gone['facts']}个表格数字、"
+                        f"{gone['narrative_facts']}个正文数字、{gone['checks']}项核对、{gone['findings']}条发现、"
+                        f"{gone['passages']}段正文及其向量、{gone['sources']}份其他来源文件。")
+
+            def reread(given, report_id):
+                from ingest.models import IngestError
+
+                from .reading import Reading
+
+                if not admin_ok(given):
+                    return "口令不正确。"
+                if not report_id:
+                    return "请先选择一份报告。"
+                try:
+                    _, rep = store.reread_report(report_id)
+                except (LookupError, FileNotFoundError, IngestError) as e:
+                    return f"未能重新读取：{e}"
+                r = Reading(rep.tables)
+                return (f"{r.mark} 已重新读取 {rep.agency} {rep.year}年：{r.chinese()}；读出{len(rep.facts)}个数字，"
+                        f"{len(rep.failed_checks)}项勾稽核对未通过。")
+
+            remove_btn.click(remove, [lib_token, picked], lib_result).then(refreshed, [agency, year], follow)
+            reread_btn.click(reread, [lib_token, picked], lib_result).then(refreshed, [agency, year], follow)
+
+            def upload(given, chosen):
+                from .uploads import Progress, iter_uploads, upload_line_zh
+
+                if not admin_ok(given):
+                    yield "口令不正确。"
+                    return
+                if not chosen:
+                    yield "请选择文件。"
+                    return
+                items = [(Path(getattr(f, "name", f)).name, Path(getattr(f, "name", f)).read_bytes()) for f in chosen]
+                lines: list[str] = []
+                for event in iter_uploads(store, items):
+                    if isinstance(event, Progress):
+                        doing = (f"正在读取第 {event.index + 1}/{event.count} 个文件：{event.name} …" if event.index < event.count
+                                 else "正在为新读入的正文建立检索索引 …")
+                        yield "\n".join([*lines, doing])
+                    else:
+                        lines.append(upload_line_zh(event))
+                        yield "\n".join(lines)
+                yield "\n".join([*lines, f"完成：{len(items)} 个文件。"])
+
+            go_.click(upload, [token, files], result, show_progress="hidden").then(refreshed, [agency, year], follow)
+
+            def feedback_rows(given):
+                import pandas as pd  # gradio depends on pandas
+
+                if not admin_ok(given):
+                    raise gr.Error("口令不正确。")
+                rows = [[r["created_at"].replace("T", " ")[:19], "👍" if r["rating"] == "up" else "👎", r["question"],
+                         r["note"], r["status"], r["answer"][:200], r["channel"]] for r in store.facts.feedback()]
+                return pd.DataFrame(rows, columns=["时间", "评价", "提问", "说明", "回答状态", "回答", "来自"])
+
+            def feedback_export(given):
+                from .library import feedback_csv
+
+                if not admin_ok(given):
+                    raise gr.Error("口令不正确。")
+                out = tempfile.NamedTemporaryFile("w", suffix=".csv", prefix="disclosure-qa-feedback-", delete=False,
+                                                  encoding="utf-8-sig")
+                out.write(feedback_csv(store.facts.feedback()))
+                out.close()
+                return out.name
+
+            show_feedback.click(feedback_rows, token, feedback_table)
+            export.click(feedback_export, token, feedback_file)
     return demo
 
 
@@ -171,17 +354,6 @@ def _examples(catalog) -> list[str]:
         return []
     latest = max(entries, key=lambda e: (e.year, e.agency))
     return [form.format(agency=latest.agency, year=latest.year) for form in EXAMPLE_FORMS]
-
-
-def _reports_table(store):
-    rows = []
-    for r in store.facts.reports():
-        findings = store.facts.findings(r["report_id"])
-        rows.append([r["agency"], r["year"], r["file_name"], r["format_version"], r["fact_count"], r["failed_checks"],
-                     len([f for f in findings if f.kind != "narrative_agreement"])])
-    import pandas as pd  # gradio depends on pandas
-
-    return pd.DataFrame(rows, columns=["单位", "年度", "文件", "格式", "数字", "未通过核对", "发现"])
 
 
 def _facts_csv(store) -> str:
@@ -195,20 +367,3 @@ def _facts_csv(store) -> str:
     out.write(buf.getvalue())
     out.close()
     return out.name
-
-
-def _upload(store, config, token, files) -> str:
-    import hmac
-    from pathlib import Path
-
-    from .uploads import ingest_uploads
-
-    if not config.admin_token or not hmac.compare_digest((token or "").encode(), config.admin_token.encode()):
-        return "口令不正确。"
-    if not files:
-        return "请选择文件。"
-    items = []
-    for f in files:
-        path = Path(getattr(f, "name", f))
-        items.append((path.name, path.read_bytes()))
-    return "\n".join(ingest_uploads(store, items))

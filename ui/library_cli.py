@@ -8,45 +8,23 @@
 """
 from __future__ import annotations
 
-import csv
 import json
 import sys
 
+from .library import feedback_csv, library_rows
 from .reading import Reading
-
-FEEDBACK_FIELDS = ["id", "created_at", "rating", "note", "question", "history", "answer", "status", "query", "channel"]
-
-
-def library_dict(entry: dict) -> dict:
-    """A library row as JSON: its reading summarised, every unread cell with its reason."""
-    reading = Reading(entry["tables"])
-    return {
-        **{k: entry[k] for k in ("report_id", "agency", "agency_key", "agency_aliases", "year", "published", "period",
-                                 "format_version", "kind", "path", "file_name", "ingested_at", "reader_version",
-                                 "fact_count", "check_count", "failed_checks", "findings", "narrative_facts",
-                                 "passages", "original")},
-        "status": "ok" if reading.ok else "warning", "mark": reading.mark, "reading": reading.english(),
-        "reading_zh": reading.chinese(),
-        "tables": [{"table": t.table, "parsed": t.parsed, "empty": t.empty, "reason": t.reason,
-                    "fact_count": t.fact_count,
-                    "unread": [{"row_key": u.row_key, "col_key": u.col_key, "reason": u.reason, "quote": u.quote}
-                               for u in t.unread]} for t in entry["tables"]],
-        "sources": [{k: s[k] for k in ("source_id", "file_name", "fact_count", "agree", "disagree", "added_at",
-                                        "original")} for s in entry["sources"]],
-    }
-
 
 def cmd_library(args) -> int:
     from .cli import open_store
 
     with open_store(args) as store:
-        rows = [library_dict(e) for e in store.facts.library()]
+        rows = library_rows(store)
     if args.format == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         print()
     else:
         for r in rows:
-            print(f"{r['mark']} {r['agency']}\t{r['year'] or '?'}\t{r['file_name']}\t{r['reading']}\t{r['fact_count']} facts"
+            print(f"{r['mark']} {r['agency_printed']}\t{r['year'] or '?'}\t{r['file_name']}\t{r['reading']}\t{r['fact_count']} facts"
                   f"\t{r['failed_checks']} failed checks\t{r['ingested_at']}\t{r['report_id'][:12]}")
     if not rows:
         print("the store holds no report; `disclosure-qa ingest FILE` stores one", file=sys.stderr)
@@ -108,24 +86,16 @@ def cmd_reread(args) -> int:
     return 1 if failed else 0
 
 
-def feedback_rows(store, rating=None) -> list[dict]:
-    return store.facts.feedback(rating=rating)
-
-
 def cmd_feedback(args) -> int:
     from .cli import open_store
 
     with open_store(args) as store:
-        rows = feedback_rows(store, args.rating)
+        rows = store.facts.feedback(rating=args.rating)
     if args.format == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         print()
     elif args.format == "csv":
-        w = csv.DictWriter(sys.stdout, fieldnames=FEEDBACK_FIELDS)
-        w.writeheader()
-        for r in rows:
-            w.writerow({**r, "history": json.dumps(r["history"], ensure_ascii=False),
-                        "query": json.dumps(r["query"], ensure_ascii=False) if r["query"] else ""})
+        sys.stdout.write(feedback_csv(rows))
     else:
         for r in rows:
             mark = "👍" if r["rating"] == "up" else "👎"

@@ -301,6 +301,10 @@ def create_app(config: Optional[WebConfig] = None):
                         headers={"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
                                  "Referrer-Policy": "no-referrer"})
 
+    from .library_web import add_library_routes
+
+    add_library_routes(app, store, config)  # the library, the reports opened, feedback (before Gradio's mount)
+
     if config.chat:
         import gradio as gr
 
