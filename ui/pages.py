@@ -40,7 +40,7 @@ LIBRARY_CSS = """
 .qa-lib th{background:#f5f7fa;font-weight:600}
 .qa-lib .mark{font-size:16px}.qa-lib .warn{color:#8a5a00}.qa-lib .ok{color:#1b7a3a}
 .qa-lib .muted{color:#616e7c;font-size:12px}
-.qa-lib a{color:#9e0c24}
+.qa-lib a{color:#9e0c24}.qa-lib td.open{white-space:nowrap}
 """
 
 
@@ -66,7 +66,7 @@ def library_html(rows: list[dict]) -> str:
             f'<td>{h(r["file_name"])}{sources}</td><td class="reading">{h(r["reading_zh"])}</td>'
             f'<td>{r["fact_count"]}</td><td>{r["failed_checks"]}</td><td>{r["findings"]}</td>'
             f'<td class="muted">{h(r["ingested_at"].replace("T", " ").replace("+00:00", " UTC"))}</td>'
-            f'<td><a href="{report_href(r["report_id"])}" target="_blank" rel="noopener">打开</a>{download}</td></tr>')
+            f'<td class="open"><a href="{report_href(r["report_id"])}" target="_blank" rel="noopener">打开</a>{download}</td></tr>')
     out.append("</tbody></table></div>")
     return "".join(out)
 
@@ -79,7 +79,7 @@ header a{color:#fff}main{max-width:1100px;margin:0 auto;padding:16px 20px 80px}
 section{background:#fff;border:1px solid #e4e7eb;border-radius:8px;padding:12px 16px;margin:14px 0}
 h2{font-size:16px;margin:4px 0 10px}dl{display:grid;grid-template-columns:9em 1fr;gap:4px 12px;margin:0}
 dt{color:#616e7c}dd{margin:0}.ok{color:#1b7a3a}.warn{color:#8a5a00}.muted{color:#616e7c;font-size:13px}
-.banner{background:#fff8e1;border:1px solid #f0d48a;border-radius:8px;padding:8px 12px;margin-top:14px}
+.banner{position:sticky;top:0;z-index:2;background:#fff8e1;border:1px solid #f0d48a;border-radius:8px;padding:8px 12px;margin-top:14px}
 table.t{border-collapse:collapse;margin:6px 0 10px;font-size:13px}
 table.t th,table.t td{border:1px solid #d9dee3;padding:3px 7px;text-align:right;white-space:nowrap}
 table.t td.label,table.t th.label{text-align:left;white-space:normal;min-width:16em}
@@ -88,7 +88,7 @@ table.t .d1{padding-left:1.5em}table.t .d2{padding-left:3em}
 td.unread{background:#fdecea;color:#a61b1b;font-weight:600}td.failed{background:#fff3cd}
 td a{color:inherit;text-decoration:none}td a:hover{text-decoration:underline}
 .text{white-space:pre-wrap;overflow-wrap:anywhere;font-size:14px;line-height:1.8}
-mark{background:#ffe066;padding:1px 0;scroll-margin-top:40vh}mark.blank{background:#ffd43b;font-style:normal}
+mark{background:#ffe066;outline:2px solid #f0b400;padding:1px 0;scroll-margin-top:40vh}mark.blank{background:#ffd43b;font-style:normal}
 .page{display:block;color:#616e7c;font-size:12px;text-align:center;margin:8px 0;border-top:1px dashed #cbd2d9}
 li{margin:4px 0}q{color:#52606d}
 """
@@ -188,7 +188,7 @@ def report_page(detail: dict, text: str, at: Optional[tuple[int, int]], nonce: s
         where = f"第{page}页，" if page else ""
         pdf = (f'；<a href="{download}#page={page}" target="_blank" rel="noopener">在PDF原件中打开第{page}页</a>'
                if page and detail["kind"] == "pdf" and detail["original"] else "")
-        banner = (f'<div class="banner" id="cited-banner">引文位置：{where}字符 {at[0]}–{at[1]}'
+        banner = (f'<div class="banner" id="cited-banner">{h(title)} · 引文位置：{where}字符 {at[0]}–{at[1]}'
                   f'{"（空白格）" if not cited else ""}。<a href="#cited">跳到引文</a>{pdf}</div>')
     meta = [("单位", detail["agency"]), ("报告所印名称", detail["agency_printed"]),
             ("又称", "、".join(detail["agency_aliases"]) or "—"), ("年度", detail["year"] or "报告未印明"),

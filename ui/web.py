@@ -10,6 +10,8 @@ Routes (defined before Gradio is mounted, so they win):
 - GET  /api/health   {"status": "ok", "reports": N}
 - POST /api/upload   report files (multipart), only with the admin token (off unless configured)
 - GET  /widget.js    the embeddable chat bubble;  GET /embed  the widget's chat page (an iframe)
+- the library (ui/library_web.py): /api/library, /api/reports/{id} (its original, DELETE, reread), /api/feedback,
+  /report/{id}?at=START-END (a report with the cited span marked)
 
 The API is stateless: a conversation travels with each request (`history`), so any number of
 `serve` processes can answer behind a load balancer. The Gradio chat keeps its session in process
