@@ -290,6 +290,24 @@ def test_feedback_through_the_api(web):
     assert next(csv.DictReader(io.StringIO(exported.text)))["question"] == QUESTION
 
 
+def test_uploads_refuse_a_title_and_mark_tables_left_unread(web):
+    from ingest.batch import Outcome
+    from ingest.pipeline import parse_file
+    from ui.uploads import upload_line, upload_line_zh
+
+    client, ids = web
+    admin = {"Authorization": f"Bearer {TOKEN}"}
+    r = client.post("/api/upload", headers=admin, files={"files": ("某某县人民政府_2023.txt", TITLE_ONLY.encode(), "text/plain")})
+    (line,) = r.json()["results"]
+    assert line.startswith("✗ 某某县人民政府_2023.txt: only a title was found") and "ingest the complete file" in line
+    assert len(client.get("/api/library").json()) == len(ids)  # nothing stored
+    partial = Outcome(PUTIAN, "added", parse_file(PUTIAN))
+    assert upload_line(partial).startswith("⚠ 莆田市审计局_2020.txt: 莆田市审计局 2020, tables 四 read, 二三 in part")
+    zh = upload_line_zh(partial)
+    assert zh == ("⚠ 莆田市审计局_2020.txt：莆田市审计局 2020年，表四已读出；表二、表三部分读出（15格未读出）；"
+                  "读出183个数字，0项勾稽核对未通过〔已入库〕"), zh
+
+
 def test_remove_and_reread_need_the_admin_token(web):
     """Last in this module: it removes a report."""
     client, ids = web

@@ -8,7 +8,7 @@ with an optional note, for the disclosure office. An ambiguous answer offers its
 figure across years or agencies is also drawn as a chart. The 报告库 tab lists every stored report
 with how well it was read; with the admin token, reports are uploaded, removed and read again there,
 and the feedback is listed. The pickers, examples and landing follow the store: they are read again
-on every page load and after every change.
+on every page load and after every change; the library when its tab is opened and after every change.
 
 Report text, questions and citations are untrusted: each is escaped once, for Markdown (`esc`), where
 it is put into a message.
@@ -131,11 +131,18 @@ def build_chat(bot, store, config):
     def refreshed(agency_now=None, year_now=None, picked_now=None):
         """Everything that follows the store: pickers, examples, landing, the library and its picker (each
         keeping what was chosen while it is still there)."""
+        return (*refreshed_chat(agency_now, year_now), *refreshed_library(picked_now))
+
+    def refreshed_chat(agency_now=None, year_now=None):
+        """What every page load reads again (from the catalog, cheap at any size): pickers, examples, landing."""
         a, y = pickers(agency_now, year_now)
+        return a, y, gr.Dataset(samples=[[q] for q in _examples(bot.catalog)]), landing_markdown(store)
+
+    def refreshed_library(picked_now=None):
+        """The library and its picker: read when the tab is opened, and after each change."""
         rows = library_rows(store)
-        held = report_choices()
-        return (a, y, gr.Dataset(samples=[[q] for q in _examples(bot.catalog)]), landing_markdown(store),
-                library_html(rows), gr.update(choices=held, value=picked_now if picked_now in {v for _, v in held} else None))
+        held = [(f"{r['mark']} {r['agency']} {r['year'] or ''}年 · {r['file_name']}", r["report_id"]) for r in rows]
+        return library_html(rows), gr.update(choices=held, value=picked_now if picked_now in {v for _, v in held} else None)
 
     with gr.Blocks(title="政府信息公开年报问答") as demo:
         landing = gr.Markdown(landing_markdown(store), elem_id="landing")
@@ -225,7 +232,7 @@ def build_chat(bot, store, config):
         chatbot.like(on_like, [answered], [rated, note_row, thanks])
         note_send.click(on_note, [rated, note], [note_row, thanks]).then(lambda: "", None, note)
 
-        with gr.Tab("报告库"):
+        with gr.Tab("报告库") as library_tab:
             gr.Markdown("已入库的每一份报告：单位、年度、格式、文件、读出的情况（✓ 表格全部读出，⚠ 有表格或单元格未读出）、"
                         "核对与发现。点「打开」查看报告的表格、发现的问题和原文。")
             library = gr.HTML(library_html(library_rows(store)), elem_id="library-list")
@@ -262,8 +269,9 @@ def build_chat(bot, store, config):
                 gr.Markdown("导入报告和查看反馈已关闭：服务端设置 `DISCLOSURE_QA_ADMIN_TOKEN` 后可从网页使用。")
 
         follow = [agency, year, examples, landing, library, picked]
-        demo.load(refreshed, [agency, year, picked], follow)
-        refresh.click(refreshed, [agency, year, picked], follow)
+        demo.load(refreshed_chat, [agency, year], follow[:4])
+        library_tab.select(refreshed_library, picked, follow[4:])
+        refresh.click(refreshed_library, picked, follow[4:])
 
         def admin_ok(given) -> bool:
             return bool(config.admin_token) and hmac.compare_digest((given or "").encode(), config.admin_token.encode())

@@ -44,15 +44,20 @@ LIBRARY_CSS = """
 """
 
 
+LIBRARY_SHOWN = 1000  # rows of the list in the page; /api/library and `disclosure-qa library` give them all
+
+
 def library_html(rows: list[dict]) -> str:
     """The 报告库 list: every stored report with its reading status and links to open or download it."""
     if not rows:
         return '<div class="qa-lib"><p>报告库是空的：请先导入报告。</p></div>'
+    more = (f"这里列出前 {LIBRARY_SHOWN} 份，全部见 /api/library 或 disclosure-qa library。"
+            if len(rows) > LIBRARY_SHOWN else "")
     out = [f'<div class="qa-lib" id="library"><style>{LIBRARY_CSS}</style>',
-           f"<p>共 {len(rows)} 份报告。✓ 表格全部读出；⚠ 有表格或单元格未能读出（打开报告可看原因）。</p>",
+           f"<p>共 {len(rows)} 份报告。{more}✓ 表格全部读出；⚠ 有表格或单元格未能读出（打开报告可看原因）。</p>",
            "<table><thead><tr><th>状态</th><th>单位</th><th>年度</th><th>格式</th><th>文件</th><th>读取情况</th>"
            "<th>数字</th><th>核对未通过</th><th>发现</th><th>入库时间</th><th></th></tr></thead><tbody>"]
-    for r in rows:
+    for r in rows[:LIBRARY_SHOWN]:
         printed = "" if r["agency_printed"] == r["agency"] else f'<div class="muted">报告所印：{h(r["agency_printed"])}</div>'
         aliases = f'<div class="muted">又称：{h("、".join(r["agency_aliases"][:4]))}</div>' if r["agency_aliases"] else ""
         sources = "".join(f'<div class="muted">另一来源：{h(s["file_name"])}</div>' for s in r["sources"])
