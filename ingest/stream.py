@@ -250,8 +250,9 @@ def repeats_dropped(text: str) -> bool:
     before it? Such a text prints many lines holding one figure and never two equal lines in a row
     (a table printed one cell per line otherwise repeats 「0」 lines all the time)."""
     lines = [ln.strip(SPACE) for ln in text.split("\n")]
-    lines = [ln for ln in lines if ln]
-    figures = sum(1 for ln in lines if NUMBER_RE.match(ln))
+    figures = sum(1 for ln in lines if ln and NUMBER_RE.match(ln))
     if figures < 12:
         return False
+    # (an empty line is a line too: between two equal figures it is a blank cell printed between them, and
+    # two empty lines in a row are a repeat such a text never prints)
     return not any(a == b for a, b in zip(lines, lines[1:]))

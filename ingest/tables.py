@@ -409,7 +409,23 @@ def _on_one_line(al, text: str) -> int:
     return ok
 
 
-def _either_side(stream, specs, groups, row_rule, n, repeats, width=None, text: str = ""):
+def _consistency(rows: list[_Row], rules, row_rule) -> int:
+    """How many things the table's arithmetic refuses in these rows: rows printing figures of which no
+    reading adds up, and rules no reading satisfies."""
+    cands: dict[str, list[Values]] = {}
+    refused = 0
+    for r in rows:
+        readings = r.readings
+        if row_rule is not None and (len(readings) > 1 or r.guessed):
+            readings = [x for x in readings if row_rule(_vals(x))]
+        if readings:
+            cands[r.key] = [_vals(x) for x in readings]
+        elif r.quote:
+            refused += 1
+    return refused + len(solve.refused_rules(cands, rules))
+
+
+def _either_side(stream, specs, groups, row_rule, n, repeats, width=None, text: str = "", judge=None):
     """The text does not tell whether its labels stand before or after their figures (no figure before
     the first label, none after the last): align both ways. Where a row's own arithmetic (its total the
     sum of its parts) holds for more rows one way, that way; otherwise the rows the two ways read
@@ -426,6 +442,13 @@ def _either_side(stream, specs, groups, row_rule, n, repeats, width=None, text: 
         fb, fa = fits(before), fits(after)
         if fb != fa:
             return before if fb > fa else after
+    if judge is not None:
+        # the table's arithmetic (its columns balance, its totals sum their parts) holds one way only
+        rb, ra = judge(before), judge(after)
+        if rb == 0 and ra > 0:
+            return before
+        if ra == 0 and rb > 0:
+            return after
     # the lines say it where each row's label shares its line with its figures one way far more than the other
     lb, la = _on_one_line(before, text), _on_one_line(after, text)
     if max(lb, la) >= 2 and max(lb, la) >= 2 * min(lb, la) + 1:
@@ -457,12 +480,31 @@ def parse_table3(stream: list[Tok], repeats: bool = False, text: str = "") -> Pa
     options = [(table3_rows(single), align(stream, table3_rows(single))) for single in (False, True)]
     specs, aligned = max(options, key=lambda o: o[1].score)
     if not aligned.mode_known:
-        aligned = _either_side(stream, specs, None, lambda vals: sum(vals[:6]) == vals[6], len(T3_COLUMNS), repeats,
-                               text=text)
+        row_rule = lambda vals: sum(vals[:6]) == vals[6]  # noqa: E731
+        aligned = _either_side(stream, specs, None, row_rule, len(T3_COLUMNS), repeats, text=text,
+                               judge=lambda al: _consistency(_t3_rows(al, specs, repeats, Parsed()), _t3_rules(specs), row_rule))
     if not any(t.kind == "value" for t in stream) and len(aligned.rows) < len(specs) // 2:
         # (no figure, and too few of its row labels for a table printed with every blank dropped)
         out.result = TableResult(table="三", parsed=False, reason="no rows of table 三 found")
         return out
+    ncol = len(T3_COLUMNS)
+    found = _t3_rows(aligned, specs, repeats, out)
+    placed = [spec.label for spec in specs if spec.key in aligned.rows and aligned.rows[spec.key].how == "position"]
+    if placed:
+        out.findings.append(Finding(
+            kind="layout",
+            message=f"table 三: {len(placed)} rows carry no label beside their numbers (a converted PDF breaks "
+                    f"labels from values); they were placed by their order between labelled rows: "
+                    + "、".join(placed[:6]) + ("…" if len(placed) > 6 else "")))
+    if aligned.lost_runs:
+        out.findings.append(Finding(kind="unparsed", message=f"table 三: {aligned.lost_runs} rows of figures without labels could not be placed; the rows they may belong to are left unread"))
+    _settle("三", found, _t3_rules(specs), lambda v: sum(v[:6]) == v[6], out)
+    _summarise("三", out, len(specs))
+    return out
+
+
+def _t3_rows(aligned, specs, repeats: bool, out: Parsed) -> list[_Row]:
+    """Table 三's rows as aligned, each with its readings (findings about them into `out`)."""
     ncol = len(T3_COLUMNS)
     found: list[_Row] = []
     blanks_ok = _blank_row_allowed(aligned, ncol)
@@ -495,18 +537,7 @@ def parse_table3(stream: list[Tok], repeats: bool = False, text: str = "") -> Pa
                           guessed=repeats or any(t.vanished for x in readings for t in x)))
         if row.how == "fuzzy":
             out.findings.append(Finding(kind="label_typo", message=f"row label printed as {row.printed!r}, read as {spec.label}", quote=row.printed, loc=row.label_loc))
-    placed = [spec.label for spec in specs if spec.key in aligned.rows and aligned.rows[spec.key].how == "position"]
-    if placed:
-        out.findings.append(Finding(
-            kind="layout",
-            message=f"table 三: {len(placed)} rows carry no label beside their numbers (a converted PDF breaks "
-                    f"labels from values); they were placed by their order between labelled rows: "
-                    + "、".join(placed[:6]) + ("…" if len(placed) > 6 else "")))
-    if aligned.lost_runs:
-        out.findings.append(Finding(kind="unparsed", message=f"table 三: {aligned.lost_runs} rows of figures without labels could not be placed; the rows they may belong to are left unread"))
-    _settle("三", found, _t3_rules(specs), lambda v: sum(v[:6]) == v[6], out)
-    _summarise("三", out, len(specs))
-    return out
+    return found
 
 
 # ---- table 四 -------------------------------------------------------------
