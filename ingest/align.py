@@ -310,7 +310,11 @@ def align(stream: Sequence[Tok], specs: Sequence[RowSpec], groups: Optional[Sequ
     # a table printed with each label after its values: figures before the first label, none after the last
     plain_before = [i for i in before_first if stream[i].grid is None]
     plain_after = [i for i in after_last if stream[i].grid is None]
-    in_grid = any(stream[i].grid is not None for i in values)
+    # a real grid says which label a figure is beside — where its labels stand in rows of their own (a
+    # text whose lines the loader joined into one "row" says nothing)
+    label_rows = [stream[a.last_tok].grid for a in anchors]
+    own_row = sum(1 for g in label_rows if g is not None and label_rows.count(g) == 1)
+    in_grid = any(stream[i].grid is not None for i in values) and own_row >= max(2, 0.8 * len(anchors))
     if labels_after is not None:
         out.label_after = labels_after and not in_grid
     else:

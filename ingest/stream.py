@@ -119,8 +119,12 @@ def _plain(text: str, loc: Location, grid: Optional[int], out: list[Tok], skip, 
         if num is not None:
             after = text[b:b + 1] if m.group("unit") is None else ""
             prev = text[a - 1:a] if a else ""
-            if after and after in _PROSE_AFTER or prev in ("第", "约", "近", "超", "达"):
-                continue  # 「2023年」「第3页」: a figure of the prose, part of the label text around it
+            alone = (not prev or prev in SPACE) and text[b + 1:b + 2] in ("", *SPACE) and after not in "年月日号时"
+            if after and after in _PROSE_AFTER and not alone or prev in ("第", "约", "近", "超", "达"):
+                # 「2023年」「第3页」: a figure of the prose, part of the label text around it — but a figure
+                # standing alone with one character after it (「 455件 」) is a cell: its unit, or the last
+                # character of a label wrapped after its figures
+                continue
             if prev and (prev.isalpha() and prev.isascii() or prev in "（(" and text[b:b + 1] in ("）", ")")):
                 continue
         label(pos, a)

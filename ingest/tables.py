@@ -19,7 +19,7 @@ from .layout import (
     T3_COLUMNS, T4_GROUPS, T4_RESULTS, RowSpec, table2_blocks, table3_rows,
 )
 from .models import Fact, Finding, Location, TableResult, Unread
-from .stream import BLANK_MARKS, Tok, Token, normalize_label, strip_space
+from .stream import BLANK_MARKS, SPACE, Tok, Token, normalize_label, strip_space
 
 
 @dataclass
@@ -123,7 +123,9 @@ def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000,
     # dropped, 「1212」 for 12 | | | | | | 12): the blanks vanished too, or the row cannot be read at all.
     if not raw and complete and tokens and len(tokens) < n and not all(t.fixed for t in tokens):
         spaced = bordered = True
-    if spaced and bordered and len(tokens) < n and not all(t.fixed for t in tokens):
+    # (a table that drops its blanks elsewhere may have dropped one beside digits that ran together too:
+    # 「行政规范015性文件」 is 0 | 15 | ∅ as well as 0 | 1 | 5)
+    if spaced and (bordered or vanishing) and len(tokens) < n and not all(t.fixed for t in tokens):
         for b in range(1, n - len(tokens) + 1):
             fewer, ok = digits.token_cuts(texts, n - b, [t.atomic for t in tokens], limit=limit)
             complete = complete and ok
@@ -482,13 +484,13 @@ def parse_table3(stream: list[Tok], repeats: bool = False, text: str = "") -> Pa
     if not aligned.mode_known:
         row_rule = lambda vals: sum(vals[:6]) == vals[6]  # noqa: E731
         aligned = _either_side(stream, specs, None, row_rule, len(T3_COLUMNS), repeats, text=text,
-                               judge=lambda al: _consistency(_t3_rows(al, specs, repeats, Parsed()), _t3_rules(specs), row_rule))
+                               judge=lambda al: _consistency(_t3_rows(al, specs, repeats, Parsed(), text), _t3_rules(specs), row_rule))
     if not any(t.kind == "value" for t in stream) and len(aligned.rows) < len(specs) // 2:
         # (no figure, and too few of its row labels for a table printed with every blank dropped)
         out.result = TableResult(table="三", parsed=False, reason="no rows of table 三 found")
         return out
     ncol = len(T3_COLUMNS)
-    found = _t3_rows(aligned, specs, repeats, out)
+    found = _t3_rows(aligned, specs, repeats, out, text)
     placed = [spec.label for spec in specs if spec.key in aligned.rows and aligned.rows[spec.key].how == "position"]
     if placed:
         out.findings.append(Finding(
@@ -503,7 +505,40 @@ def parse_table3(stream: list[Tok], repeats: bool = False, text: str = "") -> Pa
     return out
 
 
-def _t3_rows(aligned, specs, repeats: bool, out: Parsed) -> list[_Row]:
+def _line_cells(row: AlignedRow, text: str, n: int) -> Optional[list[Token]]:
+    """A row printed one cell per line, its empty cells as empty lines (「13⏎⏎⏎⏎⏎⏎13」): where the lines
+    after its label, up to the next line that is not a figure, are exactly its n cells — each figure on
+    a line of its own — the lines place them, and each empty line is a blank cell."""
+    if not text or row.label_end is None or not row.values or any(not t.atomic and " " in t.text for t in row.values):
+        return None
+    nl = text.find("\n", row.label_end)
+    if nl < 0 or text[row.label_end:nl].strip(SPACE):
+        return None  # figures on the label's own line
+    cells: list[Token] = []
+    values = iter(row.values)
+    want = next(values, None)
+    pos = nl + 1
+    while pos <= len(text) and len(cells) <= n:
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        line = text[pos:end]
+        body = line.strip(SPACE)
+        if not body:
+            if want is None and len(cells) == n:
+                break
+            cells.append(Token("", Location(start=pos, end=pos)))
+        elif want is not None and want.loc.start >= pos and want.loc.end <= end and body == want.text:
+            cells.append(want)
+            want = next(values, None)
+        else:
+            break
+        pos = end + 1
+    if want is not None or len(cells) != n:
+        return None
+    return cells
+
+
+def _t3_rows(aligned, specs, repeats: bool, out: Parsed, text: str = "") -> list[_Row]:
     """Table 三's rows as aligned, each with its readings (findings about them into `out`)."""
     ncol = len(T3_COLUMNS)
     found: list[_Row] = []
@@ -532,6 +567,10 @@ def _t3_rows(aligned, specs, repeats: bool, out: Parsed) -> list[_Row]:
             continue
         readings, why = _readings(row.values, ncol, label_end=_label_end(row), repeats=repeats,
                                   vanishing=_vanishing(list(aligned.rows.values()), lambda r: ncol))
+        if len(readings) > 1 and not aligned.label_after:
+            by_lines = _line_cells(row, text, ncol)
+            if by_lines is not None and any(_vals(x) == _vals(by_lines) for x in readings):
+                readings = [by_lines]
         found.append(_Row(spec.key, spec.label, row.printed, T3_COLUMNS, readings, why,
                           loc=row.values[0].loc, quote=_printed(row.values),
                           guessed=repeats or any(t.vanished for x in readings for t in x)))

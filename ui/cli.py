@@ -99,7 +99,7 @@ def print_report(report, out=sys.stdout) -> None:
         w("also called: " + "、".join(report.agency_aliases))
     w("parts: " + " ".join(s.number for s in report.sections))
     for t in report.tables:
-        status = "empty (every cell blank)" if t.empty else ("read" if t.parsed else f"NOT READ: {t.reason}")
+        status = "empty (every cell blank)" if t.empty and not t.unread else ("read" if t.parsed else f"NOT READ: {t.reason}")
         w(f"\n表{t.table}: {status}")
         facts = [f for f in report.facts if f.table == t.table]
         if not facts or t.empty:
