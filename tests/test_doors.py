@@ -265,18 +265,18 @@ def test_wrong_tokens_slow_the_guesser_down(admin_app, caplog):
         r = c.post("/api/upload", files=upload, headers={"Authorization": f"Bearer {TOKEN}"})
         assert r.status_code == 429 and "wrong admin tokens" in r.json()["error"] and r.headers["retry-after"] == "1"
         assert 0 < gate.budget.token_wait("10.79.0.1", time.time()) <= BACKOFF
-        time.sleep(BACKOFF)
+        time.sleep(BACKOFF + 0.05)
         # each wrong token doubles the wait
         assert c.post("/api/upload", files=upload, headers={"Authorization": "Bearer guess-2"}).status_code == 401
         assert BACKOFF < gate.budget.token_wait("10.79.0.1", time.time()) <= 2 * BACKOFF
         assert c.post("/api/admin/session", headers={"Authorization": "Bearer guess-3"}).status_code == 429
-        time.sleep(2 * BACKOFF)
+        time.sleep(2 * BACKOFF + 0.05)
         # the chat's upload tab is the same door for the same client
         assert call_result(c, "upload_reports", ["guess-3", None]) == ["口令不正确（1 秒后可再试）。"]
         assert 2 * BACKOFF < gate.budget.token_wait("10.79.0.1", time.time()) <= 4 * BACKOFF
         assert c.post("/api/upload", files=upload, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 429
         assert call_result(c, "upload_reports", [TOKEN, None])[0].startswith("口令错误次数过多")
-        time.sleep(4 * BACKOFF)
+        time.sleep(4 * BACKOFF + 0.05)
         # the right token after the wait: accepted, and the failures forgotten
         r = c.post("/api/upload", files=upload, headers={"Authorization": f"Bearer {TOKEN}"})
         assert r.status_code == 422 and r.json()["results"][0].startswith("✗")  # checked, read, not a report
@@ -427,7 +427,7 @@ def test_the_upload_tab_opens_the_admin_session_first(tmp_path):
     uploads = tmp_path / "gradio"
     env = _serve_env(DISCLOSURE_QA_ADMIN_TOKEN=TOKEN, DISCLOSURE_QA_TOKEN_BACKOFF="0.2", GRADIO_TEMP_DIR=str(uploads))
     proc, url = _serve(["--store", str(tmp_path / "store")], env, tmp_path / "serve.log")
-    report = tmp_path / "洪泽区人民政府_2099.txt"  # a report the store does not hold yet: the sample, another year
+    report = tmp_path / "滨海新区公安局_2099.txt"  # a report the store does not hold yet: the sample, another year
     report.write_text(SAMPLE.read_text(encoding="utf-8").replace("2022", "2099"), encoding="utf-8")
     try:
         with sync_playwright() as p:
@@ -455,6 +455,10 @@ def test_the_upload_tab_opens_the_admin_session_first(tmp_path):
             page.get_by_label("管理员口令").fill(TOKEN)
             page.locator("input[type=file]").set_input_files(str(report))
             page.get_by_text(report.name).first.wait_for(timeout=20000)
+            # the server writes it under a temporary name, then moves it in place
+            deadline = time.monotonic() + 10
+            while [p.name for p in files_in(uploads)] != [report.name] and time.monotonic() < deadline:
+                time.sleep(0.1)
             assert [p.name for p in files_in(uploads)] == [report.name]
             page.get_by_role("button", name="导入").click()
             result = page.get_by_label("结果")
