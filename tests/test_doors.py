@@ -150,8 +150,9 @@ def test_the_chat_takes_no_file_without_the_admin_session(admin, upload_dir):
 
 
 def test_the_admin_session_lets_uploads_through_each_within_its_limit(admin, upload_dir):
-    c = admin
     from ui.uploads import MAX_REPORT_BYTES, MAX_UPLOAD_REQUEST
+
+    c = admin
 
     session(c)
     r = c.post("/gradio_api/upload", files={"files": ("report.txt", SAMPLE.read_bytes(), "text/plain")})
@@ -181,7 +182,7 @@ def test_uploads_to_the_chat_are_off_without_an_admin_token(store_dir, upload_di
 
 # ---- one rate budget over every door -----------------------------------------------------------
 def test_the_chat_calls_are_rate_limited_like_the_api(app, c):
-    """The issue's 65 calls to /gradio_api/call/respond: RATE answered, the rest 429."""
+    """65 calls to /gradio_api/call/respond in a burst: RATE answered, the rest 429."""
     calls = [c.post("/gradio_api/call/respond", json={"data": [QUESTION, [], None, None]}) for _ in range(65)]
     assert [r.status_code for r in calls] == [200] * RATE + [429] * (65 - RATE)
     r = calls[-1]
