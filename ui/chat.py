@@ -153,12 +153,23 @@ def build_chat(bot, store, config):
 
         with gr.Tab("上传报告"):
             if config.admin_token:
-                gr.Markdown("上传报告文件（txt / docx / html / pdf / md），需要管理员口令。")
+                from .doors import SESSION_JS
+
+                gr.Markdown("上传报告文件（txt / docx / html / pdf / md），需要管理员口令：先输入口令并点「确认口令」，再选择文件。")
                 token = gr.Textbox(label="管理员口令", type="password")
+                confirm = gr.Button("确认口令")
+                session = gr.Textbox(label="口令", interactive=False, show_label=False, elem_id="admin-session")
                 files = gr.File(label="报告文件", file_count="multiple")
                 go_ = gr.Button("导入")
                 result = gr.Textbox(label="结果", lines=8, interactive=False)
-                go_.click(lambda t, fs: _upload(store, config, t, fs), [token, files], result)
+                # in the browser: the admin session (a cookie) without which files cannot be sent (ui/doors.py)
+                confirm.click(None, token, session, js=SESSION_JS)
+
+                def upload(t, fs, request: gr.Request):
+                    return _upload(store, config, t, fs, request)
+
+                upload.__annotations__["request"] = gr.Request  # a class, not this module's string annotation
+                go_.click(upload, [token, files], result, api_name="upload_reports")
             else:
                 gr.Markdown("上传已关闭：服务端设置 `DISCLOSURE_QA_ADMIN_TOKEN` 后可从网页上传报告。")
     return demo
@@ -197,14 +208,15 @@ def _facts_csv(store) -> str:
     return out.name
 
 
-def _upload(store, config, token, files) -> str:
-    import hmac
+def _upload(store, config, token, files, request) -> str:
     from pathlib import Path
 
+    from .doors import chat_token_check
     from .uploads import ingest_uploads
 
-    if not config.admin_token or not hmac.compare_digest((token or "").encode(), config.admin_token.encode()):
-        return "口令不正确。"
+    refused = chat_token_check(request, token)  # the same backoff after wrong tokens as /api/upload
+    if refused:
+        return refused
     if not files:
         return "请选择文件。"
     items = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import logging
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -414,11 +415,21 @@ def cmd_serve(args) -> int:
                                 facts_url=getattr(args, "facts_url", None), chroma_url=getattr(args, "chroma_url", None))
     if args.allow_origin:
         config.allowed_origins = [o.rstrip("/") for o in args.allow_origin]
+    if args.forwarded_allow_ips is not None:
+        config.forwarded_allow_ips = [args.forwarded_allow_ips]
+    # the doors' warnings (wrong admin tokens, a budget kept in memory only) go to standard error
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"opening the store {args.store or default_store_dir()} …", file=sys.stderr)
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except ValueError as e:  # a setting it cannot use (an origin, a proxy address), said with the fix
+        print(f"✗ {e}", file=sys.stderr)
+        return 2
     print(f"serving on http://{args.host}:{args.port}/  (chat at /, API at /api/ask, widget at /widget.js)",
           file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # X-Forwarded-For is honoured by the app itself, only from --forwarded-allow-ips (uvicorn's own
+    # default would trust it from 127.0.0.1, and a client there could then pick its address)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False)
     return 0
 
 
@@ -496,6 +507,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--allow-origin", action="append", metavar="ORIGIN",
                    help="a site that may embed the widget and call the API (https://www.example.gov.cn); "
                         "repeat for several (env DISCLOSURE_QA_ALLOWED_ORIGINS, comma-separated)")
+    s.add_argument("--forwarded-allow-ips", default=None, metavar="IPS",
+                   help="the reverse proxies (addresses or networks, comma-separated: 10.0.0.2,10.0.1.0/24) whose "
+                        "X-Forwarded-For names the client; default none: the connecting address is the client "
+                        "(env DISCLOSURE_QA_FORWARDED_ALLOW_IPS)")
     s.add_argument("--no-chat", action="store_true", help="serve the API and the widget only (no Gradio)")
     s.set_defaults(func=cmd_serve)
 

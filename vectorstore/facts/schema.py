@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from .db import Database, redact
 
-SCHEMA_VERSION = 7  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite);
+SCHEMA_VERSION = 8  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite);
 # 4: reports.agency_key (canonical identity) and sources (other files of the same report);
 # 5: facts_cell_year (a ranking of one year reads that year's cells only);
 # 6: reports.reader_version (ingest re-reads a report stored by an older reader; stored ones count as 1);
 # 7: narrative_facts (the prose's figures with their measures; filled when ingest re-reads a report)
+# 8: door_budget (serve's per-client request and admin-token budgets, shared by the processes of one PostgreSQL)
 
 
 class SchemaVersionError(Exception):
@@ -146,6 +147,16 @@ CREATE TABLE IF NOT EXISTS sources (
     added_at   TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sources_report ON sources(report_id);
+
+CREATE TABLE IF NOT EXISTS door_budget (
+    client        TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('rate', 'token')),
+    slot          BIGINT NOT NULL,
+    hits          INTEGER NOT NULL,
+    blocked_until DOUBLE PRECISION,
+    expires       DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (client, kind, slot)
+);
 
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
