@@ -11,7 +11,9 @@ from .pipeline import file_hash, parse_file
 if TYPE_CHECKING:
     from .ocr import OcrSettings
 
-SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+# what a folder is searched for; a page image (.png/.jpg, read by OCR) is read when named itself, since a
+# folder of reports often holds the pictures of its web pages too
+SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 
 
 class ReportSink(Protocol):

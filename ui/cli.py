@@ -46,8 +46,8 @@ def cmd_ingest(args) -> int:
 
     files = expand_paths(args.paths)
     if not files:
-        print("nothing to ingest: no .txt/.md/.html/.pdf/.docx/.png/.jpg files in " + ", ".join(args.paths),
-              file=sys.stderr)
+        print("nothing to ingest: no .txt/.md/.html/.pdf/.docx files in " + ", ".join(args.paths)
+              + " (page images are read when named one by one)", file=sys.stderr)
         return 1
     ocr = ocr_settings(args)
     if ocr is None:
