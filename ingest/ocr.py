@@ -1,6 +1,7 @@
 """Read page images with OCR: PDF pages without a text layer, and .png/.jpg photos or scans of pages.
 
-    >>> doc = load_images("scan_page1.png", [Image.open("scan_page1.png")])  # doctest: +SKIP
+    >>> from ingest.loaders import load_document
+    >>> doc = load_document("某某县人民政府_2023_第2页.png")  # doctest: +SKIP
     >>> doc.kind, doc.ocr_pages, doc.rows[0].cells[0].loc.box  # doctest: +SKIP
     ('image', [1], (0.05, 0.04, 0.93, 0.07))
 
@@ -23,6 +24,7 @@ flags): pages past it are not read, and a finding says which.
 """
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -295,7 +297,7 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(parts)
 
 
-def build_document(path: Path, kind: str, pages: list[PageText], findings: list[Finding]) -> Document:
+def document_of_pages(path: Path, kind: str, pages: list[PageText], findings: list[Finding]) -> Document:
     """Pages in order into one Document: a text layer's lines as rows of one cell, OCR lines as rows of
     one cell per box, pages joined with a newline (as the PDF loader does)."""
     parts: list[str] = []
@@ -373,7 +375,6 @@ def _box_location(box: Box, start: int, end: int) -> Location:
 def load_images(path: Path, data: bytes, settings: Optional[OcrSettings] = None) -> Document:
     """A .png/.jpg (or any image PIL opens; each frame of a multi-page TIFF a page) read by OCR."""
     from PIL import Image, ImageSequence, UnidentifiedImageError
-    import io
 
     if not available():
         raise OcrUnavailable(f"{path} is an image of a page; reading it needs OCR: {INSTALL_HINT}.")
@@ -387,7 +388,7 @@ def load_images(path: Path, data: bytes, settings: Optional[OcrSettings] = None)
     findings: list[Finding] = []
     read = read_pages(path, list(range(1, len(frames) + 1)), lambda n: frames[n - 1], settings, findings)
     pages = [PageText(n, lines=read[n]) if n in read else PageText(n) for n in range(1, len(frames) + 1)]
-    return build_document(path, "image", pages, findings)
+    return document_of_pages(path, "image", pages, findings)
 
 
 def load_pdf_pages(path: Path, data: bytes, texts: list[str], settings: Optional[OcrSettings] = None) -> Document:
@@ -402,4 +403,4 @@ def load_pdf_pages(path: Path, data: bytes, texts: list[str], settings: Optional
         close()
     pages = [PageText(i + 1, lines=read[i + 1]) if i + 1 in read else PageText(i + 1, text=t)
              for i, t in enumerate(texts)]
-    return build_document(path, "pdf", pages, findings)
+    return document_of_pages(path, "pdf", pages, findings)

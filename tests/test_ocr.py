@@ -10,12 +10,10 @@ from __future__ import annotations
 import os
 import random
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from ingest import ocr
-from ingest.models import IngestError
 from ingest.pipeline import parse_document, parse_file
 
 
@@ -180,7 +178,7 @@ def _as_ocr(tmp_path, lines: list[list[str]], confidence: dict[str, float] | Non
             x += w + 30
         boxes.append(row)
         y += 30
-    return ocr.build_document(tmp_path / "天津市滨海新区公安局_2022.png", "image", [ocr.PageText(1, lines=boxes)], [])
+    return ocr.document_of_pages(tmp_path / "天津市滨海新区公安局_2022.png", "image", [ocr.PageText(1, lines=boxes)], [])
 
 
 def _row(lines: list[list[str]], label: str) -> list[str]:
