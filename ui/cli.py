@@ -47,13 +47,22 @@ def cmd_ingest(args) -> int:
 
     files = expand_paths(args.paths)
     if not files:
-        print("nothing to ingest: no .txt/.md/.html/.pdf/.docx files in " + ", ".join(args.paths), file=sys.stderr)
+        print("nothing to ingest: no .txt/.md/.html/.pdf/.docx files in " + ", ".join(args.paths)
+              + " (page images are read when named one by one)", file=sys.stderr)
         return 1
+    ocr = ocr_settings(args)
+    if ocr is None:
+        return 2
     failed = 0
     with open_store(args) as store:
         bar = tqdm(total=len(files), unit="file", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
+
+        def page_done(done: int, pages: int) -> None:  # a scan's pages, as OCR reads them
+            bar.set_postfix_str(f"OCR page {done}/{pages}" if done < pages else "", refresh=True)
+
+        ocr.progress = page_done
         # facts and chunks of every file first; the slow embedding once, for the whole batch, at the end
-        for out in ingest_files(files, store.sink()):
+        for out in ingest_files(files, store.sink(), ocr):
             bar.update(1)
             if out.status == "error":
                 failed += 1
@@ -131,12 +140,35 @@ def print_report(report, out=sys.stdout) -> None:
             w(f"  - [{f.kind}] {f.message}")
 
 
+def ocr_settings(args):
+    """The OCR budget of --ocr-max-pages / --ocr-max-seconds over the environment's; None (said why) when invalid."""
+    from ingest.ocr import OcrSettings
+
+    try:
+        settings = OcrSettings()
+        if getattr(args, "ocr_max_pages", None) is not None:
+            settings.max_pages = args.ocr_max_pages
+        if getattr(args, "ocr_max_seconds", None) is not None:
+            settings.max_seconds = args.ocr_max_seconds
+        settings.__post_init__()
+    except ValueError as e:
+        print(f"✗ {e}", file=sys.stderr)
+        return None
+    return settings
+
+
 def cmd_check(args) -> int:
     from ingest.models import IngestError
     from ingest.pipeline import parse_file
 
+    ocr = ocr_settings(args)
+    if ocr is None:
+        return 2
+    if sys.stderr.isatty():
+        ocr.progress = lambda done, pages: print(f"\rOCR page {done}/{pages}", end="" if done < pages else "\n",
+                                                 file=sys.stderr, flush=True)
     try:
-        report = parse_file(args.file)
+        report = parse_file(args.file, ocr)
     except IngestError as e:
         print(f"✗ {e}", file=sys.stderr)
         return 1
@@ -433,6 +465,13 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def _ocr_flags(s) -> None:
+    s.add_argument("--ocr-max-pages", type=int, default=None, metavar="N",
+                   help="read at most N scanned pages of one file by OCR (env DISCLOSURE_QA_OCR_MAX_PAGES, default 30)")
+    s.add_argument("--ocr-max-seconds", type=float, default=None, metavar="S",
+                   help="stop reading a file's scanned pages after S seconds (env DISCLOSURE_QA_OCR_MAX_SECONDS, default 300)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="disclosure-qa", description="Exact, cited answers from 政府信息公开工作年度报告.")
     p.add_argument("--store", default=None, metavar="DIR",
@@ -451,10 +490,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ingest", help="read report files or folders into the store")
     s.add_argument("paths", nargs="+", metavar="PATH")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _ocr_flags(s)
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("check", help="parse and check one file, print its tables and checks; stores nothing")
     s.add_argument("file")
+    _ocr_flags(s)
     s.add_argument("--format", choices=["text", "json"], default="text")
     s.set_defaults(func=cmd_check)
 
