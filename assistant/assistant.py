@@ -212,6 +212,8 @@ def both_spoken_of(intent: Intent, turns: list[Intent]) -> Intent:
 
 
 _NARROWS = re.compile(r"其中|[里中]有|之中|这些|那些|最后|最终|结果")
+# a clause that only sets the frame of the next one (「那几件申请里，有几件是…」): in X, how many are Y
+_FRAME = re.compile(r"(?:里|里面|中|当中|之中|之内)[，,]\s*$")
 
 
 def compound_parts(question: str) -> list[str]:
@@ -224,7 +226,8 @@ def compound_parts(question: str) -> list[str]:
         # (not when a later clause narrows the earlier one: 「有几家企业来申请，最后企业的申请里有几份…」 asks the last)
         pieces = [p for p in re.split(r"(?<=[，,])", plain(question)) if p.strip()]
         if (len(pieces) < 2 or sum(1 for p in pieces if _ASKS.search(p)) < 2
-                or any(_NARROWS.search(p) for p in pieces[1:])):
+                or any(_NARROWS.search(p) for p in pieces[1:])
+                or any(_FRAME.search(p) for p in pieces[:-1])):
             return []
     asking = [i for i, p in enumerate(pieces) if _ASKS.search(p)]
     if len(asking) < 2 or find_metric(without_asker("".join(pieces[:asking[1]]))) is None:

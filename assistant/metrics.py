@@ -112,7 +112,7 @@ T2_COLUMN_WORDS = [
     ("上一年项目数量", re.compile(r"上一?年[^，,。？?]{0,4}?项目")),
     # (the 2019 format's printed change; a 2021 report has none, and the change is then computed)
     ("本年增减", re.compile(r"增减|增/减|增加或减少|增加了?还是减少|变化了?多少|多出|多了几|少了几")),
-    ("本年废止件数", re.compile(r"废止|废除|废掉|废了|取消")),
+    ("本年废止件数", re.compile(r"(?:清理)?(?:并|和|、)?(?:废止|废除|废掉|废了|取消)")),
     ("现行有效件数", re.compile(r"现行有效|有效的|还有效|仍有效|现行|生效")),
     ("本年制发件数", re.compile(r"制发|新制|出台|印发|发布|制定")),
     # the 2019 format's 政府集中采购 row: its count of projects and their amount

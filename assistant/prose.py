@@ -149,9 +149,10 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
     # the measures the question names as the report prints them (机构职能、财政资金), each once
     named: dict[str, ProseFigure] = {}
     for f in sorted(figs, key=lambda f: -len(f.measure)):
-        if len(f.measure) >= 2 and f.measure in question and not any(f.measure in m for m in named):
-            named[f.measure] = f
-    found = sorted(named.values(), key=lambda f: question.find(f.measure))
+        said = _said(f.measure)
+        if len(said) >= 2 and said in question and not any(said in m for m in named):
+            named[said] = f
+    found = sorted(named.values(), key=lambda f: question.find(_said(f.measure)))
     if len(found) >= 2 and (kind == "sum" or re.search(r"加起来|一共|合计|总共|共有|之和", question)):
         if len({f.unit for f in found}) != 1 or len({f.measure for f in found}) != len(found):
             return None
@@ -172,6 +173,15 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
     # the same figure printed again for the same measure (part 一 and part 六): each sentence is quoted
     again = [g for g in figs if g is not f and g.measure == f.measure and (g.value, g.unit) == (f.value, f.unit)]
     return ProseAnswer(f.value, f.unit, f.measure, [f, *again])
+
+
+# a verb the prose prints before what it counts (「开展民意征集53期」): a question names the thing only
+_LIGHT_VERB = re.compile(r"^(?:开展|组织|举办|举行|召开|进行|完成|发布|办理|印发|推送|编发|累计)(?=..)")
+
+
+def _said(measure: str) -> str:
+    """The measure as a question names it: without a light verb before the thing counted."""
+    return _LIGHT_VERB.sub("", measure)
 
 
 def _shape(measure: str) -> str:

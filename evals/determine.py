@@ -58,6 +58,8 @@ class Tok:
 class CellReading:
     values: Optional[frozenset]  # every value the readings give (None: unmodelled)
     exact: bool
+    row: frozenset = frozenset()  # the readings of its whole row (tuples of its row's cells), where modelled
+    col: int = -1  # its place in those tuples
 
     @property
     def determined(self) -> bool:
@@ -114,46 +116,60 @@ def _splits(text: str, fuse: bool, most: int) -> list[list[str]]:
 
 def row_readings(kinds: list[str], toks: list[Tok], fuse: bool, drop: bool, dedupe: bool,
                  row_ok: Callable[[tuple], bool]) -> set[tuple]:
-    """Every tuple of cell values the tokens may print. Raises _TooMany past ROW_LIMIT steps."""
+    """Every tuple of cell values the tokens may print. Raises _TooMany past ROW_LIMIT steps.
+
+    Memoised on (token, cell): the readings of the cells from a cell on, with the tokens from a token
+    on, are built once, so a row whose tokens allow many placements of equal values (blanks and 0s
+    anywhere among fifteen cells) costs what its distinct readings cost."""
     n = len(kinds)
     opts = [[["0"]] if t.kind != "num" else _splits(t.text, fuse, n) for t in toks]
-    out: set[tuple] = set()
     steps = [0]
+    memo: dict = {}
 
-    def rec(ti: int, ci: int, acc: tuple) -> None:
-        steps[0] += 1
-        if steps[0] > ROW_LIMIT:
+    def count(k: int) -> None:
+        steps[0] += 1 + k
+        if steps[0] > ROW_LIMIT * 10:
             raise _TooMany
-        if n - ci < len(toks) - ti:
-            return  # every token left needs a cell
-        if drop and ci < n:
-            rec(ti, ci + 1, acc + (ZERO,))
-        if ti == len(toks):
-            if ci == n and row_ok(acc):
-                out.add(acc)
-            return
-        for sp in opts[ti]:
-            for r in (range(1, (n - ci) // len(sp) + 1) if dedupe else (1,)):
-                place(ti, sp * r, 0, ci, acc)
 
-    def place(ti: int, parts: list[str], pi: int, ci: int, acc: tuple) -> None:
+    def suf(ti: int, ci: int) -> frozenset:
+        key = ("r", ti, ci)
+        if key in memo:
+            return memo[key]
+        res: set = set()
+        if n - ci >= len(toks) - ti:  # every token left needs a cell
+            if drop and ci < n:
+                res |= {(ZERO,) + x for x in suf(ti, ci + 1)}
+            if ti == len(toks):
+                if ci == n:
+                    res.add(())
+            else:
+                for sp in opts[ti]:
+                    for r in (range(1, (n - ci) // len(sp) + 1) if dedupe else (1,)):
+                        res |= place(ti, tuple(sp * r), 0, ci)
+        count(len(res))
+        memo[key] = frozenset(res)
+        return memo[key]
+
+    def place(ti: int, parts: tuple, pi: int, ci: int) -> frozenset:
         """The numbers of one token in consecutive cells, but for blanks dropped between them
         (「4」, a vanished blank, 「4」 print 「44」)."""
         if pi == len(parts):
-            rec(ti + 1, ci, acc)
-            return
-        if n - ci < len(parts) - pi + len(toks) - ti - 1:
-            return
-        steps[0] += 1
-        if steps[0] > ROW_LIMIT:
-            raise _TooMany
-        if pi > 0 and drop:
-            place(ti, parts, pi, ci + 1, acc + (ZERO,))
-        if _fits(parts[pi], kinds[ci]):
-            place(ti, parts, pi + 1, ci + 1, acc + (Decimal(parts[pi]),))
+            return suf(ti + 1, ci)
+        key = ("p", ti, parts, pi, ci)
+        if key in memo:
+            return memo[key]
+        res: set = set()
+        if n - ci >= len(parts) - pi + len(toks) - ti - 1:
+            if pi > 0 and drop:
+                res |= {(ZERO,) + x for x in place(ti, parts, pi, ci + 1)}
+            if _fits(parts[pi], kinds[ci]):
+                v = Decimal(parts[pi])
+                res |= {(v,) + x for x in place(ti, parts, pi + 1, ci + 1)}
+        count(len(res))
+        memo[key] = frozenset(res)
+        return memo[key]
 
-    rec(0, 0, ())
-    return out
+    return {x for x in suf(0, 0) if row_ok(x)}
 
 
 # ---- what the reader sees of one table ----------------------------------------------------------
@@ -254,8 +270,26 @@ def _determine_table(r: Rendering, table: str) -> dict[Key, CellReading]:
     if anchors != list(range(len(rows))):
         return unmodelled  # a label the text lost (or printed twice): not modelled
     at = {x: b for b, (kind, x) in enumerate(bounds) if kind == "anchor"}  # row -> its boundary's index
-    sides = ("before", "after") if ops.label_after else ("before",)
+    # a table prints all its labels on one side of their figures; a reader knows which only where the text
+    # tells (figures before the first label or after a block's last): every side with a reading counts
+    kept: list = [[] for _ in rows]
+    inexact = [False] * len(rows)
+    for side in ("before", "after"):
+        got = _one_side(side, rows, segments, bounds, at, kinds, fuse, drop, dedupe, row_ok, across, r)
+        if got is None:
+            continue  # no reading of the table puts its figures on this side
+        for i, (k, x) in enumerate(zip(*got)):
+            if k is None or kept[i] is None:
+                kept[i] = None
+            else:
+                kept[i] = sorted(set(kept[i]) | set(k), key=repr)
+            inexact[i] = inexact[i] or x
+    return _cells(rows, kept, inexact, r)
 
+
+def _one_side(side, rows, segments, bounds, at, kinds, fuse, drop, dedupe, row_ok, across, r):
+    """The candidates some full reading uses, with every label on `side` of its figures (None: none)."""
+    sides = (side,)
     domains: list[Optional[list[tuple]]] = []
     for i in range(len(rows)):
         b = at[i]
@@ -287,7 +321,12 @@ def _determine_table(r: Rendering, table: str) -> dict[Key, CellReading]:
 
     shares = [i + 1 < len(rows) and at[i + 1] == at[i] + 1 and domains[i] is not None and domains[i + 1] is not None
               for i in range(len(rows))]
-    return _solve(rows, domains, shares, compatible, across, r)
+    if any(d is not None and not d for d in domains):
+        return None  # a row no reading on this side can take
+    kept, inexact = _solve(rows, domains, shares, compatible, across, r)
+    if any(k is not None and not k for k in kept):
+        return None
+    return kept, inexact
 
 
 MAX_SUMS = 5_000  # a rule whose partial sums exceed this is not used to prune (the search still checks it)
@@ -403,7 +442,7 @@ def _solve(rows, domains, shares, compatible, across, r: Rendering) -> dict[Key,
                 for j, x in sol.items():
                     supported[j].add(x)
     kept = [None if domains[i] is None else [domains[i][e] for e in sorted(supported[i])] for i in range(m)]
-    return _cells(rows, kept, [i in inexact for i in range(m)], r)
+    return kept, [i in inexact for i in range(m)]
 
 
 def _cells(rows, kept, inexact, r: Rendering) -> dict[Key, CellReading]:
@@ -417,7 +456,8 @@ def _cells(rows, kept, inexact, r: Rendering) -> dict[Key, CellReading]:
             raise AssertionError(f"harness: the truth of row {keys[0][:2]} {truth} is not among its readings "
                                  f"{[e[2] for e in kept[i]][:5]}")
         for j, k in enumerate(keys):
-            out[k] = CellReading(frozenset(e[2][j] for e in kept[i]), not inexact[i])
+            out[k] = CellReading(frozenset(e[2][j] for e in kept[i]), not inexact[i],
+                                 frozenset(e[2] for e in kept[i]), j)
     return out
 
 

@@ -817,14 +817,19 @@ def cjk_font() -> Optional[Path]:
 def render_pdf(truth: Truth, rng: random.Random) -> tuple[str, bytes]:
     """A PDF with a text layer (fpdf2, WenQuanYi Micro Hei), tables drawn as grids with merged cells,
     page numbers in the footer."""
+    doc = build_document(truth, rng)
+    return ".pdf", draw_pdf(doc.blocks, truth.year, _zero_blanker(rng), rng)
+
+
+def draw_pdf(blocks: list[Union[Para, Table]], year: int, blank: Callable[[TCell], bool], rng: random.Random) -> bytes:
+    """Paragraphs and table grids drawn into an A4 PDF with a text layer; `blank(cell)` says which
+    value cells are printed empty."""
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
     font = cjk_font()
     if font is None:
         raise RuntimeError(f"{CJK_FONT} is missing: apt-get install -y fonts-wqy-microhei")
-    doc = build_document(truth, rng)
-    blank = _zero_blanker(rng)
     widths = {"二": (46, 48, 48, 48), "三": (14, 22, 52, 15, 15, 15, 15, 15, 14, 13), "四": (12.6,) * 15}
     dash = rng.choice(("— {} —", "- {} -"))
 
@@ -835,12 +840,12 @@ def render_pdf(truth: Truth, rng: random.Random) -> tuple[str, bytes]:
             self.cell(0, 10, dash.format(self.page_no()), align="C")
 
     pdf = Report(format="A4")
-    pdf.set_creation_date(datetime(truth.year + 1, 1, 20, tzinfo=timezone.utc))
+    pdf.set_creation_date(datetime(year + 1, 1, 20, tzinfo=timezone.utc))
     pdf.add_font("wqy", fname=str(font), collection_font_number=0)
     pdf.set_margins(10, 15, 10)
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
-    for b in doc.blocks:
+    for b in blocks:
         if isinstance(b, Para):
             size = {"title": 16, "heading": 12}.get(b.kind, 10.5)
             pdf.set_font("wqy", size=size)
@@ -856,7 +861,7 @@ def render_pdf(truth: Truth, rng: random.Random) -> tuple[str, bytes]:
                 for cell in row:
                     out.cell(_text(cell, blank), colspan=cell.colspan, rowspan=cell.rowspan)
         pdf.ln(2)
-    return ".pdf", bytes(pdf.output())
+    return bytes(pdf.output())
 
 
 # ---- the issue's acceptance cases: the seed, flattened in two ordinary ways ---------------------------

@@ -257,6 +257,33 @@ def find_anchors(stream: Sequence[Tok], specs: Sequence[RowSpec], groups: Option
     return chosen
 
 
+def _block_sides(stream: Sequence[Tok], anchors: Sequence[Anchor], values: Sequence[int],
+                 groups: Optional[Sequence[int]]) -> tuple[int, int]:
+    """Where a table is printed in blocks, each under a heading of its own (table 二's 「第二十条第（五）项
+    信息内容 本年处理决定数量」), the heading between two blocks says which side their labels' figures
+    stand on: figures after the heading and before the next block's first label are that label's (labels
+    after their figures); figures after the last label of a block and before the next heading are that
+    label's (labels before). Counts the (after, before) block boundaries that say so, one way only."""
+    after = before = 0
+    if groups is None:
+        return 0, 0
+    for a, b in zip(anchors, anchors[1:]):
+        if groups[a.spec] == groups[b.spec]:
+            continue
+        heading = [i for i in range(a.last_tok + 1, b.first_tok) if stream[i].kind == "label"]
+        if not heading:
+            continue
+        gap = [i for i in values if a.last_tok < i < b.first_tok]
+        early = [i for i in gap if i < heading[0]]
+        late = [i for i in gap if i > heading[-1]]
+        inside = [i for i in gap if heading[0] < i < heading[-1]]
+        if inside or (early and late):
+            continue
+        after += bool(late)
+        before += bool(early)
+    return after, before
+
+
 def align(stream: Sequence[Tok], specs: Sequence[RowSpec], groups: Optional[Sequence[int]] = None,
           labels_after: Optional[bool] = None) -> Alignment:
     """Assign the stream's values to the rows of the format (see the module's docstring).
@@ -283,18 +310,26 @@ def align(stream: Sequence[Tok], specs: Sequence[RowSpec], groups: Optional[Sequ
     # a table printed with each label after its values: figures before the first label, none after the last
     plain_before = [i for i in before_first if stream[i].grid is None]
     plain_after = [i for i in after_last if stream[i].grid is None]
-    in_grid = any(stream[i].grid is not None for i in values)
+    # a real grid says which label a figure is beside — where its labels stand in rows of their own (a
+    # text whose lines the loader joined into one "row" says nothing)
+    label_rows = [stream[a.last_tok].grid for a in anchors]
+    own_row = sum(1 for g in label_rows if g is not None and label_rows.count(g) == 1)
+    in_grid = any(stream[i].grid is not None for i in values) and own_row >= max(2, 0.8 * len(anchors))
     if labels_after is not None:
         out.label_after = labels_after and not in_grid
     else:
-        out.label_after = bool(plain_before) and not plain_after and not in_grid
-        out.mode_known = in_grid or bool(plain_before) != bool(plain_after)
+        after_seen, before_seen = _block_sides(stream, anchors, values, groups)
+        after_seen += bool(plain_before)
+        before_seen += bool(plain_after)
+        out.label_after = bool(after_seen) and not before_seen and not in_grid
+        out.mode_known = in_grid or bool(after_seen) != bool(before_seen)
     runs: list[tuple[int, list[int]]] = []  # unlabeled grid runs: (stream position, value indices)
     claimed: dict[int, list[int]] = {}
     for n, a in enumerate(anchors):
         if out.label_after:
+            # the figures before its label, and any printed inside it (「行 / 17 / 政许可」): the label's own
             lo = anchors[n - 1].last_tok if n else -1
-            own = [i for i in values if lo < i < a.first_tok]
+            own = [i for i in values if lo < i < a.last_tok]
         else:
             own = [i for i in values if a.first_tok < i < bounds[n]]
         mine, rest = [], []

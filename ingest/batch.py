@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Protocol
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Protocol
 
 from .models import READER_VERSION, IngestError, Report
 from .pipeline import file_hash, parse_file
 
+if TYPE_CHECKING:
+    from .ocr import OcrSettings
+
+# what a folder is searched for; a page image (.png/.jpg, read by OCR) is read when named itself, since a
+# folder of reports often holds the pictures of its web pages too
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 
 
@@ -36,10 +41,11 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def ingest_files(files: list[Path], sink: ReportSink) -> Iterator[Outcome]:
+def ingest_files(files: list[Path], sink: ReportSink, ocr: "OcrSettings | None" = None) -> Iterator[Outcome]:
     """Parse each file and hand it to the sink; an unchanged file (same content hash) is not parsed again,
     unless the stored report was read by an older reader (READER_VERSION): then it is read again and
-    the new reading replaces the stored one ("re-read"). If that fails, the stored reading is kept."""
+    the new reading replaces the stored one ("re-read"). If that fails, the stored reading is kept.
+    `ocr` bounds each scanned file's OCR (pages, seconds) and reports its pages as they are read."""
     for path in files:
         kept = ""  # what stays stored when reading the file fails
         try:
@@ -54,7 +60,7 @@ def ingest_files(files: list[Path], sink: ReportSink) -> Iterator[Outcome]:
                         continue
                     kept = (f"; the reading stored by reader version {stored} is kept "
                             f"(this is version {READER_VERSION})")
-            report = parse_file(path)
+            report = parse_file(path, ocr)
             status = sink.add_report(report)
             yield Outcome(path, status, report)
         except IngestError as e:

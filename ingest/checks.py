@@ -19,12 +19,16 @@ def _fmt(d: Decimal) -> str:
     return format(d.normalize(), "f") if d == d.to_integral() else str(d)
 
 
+def _key(f: Fact) -> tuple[str, str, str]:
+    return (f.table, f.row_key, f.col_key)
+
+
 def _sum_check(rule: str, description: str, total: Fact, parts: list[Fact]) -> Check:
     actual = sum((p.value for p in parts), Decimal(0))
     terms = " + ".join(f"{p.row_label if p.table == '三' and p.col_key == total.col_key else p.col_label} {_fmt(p.value)}" for p in parts)
     return Check(
         rule=rule, description=description, passed=actual == total.value,
-        expected=total.value, actual=actual,
+        expected=total.value, actual=actual, cells=[_key(f) for f in (total, *parts)],
         detail=f"{terms} = {_fmt(actual)}；原表{total.col_label if total.table == '四' else total.row_label}：{_fmt(total.value)}{'（空白）' if total.blank else ''}",
     )
 
@@ -45,7 +49,7 @@ def arithmetic_checks(facts: Iterable[Fact]) -> list[Check]:
                 checks.append(Check(
                     rule=f"三:收支平衡:{col.key}",
                     description=f"{col.label}列：一 + 二 = （七）总计 + 四",
-                    passed=left == right, expected=left, actual=right,
+                    passed=left == right, expected=left, actual=right, cells=[_key(f) for f in got],
                     detail=f"新收 {_fmt(new.value)} + 上年结转 {_fmt(carried.value)} = {_fmt(left)}；"
                            f"总计 {_fmt(total.value)} + 结转下年度 {_fmt(forward.value)}{'（空白）' if forward.blank else ''} = {_fmt(right)}",
                 ))

@@ -23,11 +23,14 @@ import re
 import zipfile
 from bisect import bisect_left
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from lxml import etree
 
 from ingest.models import Cell, Document, Finding, IngestError, Location, Row
+
+if TYPE_CHECKING:
+    from ingest.ocr import OcrSettings
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -39,6 +42,7 @@ _BOMS = (  # (mark, codec, name recorded); UTF-32 first: the UTF-32 LE mark star
     (b"\xfe\xff", "utf-16-be", "utf-16-be"),
 )
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # PNG, JPEG, TIFF
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff]")
 _BLANK = " \t\n\r\f\v\xa0\u3000\u200b\ufeff"
 _SPACES = re.compile(r"[\s\u200b\ufeff]+")
@@ -49,12 +53,17 @@ _MD_TABLE_LINE = re.compile(r"\s*\|.*\|\s*$")
 _MD_SEPARATOR_CELL = re.compile(r"^:?-+:?$")
 
 
-def load_document(path: str | Path) -> Document:
-    """Read one report file (txt in any Chinese encoding, md, html, docx or pdf) into a Document."""
+def load_document(path: str | Path, ocr: "OcrSettings | None" = None) -> Document:
+    """Read one report file (txt in any Chinese encoding, md, html, docx, pdf, or a page image) into a
+    Document. `ocr` bounds the OCR of scanned pages and images (ingest.ocr; default: its environment)."""
     path = Path(path)
     data = _read_bytes(path)
     if b"%PDF-" in data[:1024]:  # PDF readers accept bytes before the header, so some files have them
-        return _load_pdf(path, data)
+        return _load_pdf(path, data, ocr)
+    if data.startswith(_IMAGE_MAGIC):
+        from .ocr import load_images
+
+        return load_images(path, data, ocr)
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _load_docx(path, data)
     if data.startswith(_OLE_MAGIC):
@@ -896,8 +905,9 @@ def _docx_cell_text(tc) -> str:
 # ---- pdf ---------------------------------------------------------------------
 
 
-def _load_pdf(path: Path, data: bytes) -> Document:
-    """The text layer page by page; every non-empty line is a row carrying its page number.
+def _load_pdf(path: Path, data: bytes, ocr: "OcrSettings | None" = None) -> Document:
+    """The text layer page by page; every non-empty line is a row carrying its page number. Pages
+    without a text layer (scans) are read by OCR when the OCR extra is installed (ingest.ocr).
 
     PDFium reads the text layer about twenty times faster than pdfminer and keeps a table
     row's label on the line with its numbers."""
@@ -920,11 +930,19 @@ def _load_pdf(path: Path, data: bytes) -> Document:
             "download it again or print it to a new PDF."
         ) from None
     pages = [page.replace("\r\n", "\n").replace("\r", "\n") for page in pages]
-    if not any(page.strip(_BLANK) for page in pages):
-        raise IngestError(
-            f"{path} is a PDF without a text layer (scanned pages); "
-            "run OCR on it first (for example with ocrmypdf) and load the result."
-        )
+    scanned = [n for n, page in enumerate(pages, start=1) if _scanned(page)]
+    findings: list[Finding] = []
+    if scanned:
+        from . import ocr as ocr_module
+
+        if ocr_module.available():
+            return ocr_module.load_pdf_pages(path, data, ["" if n + 1 in scanned else p for n, p in enumerate(pages)], ocr)
+        if len(scanned) == len(pages):
+            raise ocr_module.OcrUnavailable(
+                f"{path} is a PDF without a text layer (scanned pages); reading it needs OCR: {ocr_module.INSTALL_HINT}.")
+        findings.append(Finding(kind="ocr", message=(
+            f"{len(scanned)} of {len(pages)} pages have no text layer (scanned) and were not read; "
+            f"reading them needs OCR: {ocr_module.INSTALL_HINT}")))
     text = "\n".join(pages)
     rows: list[Row] = []
     offset = 0
@@ -934,4 +952,10 @@ def _load_pdf(path: Path, data: bytes) -> Document:
             if start < end:
                 rows.append(Row(cells=[_cell(text, start, end, page=page_number)]))
         offset += len(page) + 1
-    return Document(path=str(path), kind="pdf", text=text, rows=rows, pages=len(pages))
+    return Document(path=str(path), kind="pdf", text=text, rows=rows, pages=len(pages), findings=findings)
+
+
+def _scanned(page_text: str) -> bool:
+    """A page without a text layer: no more than a page number's worth of text on it (a scanner's
+    software may stamp one)."""
+    return len(page_text.translate({ord(c): None for c in _BLANK})) < 8

@@ -10,7 +10,11 @@ from pydantic import BaseModel, Field
 
 class Location(BaseModel):
     """Where something is in the source: character span in the extracted text,
-    plus the page (PDF) or table/row/column index (docx, HTML, Markdown)."""
+    plus the page (PDF, page images) or table/row/column index (docx, HTML, Markdown).
+
+    Text read by OCR from a page image also carries `ocr`, the region of the page it was read from
+    (`box`: left, top, right, bottom as fractions of the page's width and height, so a citation
+    can point at it whatever the resolution) and the recognizer's confidence in it."""
 
     start: int
     end: int
@@ -18,6 +22,9 @@ class Location(BaseModel):
     table_index: Optional[int] = None
     row_index: Optional[int] = None
     col_index: Optional[int] = None
+    ocr: bool = False
+    box: Optional[tuple[float, float, float, float]] = None
+    confidence: Optional[float] = None
 
 
 class Cell(BaseModel):
@@ -40,11 +47,12 @@ class Document(BaseModel):
     """A loaded file: its extracted text, and the same text as rows of cells."""
 
     path: str
-    kind: Literal["txt", "docx", "html", "pdf", "md"]
+    kind: Literal["txt", "docx", "html", "pdf", "md", "image"]
     encoding: Optional[str] = None
     text: str
     rows: list[Row]
     pages: int = 0
+    ocr_pages: list[int] = Field(default_factory=list)  # the pages whose text was read by OCR (1-based)
     findings: list["Finding"] = Field(default_factory=list)  # what the loader noticed (a replaced broken byte…)
 
 
@@ -96,6 +104,7 @@ class Check(BaseModel):
     expected: Optional[Decimal] = None
     actual: Optional[Decimal] = None
     detail: str  # the numbers involved, in words
+    cells: list[tuple[str, str, str]] = Field(default_factory=list)  # (table, row_key, col_key) of every cell it adds up
 
 
 class Finding(BaseModel):
@@ -128,7 +137,7 @@ class TableResult(BaseModel):
 
 
 # Bump whenever the table/metadata reader changes what it reads: stored reports of an older version are re-read.
-READER_VERSION = 3  # (stores written before reports carried a version count as 1; 3: narrative figures)
+READER_VERSION = 4  # (stores written before reports carried a version count as 1; 3: narrative figures; 4: labels' side from block headings and the arithmetic, cells placed by their lines)
 
 
 class Report(BaseModel):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .checks import arithmetic_checks, narrative_findings, sanity_findings
 from .loaders import load_document
@@ -24,6 +25,10 @@ from .models import READER_VERSION, Document, Finding, IngestError, Report, Tabl
 from .parts import detect_format, find_parts, sections as part_sections, table_regions
 from .stream import region_tokens, repeats_dropped
 from .tables import header_findings, parse_table2, parse_table3, parse_table4
+from . import ocr_review
+
+if TYPE_CHECKING:
+    from .ocr import OcrSettings
 
 
 def file_hash(path: str | Path) -> str:
@@ -34,10 +39,11 @@ def file_hash(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def parse_file(path: str | Path) -> Report:
-    """Read one report file. Raises IngestError when the file is not a readable report."""
+def parse_file(path: str | Path, ocr: "OcrSettings | None" = None) -> Report:
+    """Read one report file. Raises IngestError when the file is not a readable report. `ocr` bounds
+    the OCR of scanned pages and page images and reports its progress (default: ingest.ocr's environment)."""
     path = Path(path)
-    doc = load_document(path)
+    doc = load_document(path, ocr)
     return parse_document(doc, file_hash(path))
 
 
@@ -148,6 +154,12 @@ def _parse_document(doc: Document, report_id: str) -> Report:
             findings.append(Finding(kind="empty_table", message=f"table {tr.table} is present but every cell is blank (an unfilled template?)"))
 
     checks = [] if all(t.empty or not t.fact_count for t in tables) else arithmetic_checks(facts)
+    if doc.ocr_pages:
+        # a figure OCR misread shows where the arithmetic fails: it is left unread, never corrected
+        suspects = [(f.loc.start, f.loc.end) for f in doc.findings if f.kind == "ocr" and f.loc is not None]
+        facts, rejected, more = ocr_review.review(facts, checks, suspects)
+        ocr_review.apply(tables, rejected)
+        findings += more
     findings += sanity_findings(facts)
     findings += narrative_findings(doc.text, narrative_spans, facts)
     key = identify(agency).key if agency else ""
@@ -200,8 +212,8 @@ def _close(a: str, b: str) -> bool:
 
 
 def page_starts(doc: Document) -> list[int]:
-    """Where each page of a PDF begins in its text (the loader joins pages with one newline)."""
-    if doc.kind != "pdf" or doc.pages <= 0:
+    """Where each page of a PDF (or of page images) begins in its text (the loader joins pages with one newline)."""
+    if doc.pages <= 0:
         return []
     first: dict[int, int] = {}
     for row in doc.rows:

@@ -100,6 +100,20 @@ def resolve(candidates: dict[Hashable, list[Values]], rules: list[Rule]) -> Outc
     return out
 
 
+def refused_rules(candidates: dict[Hashable, list[Values]], rules: list[Rule]) -> list[int]:
+    """The rules (by index) that no choice of the readings left after `resolve` satisfies — a rule
+    decided by single readings included, which `resolve` leaves to the checks."""
+    dom = resolve(candidates, rules).domains
+    out = []
+    for ri, rule in enumerate(rules):
+        if not all(k in candidates and dom.get(k) for k, _, _ in rule):
+            continue
+        total = _sums([{coef * candidates[k][i][col] for i in dom[k]} for k, col, coef in rule])
+        if total is not None and Decimal(0) not in total:
+            out.append(ri)
+    return out
+
+
 def agreed_cells(readings: Sequence[Values]) -> list[bool]:
     """For each cell: do all readings give it the same value?"""
     if not readings:

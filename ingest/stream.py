@@ -119,8 +119,12 @@ def _plain(text: str, loc: Location, grid: Optional[int], out: list[Tok], skip, 
         if num is not None:
             after = text[b:b + 1] if m.group("unit") is None else ""
             prev = text[a - 1:a] if a else ""
-            if after and after in _PROSE_AFTER or prev in ("第", "约", "近", "超", "达"):
-                continue  # 「2023年」「第3页」: a figure of the prose, part of the label text around it
+            alone = (not prev or prev in SPACE) and text[b + 1:b + 2] in ("", *SPACE) and after not in "年月日号时"
+            if after and after in _PROSE_AFTER and not alone or prev in ("第", "约", "近", "超", "达"):
+                # 「2023年」「第3页」: a figure of the prose, part of the label text around it — but a figure
+                # standing alone with one character after it (「 455件 」) is a cell: its unit, or the last
+                # character of a label wrapped after its figures
+                continue
             if prev and (prev.isalpha() and prev.isascii() or prev in "（(" and text[b:b + 1] in ("）", ")")):
                 continue
         label(pos, a)
@@ -250,8 +254,9 @@ def repeats_dropped(text: str) -> bool:
     before it? Such a text prints many lines holding one figure and never two equal lines in a row
     (a table printed one cell per line otherwise repeats 「0」 lines all the time)."""
     lines = [ln.strip(SPACE) for ln in text.split("\n")]
-    lines = [ln for ln in lines if ln]
-    figures = sum(1 for ln in lines if NUMBER_RE.match(ln))
+    figures = sum(1 for ln in lines if ln and NUMBER_RE.match(ln))
     if figures < 12:
         return False
+    # (an empty line is a line too: between two equal figures it is a blank cell printed between them, and
+    # two empty lines in a row are a repeat such a text never prints)
     return not any(a == b for a, b in zip(lines, lines[1:]))

@@ -19,7 +19,7 @@ from .layout import (
     T3_COLUMNS, T4_GROUPS, T4_RESULTS, RowSpec, table2_blocks, table3_rows,
 )
 from .models import Fact, Finding, Location, TableResult, Unread
-from .stream import BLANK_MARKS, Tok, Token, normalize_label, strip_space
+from .stream import BLANK_MARKS, SPACE, Tok, Token, normalize_label, strip_space
 
 
 @dataclass
@@ -123,7 +123,9 @@ def _readings(tokens: list[Token], n: int, cell_ok=None, limit: int = 50_000,
     # dropped, 「1212」 for 12 | | | | | | 12): the blanks vanished too, or the row cannot be read at all.
     if not raw and complete and tokens and len(tokens) < n and not all(t.fixed for t in tokens):
         spaced = bordered = True
-    if spaced and bordered and len(tokens) < n and not all(t.fixed for t in tokens):
+    # (a table that drops its blanks elsewhere may have dropped one beside digits that ran together too:
+    # 「行政规范015性文件」 is 0 | 15 | ∅ as well as 0 | 1 | 5)
+    if spaced and (bordered or vanishing) and len(tokens) < n and not all(t.fixed for t in tokens):
         for b in range(1, n - len(tokens) + 1):
             fewer, ok = digits.token_cuts(texts, n - b, [t.atomic for t in tokens], limit=limit)
             complete = complete and ok
@@ -409,7 +411,23 @@ def _on_one_line(al, text: str) -> int:
     return ok
 
 
-def _either_side(stream, specs, groups, row_rule, n, repeats, width=None, text: str = ""):
+def _consistency(rows: list[_Row], rules, row_rule) -> int:
+    """How many things the table's arithmetic refuses in these rows: rows printing figures of which no
+    reading adds up, and rules no reading satisfies."""
+    cands: dict[str, list[Values]] = {}
+    refused = 0
+    for r in rows:
+        readings = r.readings
+        if row_rule is not None and (len(readings) > 1 or r.guessed):
+            readings = [x for x in readings if row_rule(_vals(x))]
+        if readings:
+            cands[r.key] = [_vals(x) for x in readings]
+        elif r.quote:
+            refused += 1
+    return refused + len(solve.refused_rules(cands, rules))
+
+
+def _either_side(stream, specs, groups, row_rule, n, repeats, width=None, text: str = "", judge=None):
     """The text does not tell whether its labels stand before or after their figures (no figure before
     the first label, none after the last): align both ways. Where a row's own arithmetic (its total the
     sum of its parts) holds for more rows one way, that way; otherwise the rows the two ways read
@@ -426,6 +444,13 @@ def _either_side(stream, specs, groups, row_rule, n, repeats, width=None, text: 
         fb, fa = fits(before), fits(after)
         if fb != fa:
             return before if fb > fa else after
+    if judge is not None:
+        # the table's arithmetic (its columns balance, its totals sum their parts) holds one way only
+        rb, ra = judge(before), judge(after)
+        if rb == 0 and ra > 0:
+            return before
+        if ra == 0 and rb > 0:
+            return after
     # the lines say it where each row's label shares its line with its figures one way far more than the other
     lb, la = _on_one_line(before, text), _on_one_line(after, text)
     if max(lb, la) >= 2 and max(lb, la) >= 2 * min(lb, la) + 1:
@@ -457,12 +482,64 @@ def parse_table3(stream: list[Tok], repeats: bool = False, text: str = "") -> Pa
     options = [(table3_rows(single), align(stream, table3_rows(single))) for single in (False, True)]
     specs, aligned = max(options, key=lambda o: o[1].score)
     if not aligned.mode_known:
-        aligned = _either_side(stream, specs, None, lambda vals: sum(vals[:6]) == vals[6], len(T3_COLUMNS), repeats,
-                               text=text)
+        row_rule = lambda vals: sum(vals[:6]) == vals[6]  # noqa: E731
+        aligned = _either_side(stream, specs, None, row_rule, len(T3_COLUMNS), repeats, text=text,
+                               judge=lambda al: _consistency(_t3_rows(al, specs, repeats, Parsed(), text), _t3_rules(specs), row_rule))
     if not any(t.kind == "value" for t in stream) and len(aligned.rows) < len(specs) // 2:
         # (no figure, and too few of its row labels for a table printed with every blank dropped)
         out.result = TableResult(table="三", parsed=False, reason="no rows of table 三 found")
         return out
+    ncol = len(T3_COLUMNS)
+    found = _t3_rows(aligned, specs, repeats, out, text)
+    placed = [spec.label for spec in specs if spec.key in aligned.rows and aligned.rows[spec.key].how == "position"]
+    if placed:
+        out.findings.append(Finding(
+            kind="layout",
+            message=f"table 三: {len(placed)} rows carry no label beside their numbers (a converted PDF breaks "
+                    f"labels from values); they were placed by their order between labelled rows: "
+                    + "、".join(placed[:6]) + ("…" if len(placed) > 6 else "")))
+    if aligned.lost_runs:
+        out.findings.append(Finding(kind="unparsed", message=f"table 三: {aligned.lost_runs} rows of figures without labels could not be placed; the rows they may belong to are left unread"))
+    _settle("三", found, _t3_rules(specs), lambda v: sum(v[:6]) == v[6], out)
+    _summarise("三", out, len(specs))
+    return out
+
+
+def _line_cells(row: AlignedRow, text: str, n: int) -> Optional[list[Token]]:
+    """A row printed one cell per line, its empty cells as empty lines (「13⏎⏎⏎⏎⏎⏎13」): where the lines
+    after its label, up to the next line that is not a figure, are exactly its n cells — each figure on
+    a line of its own — the lines place them, and each empty line is a blank cell."""
+    if not text or row.label_end is None or not row.values or any(not t.atomic and " " in t.text for t in row.values):
+        return None
+    nl = text.find("\n", row.label_end)
+    if nl < 0 or text[row.label_end:nl].strip(SPACE):
+        return None  # figures on the label's own line
+    cells: list[Token] = []
+    values = iter(row.values)
+    want = next(values, None)
+    pos = nl + 1
+    while pos <= len(text) and len(cells) <= n:
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        line = text[pos:end]
+        body = line.strip(SPACE)
+        if not body:
+            if want is None and len(cells) == n:
+                break
+            cells.append(Token("", Location(start=pos, end=pos)))
+        elif want is not None and want.loc.start >= pos and want.loc.end <= end and body == want.text:
+            cells.append(want)
+            want = next(values, None)
+        else:
+            break
+        pos = end + 1
+    if want is not None or len(cells) != n:
+        return None
+    return cells
+
+
+def _t3_rows(aligned, specs, repeats: bool, out: Parsed, text: str = "") -> list[_Row]:
+    """Table 三's rows as aligned, each with its readings (findings about them into `out`)."""
     ncol = len(T3_COLUMNS)
     found: list[_Row] = []
     blanks_ok = _blank_row_allowed(aligned, ncol)
@@ -490,23 +567,16 @@ def parse_table3(stream: list[Tok], repeats: bool = False, text: str = "") -> Pa
             continue
         readings, why = _readings(row.values, ncol, label_end=_label_end(row), repeats=repeats,
                                   vanishing=_vanishing(list(aligned.rows.values()), lambda r: ncol))
+        if len(readings) > 1 and not aligned.label_after:
+            by_lines = _line_cells(row, text, ncol)
+            if by_lines is not None and any(_vals(x) == _vals(by_lines) for x in readings):
+                readings = [by_lines]
         found.append(_Row(spec.key, spec.label, row.printed, T3_COLUMNS, readings, why,
                           loc=row.values[0].loc, quote=_printed(row.values),
                           guessed=repeats or any(t.vanished for x in readings for t in x)))
         if row.how == "fuzzy":
             out.findings.append(Finding(kind="label_typo", message=f"row label printed as {row.printed!r}, read as {spec.label}", quote=row.printed, loc=row.label_loc))
-    placed = [spec.label for spec in specs if spec.key in aligned.rows and aligned.rows[spec.key].how == "position"]
-    if placed:
-        out.findings.append(Finding(
-            kind="layout",
-            message=f"table 三: {len(placed)} rows carry no label beside their numbers (a converted PDF breaks "
-                    f"labels from values); they were placed by their order between labelled rows: "
-                    + "、".join(placed[:6]) + ("…" if len(placed) > 6 else "")))
-    if aligned.lost_runs:
-        out.findings.append(Finding(kind="unparsed", message=f"table 三: {aligned.lost_runs} rows of figures without labels could not be placed; the rows they may belong to are left unread"))
-    _settle("三", found, _t3_rules(specs), lambda v: sum(v[:6]) == v[6], out)
-    _summarise("三", out, len(specs))
-    return out
+    return found
 
 
 # ---- table 四 -------------------------------------------------------------

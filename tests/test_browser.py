@@ -168,6 +168,9 @@ def site(tmp_path_factory):
     pages["/desktop.html"] = host_page(serve, mobile=False)  # no viewport meta: 980 px wide on a phone
     pages["/general.html"] = host_page(serve, agency="")  # no data-agency: questions name their agency
     pages["/markup.html"] = host_page(serve, title=f"问答{IMG_TAG}{SCRIPT_TAG}", agency="")
+    # the chat page framed directly, without the widget
+    pages["/framed.html"] = (f'<!doctype html><html><head><meta charset="utf-8"></head><body>'
+                             f'<iframe id="direct" src="{serve}/embed" style="width:380px;height:560px"></iframe></body></html>')
 
     # the Gradio chat is mounted too once ui/chat.py exists (the widget's routes must win over it)
     chat = (REPO / "ui" / "chat.py").exists()
@@ -479,11 +482,21 @@ def test_errors_choices_and_history(site, page):
 # ---- (c) a host the server does not allow -----------------------------------------------------
 def test_a_disallowed_origin_cannot_frame_the_chat_or_call_the_api(site, page):
     page.goto(site["other"] + "/plain.html")
-    # the script itself loads (any page may include it), the bubble opens a panel …
+    # the script itself loads (any page may include it); the bubble opens a panel that says the site is
+    # not allowed, instead of a frame the browser would refuse to fill
     widget(page).locator("button.bubble").click()
-    frame_el = widget(page).locator("iframe")
-    frame_el.wait_for(state="attached")
-    # … but the browser refuses to render /embed in it (CSP frame-ancestors)
+    notice = widget(page).locator(".notice")
+    notice.wait_for(state="visible")
+    assert "本网站暂未开通此问答服务" in notice.inner_text() and site["other"] in notice.inner_text()
+    assert widget(page).locator("iframe").count() == 0
+    page.screenshot(path=str(SHOTS / "widget-not-allowed.png"))
+    # closed and opened again: still the message, still no frame
+    widget(page).locator("button.bubble").click()
+    widget(page).locator("button.bubble").click()
+    assert widget(page).locator(".notice").count() == 1 and widget(page).locator("iframe").count() == 0
+
+    # framed directly, the chat page is refused by the browser itself (CSP frame-ancestors)
+    page.goto(site["other"] + "/framed.html")
     deadline = time.monotonic() + 10
     while not any("frame-ancestors" in m for m in page.watch.console) and time.monotonic() < deadline:
         page.wait_for_timeout(100)
@@ -491,9 +504,7 @@ def test_a_disallowed_origin_cannot_frame_the_chat_or_call_the_api(site, page):
     # "frame-ancestors 'self' http://…". The request has been blocked."
     assert any("frame-ancestors" in m and site["page"] in m and "blocked" in m for m in page.watch.console), \
         page.watch.console
-    frame = frame_el.element_handle().content_frame()
-    assert frame is None or frame.url.startswith("chrome-error://") or frame.locator("#q").count() == 0
-    assert frame_el.content_frame.locator("#q").count() == 0
+    assert page.frame_locator("#direct").locator("#q").count() == 0
 
     fetch = """url => fetch(url + '/api/ask', {method: 'POST', headers: {'Content-Type': 'application/json'},
                                            body: JSON.stringify({question: %s})})

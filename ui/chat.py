@@ -6,8 +6,9 @@ text around it and a link that opens the report at that spot, the figures as a s
 notes (a failed check on a cited figure, another reading in the narrative); 👍/👎 on an answer keeps it,
 with an optional note, for the disclosure office. An ambiguous answer offers its choices as buttons; a
 figure across years or agencies is also drawn as a chart. The 报告库 tab lists every stored report
-with how well it was read; with the admin token, reports are uploaded, removed and read again there,
-and the feedback is listed. The pickers, examples and landing follow the store: they are read again
+with how well it was read and, with the admin token, removes or re-reads one; 上传报告 stores files
+(after the admin session the doors ask for, ui/doors.py), 反馈 lists and exports the feedback. Every
+admin action is a door: a wrong token makes its sender wait. The pickers, examples and landing follow the store: they are read again
 on every page load and after every change; the library when its tab is opened and after every change.
 
 Report text, questions and citations are untrusted: each is escaped once, for Markdown (`esc`), where
@@ -16,7 +17,6 @@ it is put into a message.
 from __future__ import annotations
 
 import csv
-import hmac
 import io
 import re
 import tempfile
@@ -244,42 +244,59 @@ def build_chat(bot, store, config):
             picked = gr.Dropdown(report_choices(), label="选择报告（管理）", visible=bool(config.admin_token),
                                  elem_id="report-picker")
             if config.admin_token:
-                lib_token = gr.Textbox(label="管理员口令", type="password", elem_id="library-token")
+                # (labelled 管理口令, not 管理员口令: the upload tab's field keeps that label to itself)
+                lib_token = gr.Textbox(label="管理口令（删除、重新读取）", type="password", elem_id="library-token")
                 with gr.Row():
                     remove_btn = gr.Button("删除这份报告", variant="stop", elem_id="remove-report")
                     reread_btn = gr.Button("用当前读取器重新读取", elem_id="reread-report")
-                lib_result = gr.Textbox(label="结果", lines=3, interactive=False, elem_id="library-result")
+                lib_result = gr.Textbox(label="执行情况", lines=3, interactive=False, elem_id="library-result")
             else:
                 gr.Markdown("删除、重新读取报告需要管理员口令：服务端设置 `DISCLOSURE_QA_ADMIN_TOKEN` 后可用。")
 
-        with gr.Tab("管理"):
+        with gr.Tab("上传报告"):
             if config.admin_token:
-                gr.Markdown("导入报告文件（txt / docx / html / pdf / md）、查看用户反馈，都需要管理员口令。")
+                from .doors import SESSION_JS
+
+                gr.Markdown("上传报告文件（txt / docx / html / pdf / md），需要管理员口令：先输入口令并点「确认口令」，再选择文件。"
+                            "每个文件读完即列出结果：✓ 表格全部读出，⚠ 有表格或单元格未读出，✗ 未能导入。")
                 token = gr.Textbox(label="管理员口令", type="password", elem_id="admin-token")
+                confirm = gr.Button("确认口令", elem_id="admin-confirm")
+                session = gr.Textbox(label="口令", interactive=False, show_label=False, elem_id="admin-session")
                 files = gr.File(label="报告文件", file_count="multiple", elem_id="upload-files")
                 go_ = gr.Button("导入", elem_id="upload")
-                result = gr.Textbox(label="导入结果", lines=8, interactive=False, elem_id="upload-result")
-                gr.Markdown("### 用户反馈\n每条 👍/👎 与提问、回答、系统对问题的理解一起保存；也可用 `disclosure-qa feedback --format csv` 导出。")
+                result = gr.Textbox(label="结果", lines=8, interactive=False, elem_id="upload-result")
+                # in the browser: the admin session (a cookie) without which files cannot be sent (ui/doors.py)
+                confirm.click(None, token, session, js=SESSION_JS)
+            else:
+                gr.Markdown("上传已关闭：服务端设置 `DISCLOSURE_QA_ADMIN_TOKEN` 后可从网页上传报告。")
+
+        with gr.Tab("反馈"):
+            if config.admin_token:
+                gr.Markdown("每条 👍/👎 与提问、回答、系统对问题的理解一起保存：办公室据此找出答错或没读懂的问题。"
+                            "也可用 `disclosure-qa feedback --format csv` 导出。查看需要管理员口令。")
+                fb_token = gr.Textbox(label="管理口令（查看反馈）", type="password", elem_id="feedback-token")
                 with gr.Row():
                     show_feedback = gr.Button("查看反馈", elem_id="show-feedback")
                     export = gr.Button("导出反馈（CSV）", elem_id="export-feedback")
+                fb_status = gr.Markdown(elem_id="feedback-status")
                 feedback_table = gr.Dataframe(interactive=False, wrap=True, elem_id="feedback-table")
                 feedback_file = gr.File(label="反馈 CSV", interactive=False, height=90, elem_id="feedback-file")
             else:
-                gr.Markdown("导入报告和查看反馈已关闭：服务端设置 `DISCLOSURE_QA_ADMIN_TOKEN` 后可从网页使用。")
+                gr.Markdown("查看反馈需要管理员口令：服务端设置 `DISCLOSURE_QA_ADMIN_TOKEN` 后可用。")
 
         follow = [agency, year, examples, landing, library, picked]
         demo.load(refreshed_chat, [agency, year], follow[:4])
         library_tab.select(refreshed_library, picked, follow[4:])
         refresh.click(refreshed_library, picked, follow[4:])
 
-        def admin_ok(given) -> bool:
-            return bool(config.admin_token) and hmac.compare_digest((given or "").encode(), config.admin_token.encode())
-
         if config.admin_token:
-            def remove(given, report_id):
-                if not admin_ok(given):
-                    return "口令不正确。"
+            from .doors import chat_token_check
+
+            # every admin action of the chat is a door like /api/upload: after a wrong token its sender waits
+            def remove(given, report_id, request: gr.Request):
+                refused = chat_token_check(request, given)
+                if refused:
+                    return refused
                 if not report_id:
                     return "请先选择一份报告。"
                 gone = store.remove_report(report_id)
@@ -289,13 +306,14 @@ def build_chat(bot, store, config):
                         f"{gone['narrative_facts']}个正文数字、{gone['checks']}项核对、{gone['findings']}条发现、"
                         f"{gone['passages']}段正文及其向量、{gone['sources']}份其他来源文件。")
 
-            def reread(given, report_id):
+            def reread(given, report_id, request: gr.Request):
                 from ingest.models import IngestError
 
                 from .reading import Reading
 
-                if not admin_ok(given):
-                    return "口令不正确。"
+                refused = chat_token_check(request, given)
+                if refused:
+                    return refused
                 if not report_id:
                     return "请先选择一份报告。"
                 try:
@@ -306,14 +324,13 @@ def build_chat(bot, store, config):
                 return (f"{r.mark} 已重新读取 {rep.agency} {rep.year}年：{r.chinese()}；读出{len(rep.facts)}个数字，"
                         f"{len(rep.failed_checks)}项勾稽核对未通过。")
 
-            remove_btn.click(remove, [lib_token, picked], lib_result).then(refreshed, [agency, year, picked], follow)
-            reread_btn.click(reread, [lib_token, picked], lib_result).then(refreshed, [agency, year, picked], follow)
-
-            def upload(given, chosen):
+            def upload(given, chosen, request: gr.Request):
+                """One line per file as soon as it is read, and what is being done meanwhile (not Gradio's estimate)."""
                 from .uploads import Progress, iter_uploads, upload_line_zh
 
-                if not admin_ok(given):
-                    yield "口令不正确。"
+                refused = chat_token_check(request, given)  # the same backoff after wrong tokens as /api/upload
+                if refused:
+                    yield refused
                     return
                 if not chosen:
                     yield "请选择文件。"
@@ -330,30 +347,37 @@ def build_chat(bot, store, config):
                         yield "\n".join(lines)
                 yield "\n".join([*lines, f"完成：{len(items)} 个文件。"])
 
-            go_.click(upload, [token, files], result, show_progress="hidden").then(refreshed, [agency, year, picked], follow)
-
-            def feedback_rows(given):
+            def feedback_rows(given, request: gr.Request):
                 import pandas as pd  # gradio depends on pandas
 
-                if not admin_ok(given):
-                    raise gr.Error("口令不正确。")
+                refused = chat_token_check(request, given)
+                if refused:
+                    return refused, gr.update()
                 rows = [[r["created_at"].replace("T", " ")[:19], "👍" if r["rating"] == "up" else "👎", r["question"],
                          r["note"], r["status"], r["answer"][:200], r["channel"]] for r in store.facts.feedback()]
-                return pd.DataFrame(rows, columns=["时间", "评价", "提问", "说明", "回答状态", "回答", "来自"])
+                return (f"共 {len(rows)} 条反馈。",
+                        pd.DataFrame(rows, columns=["时间", "评价", "提问", "说明", "回答状态", "回答", "来自"]))
 
-            def feedback_export(given):
+            def feedback_export(given, request: gr.Request):
                 from .library import feedback_csv
 
-                if not admin_ok(given):
-                    raise gr.Error("口令不正确。")
+                refused = chat_token_check(request, given)
+                if refused:
+                    return refused, gr.update()
                 out = tempfile.NamedTemporaryFile("w", suffix=".csv", prefix="disclosure-qa-feedback-", delete=False,
                                                   encoding="utf-8-sig")
                 out.write(feedback_csv(store.facts.feedback()))
                 out.close()
-                return out.name
+                return "已导出。", out.name
 
-            show_feedback.click(feedback_rows, token, feedback_table)
-            export.click(feedback_export, token, feedback_file)
+            for fn in (remove, reread, upload, feedback_rows, feedback_export):
+                fn.__annotations__["request"] = gr.Request  # a class, not this module's string annotation
+            remove_btn.click(remove, [lib_token, picked], lib_result).then(refreshed, [agency, year, picked], follow)
+            reread_btn.click(reread, [lib_token, picked], lib_result).then(refreshed, [agency, year, picked], follow)
+            go_.click(upload, [token, files], result, api_name="upload_reports", show_progress="hidden").then(
+                refreshed, [agency, year, picked], follow)
+            show_feedback.click(feedback_rows, fb_token, [fb_status, feedback_table])
+            export.click(feedback_export, fb_token, [fb_status, feedback_file])
     return demo
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import logging
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -46,13 +47,22 @@ def cmd_ingest(args) -> int:
 
     files = expand_paths(args.paths)
     if not files:
-        print("nothing to ingest: no .txt/.md/.html/.pdf/.docx files in " + ", ".join(args.paths), file=sys.stderr)
+        print("nothing to ingest: no .txt/.md/.html/.pdf/.docx files in " + ", ".join(args.paths)
+              + " (page images are read when named one by one)", file=sys.stderr)
         return 1
+    ocr = ocr_settings(args)
+    if ocr is None:
+        return 2
     failed = 0
     with open_store(args) as store:
         bar = tqdm(total=len(files), unit="file", file=sys.stderr, disable=args.quiet or not sys.stderr.isatty())
+
+        def page_done(done: int, pages: int) -> None:  # a scan's pages, as OCR reads them
+            bar.set_postfix_str(f"OCR page {done}/{pages}" if done < pages else "", refresh=True)
+
+        ocr.progress = page_done
         # facts and chunks of every file first; the slow embedding once, for the whole batch, at the end
-        for out in ingest_files(files, store.sink()):
+        for out in ingest_files(files, store.sink(), ocr):
             bar.update(1)
             if out.status == "error":
                 failed += 1
@@ -100,21 +110,20 @@ def print_report(report, out=sys.stdout) -> None:
     w("parts: " + (" ".join(s.number for s in report.sections) or "none found"))
     w(f"reading: {Reading(report.tables).mark} {Reading(report.tables).english()}")
     for t in report.tables:
-        status = ("empty (every cell blank)" if t.empty else "read" if t.parsed
+        status = ("empty (every cell blank)" if t.empty and not t.unread else "read" if t.parsed
                   else "read in part (the rows marked ? below were left unread)" if t.fact_count else f"NOT READ: {t.reason}")
         w(f"\n表{t.table}: {status}")
-        if t.empty or not t.fact_count:
-            continue
-        view = table_view(report, t.table)
-        if t.table != "二":
-            w("  " + "\t".join(["", *view.columns]))
-        for row in view.rows:
-            indent = "  " + "  " * row.depth
-            if row.heading:
-                w(indent + row.label + ("\t" + "\t".join(row.columns) if row.columns else ""))
-                continue
-            cells = "\t".join(c.text + ("✗" if c.failed else "") for c in row.cells)
-            w(f"{indent}{row.label}\t{cells}" + (f"\t(printed 「{row.printed}」)" if row.printed else ""))
+        if t.fact_count and not (t.empty and not t.unread):
+            view = table_view(report, t.table)
+            if t.table != "二":
+                w("  " + "\t".join(["", *view.columns]))
+            for row in view.rows:
+                indent = "  " + "  " * row.depth
+                if row.heading:
+                    w(indent + row.label + ("\t" + "\t".join(row.columns) if row.columns else ""))
+                    continue
+                cells = "\t".join(c.text + ("✗" if c.failed else "") for c in row.cells)
+                w(f"{indent}{row.label}\t{cells}" + (f"\t(printed 「{row.printed}」)" if row.printed else ""))
         reasons = dict.fromkeys(u.reason for u in t.unread)
         for why in reasons:
             where = "、".join(dict.fromkeys(u.row_key for u in t.unread if u.reason == why))
@@ -132,12 +141,35 @@ def print_report(report, out=sys.stdout) -> None:
             w(f"  - [{f.kind}] {f.message}")
 
 
+def ocr_settings(args):
+    """The OCR budget of --ocr-max-pages / --ocr-max-seconds over the environment's; None (said why) when invalid."""
+    from ingest.ocr import OcrSettings
+
+    try:
+        settings = OcrSettings()
+        if getattr(args, "ocr_max_pages", None) is not None:
+            settings.max_pages = args.ocr_max_pages
+        if getattr(args, "ocr_max_seconds", None) is not None:
+            settings.max_seconds = args.ocr_max_seconds
+        settings.__post_init__()
+    except ValueError as e:
+        print(f"✗ {e}", file=sys.stderr)
+        return None
+    return settings
+
+
 def cmd_check(args) -> int:
     from ingest.models import IngestError
     from ingest.pipeline import parse_file
 
+    ocr = ocr_settings(args)
+    if ocr is None:
+        return 2
+    if sys.stderr.isatty():
+        ocr.progress = lambda done, pages: print(f"\rOCR page {done}/{pages}", end="" if done < pages else "\n",
+                                                 file=sys.stderr, flush=True)
     try:
-        report = parse_file(args.file)
+        report = parse_file(args.file, ocr)
     except IngestError as e:
         print(f"✗ {e}", file=sys.stderr)
         return 1
@@ -416,12 +448,29 @@ def cmd_serve(args) -> int:
                                 facts_url=getattr(args, "facts_url", None), chroma_url=getattr(args, "chroma_url", None))
     if args.allow_origin:
         config.allowed_origins = [o.rstrip("/") for o in args.allow_origin]
+    if args.forwarded_allow_ips is not None:
+        config.forwarded_allow_ips = [args.forwarded_allow_ips]
+    # the doors' warnings (wrong admin tokens, a budget kept in memory only) go to standard error
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"opening the store {args.store or default_store_dir()} …", file=sys.stderr)
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except ValueError as e:  # a setting it cannot use (an origin, a proxy address), said with the fix
+        print(f"✗ {e}", file=sys.stderr)
+        return 2
     print(f"serving on http://{args.host}:{args.port}/  (chat at /, API at /api/ask, widget at /widget.js)",
           file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # X-Forwarded-For is honoured by the app itself, only from --forwarded-allow-ips (uvicorn's own
+    # default would trust it from 127.0.0.1, and a client there could then pick its address)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False)
     return 0
+
+
+def _ocr_flags(s) -> None:
+    s.add_argument("--ocr-max-pages", type=int, default=None, metavar="N",
+                   help="read at most N scanned pages of one file by OCR (env DISCLOSURE_QA_OCR_MAX_PAGES, default 30)")
+    s.add_argument("--ocr-max-seconds", type=float, default=None, metavar="S",
+                   help="stop reading a file's scanned pages after S seconds (env DISCLOSURE_QA_OCR_MAX_SECONDS, default 300)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -442,10 +491,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ingest", help="read report files or folders into the store")
     s.add_argument("paths", nargs="+", metavar="PATH")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _ocr_flags(s)
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("check", help="parse and check one file, print its tables and checks; stores nothing")
     s.add_argument("file")
+    _ocr_flags(s)
     s.add_argument("--format", choices=["text", "json"], default="text")
     s.set_defaults(func=cmd_check)
 
@@ -498,6 +549,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--allow-origin", action="append", metavar="ORIGIN",
                    help="a site that may embed the widget and call the API (https://www.example.gov.cn); "
                         "repeat for several (env DISCLOSURE_QA_ALLOWED_ORIGINS, comma-separated)")
+    s.add_argument("--forwarded-allow-ips", default=None, metavar="IPS",
+                   help="the reverse proxies (addresses or networks, comma-separated: 10.0.0.2,10.0.1.0/24) whose "
+                        "X-Forwarded-For names the client; default none: the connecting address is the client "
+                        "(env DISCLOSURE_QA_FORWARDED_ALLOW_IPS)")
     s.add_argument("--no-chat", action="store_true", help="serve the API and the widget only (no Gradio)")
     s.set_defaults(func=cmd_serve)
 

@@ -11,7 +11,7 @@ import html
 from typing import Optional
 from urllib.parse import quote
 
-from .library import FINDING_KINDS, FORMATS
+from .library import FORMATS
 
 h = lambda text: html.escape("" if text is None else str(text), quote=True)  # noqa: E731
 

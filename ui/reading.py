@@ -24,7 +24,7 @@ class Reading:
             t = seen.get(name)
             if t is None or (not t.parsed and not t.fact_count and not t.unread and "not found" in t.reason):
                 out["missing"].append(name)
-            elif t.empty:
+            elif t.empty and not t.unread:
                 out["empty"].append(name)
             elif t.parsed:
                 out["read"].append(name)

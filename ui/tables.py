@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Optional
 
 from ingest.layout import T3_COLUMNS, T3_GROUP_LABELS, T3_GROUPS, T4_GROUPS, T4_RESULTS, table2_blocks, table3_rows
 

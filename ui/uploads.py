@@ -1,18 +1,24 @@
 """Report files uploaded through the web (the API's /api/upload and the chat's admin upload) into the store.
 
 Both doors use `iter_uploads`, so an upload is stored, reported and refused the same way: one outcome per
-file as soon as it is read (the chat shows them as they come), then the passages are embedded once.
+file as soon as it is read (the chat shows them as they come), then the passages are embedded once. The
+limits (README): a request carries at most MAX_FILES files and MAX_UPLOAD_REQUEST bytes (its body:
+413 beyond), a report file at most MAX_REPORT_BYTES (refused with its line beyond).
 """
 from __future__ import annotations
 
 import re
 import tempfile
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 from .reading import Reading
 
+MAX_UPLOAD_REQUEST = 30 * 1024 * 1024  # bytes of one upload request
+MAX_REPORT_BYTES = 20 * 1024 * 1024  # bytes of one report file
+MAX_FILES = 20  # files in one upload request
+FAILED = "✗"  # the mark of a file that was not stored
 STATUS_ZH = {"added": "已入库", "replaced": "替换了同名文件的旧版本", "merged": "同一报告的另一份文件，保留读出更完整的一份",
              "re-read": "按新版读取器重新读取", "unchanged": "内容未变，已在库中"}
 
@@ -34,13 +40,23 @@ class Progress:
 
 
 def iter_uploads(store, files: list[tuple[str, bytes]]) -> Iterator[object]:
-    """Store uploaded report files. Yields a `Progress` as each file starts, its `ingest.batch.Outcome` as
-    soon as it is read, and a last `Progress` (index == count) before the new passages are embedded."""
-    from ingest.batch import ingest_files
+    """Store uploaded report files. Yields an `ingest.batch.Outcome` (status "error") for each file refused
+    by the limits, then a `Progress` as each file starts and its Outcome as soon as it is read, and a last
+    `Progress` (index == count) before the new passages are embedded."""
+    from ingest.batch import Outcome, ingest_files
 
+    if len(files) > MAX_FILES:
+        yield Outcome(Path("upload"), "error",
+                      error=f"{len(files)} files: at most {MAX_FILES} in one upload; send the others in another")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         for i, (name, data) in enumerate(files):
+            if len(data) > MAX_REPORT_BYTES:
+                yield Outcome(Path(safe_name(name)), "error", error=(
+                    f"{safe_name(name)}: larger than {MAX_REPORT_BYTES // 2**20} MB, the limit for one report file "
+                    "through the web; store it with `disclosure-qa ingest`"))
+                continue
             path = Path(tmp) / safe_name(name)
             if path in paths:  # two uploads reduced to one name: keep both
                 path = path.with_name(f"{path.stem}_{i}{path.suffix}")
@@ -56,7 +72,7 @@ def iter_uploads(store, files: list[tuple[str, bytes]]) -> Iterator[object]:
 def upload_line(out) -> str:
     """One uploaded file's result, as `disclosure-qa ingest` prints it (✓ read whole, ⚠ tables left unread)."""
     if out.status == "error":
-        return f"✗ {out.error}"
+        return f"{FAILED} {out.error}"
     if out.status == "unchanged":
         return f"= {out.path.name}: unchanged, already stored"
     r = out.report
@@ -68,7 +84,7 @@ def upload_line(out) -> str:
 def upload_line_zh(out) -> str:
     """The same result in the chat's words."""
     if out.status == "error":
-        return f"✗ 未能导入：{out.error}"
+        return f"{FAILED} {out.error}（未能导入）"
     if out.status == "unchanged":
         return f"= {out.path.name}：{STATUS_ZH['unchanged']}"
     r = out.report

@@ -9,6 +9,7 @@ Routes (defined before Gradio is mounted, so they win):
 - GET  /api/facts    ?agency=&year=&table= → the stored cells (agency by any name `ask` understands)
 - GET  /api/health   {"status": "ok", "reports": N}
 - POST /api/upload   report files (multipart), only with the admin token (off unless configured)
+- POST /api/admin/session  the admin token → a cookie that lets the chat's upload tab send files
 - GET  /widget.js    the embeddable chat bubble;  GET /embed  the widget's chat page (an iframe)
 - the library (ui/library_web.py): /api/library, /api/reports/{id} (its original, DELETE, reread), /api/feedback,
   /report/{id}?at=START-END (a report with the cited span marked)
@@ -18,19 +19,16 @@ The API is stateless: a conversation travels with each request (`history`), so a
 memory and needs sticky sessions there.
 
 Secure by default: CORS only for the configured origins (none unless set), the embed page may be
-framed only by them (CSP frame-ancestors), limits on question length, history, body size and a
-per-client rate, upload only with a token (compared in constant time, never logged), file names
-reduced to a safe base name.
+framed only by them (CSP frame-ancestors), limits on question length and history, and at every door
+of the API and of the chat (ui/doors.py) body sizes, one per-client rate, the admin token (compared in
+constant time, never logged, slower after each wrong one), uploaded bytes only; X-Forwarded-For only
+from the proxies named; file names reduced to a safe base name; every error `{"error": "…"}`.
 """
 from __future__ import annotations
 
 import hmac
-import json
 import os
 import re
-import threading
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -41,19 +39,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.models import Answer, json_number
 
-from .uploads import ingest_uploads, safe_name
+from .budget import open_budget
+from .doors import MAX_BODY, SESSION_COOKIE, SESSION_SECONDS, Doors, Gate, trusted_proxies
+from .uploads import FAILED, MAX_FILES, MAX_REPORT_BYTES, MAX_UPLOAD_REQUEST, ingest_uploads, safe_name
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_QUESTION = 300  # characters
 MAX_HISTORY = 10  # earlier turns sent with a question
-MAX_BODY = 32 * 1024  # bytes of a JSON request
-MAX_UPLOAD = 30 * 1024 * 1024  # bytes of one upload request
+MAX_UPLOAD = MAX_UPLOAD_REQUEST  # bytes of one upload request
 ORIGINS_ENV = "DISCLOSURE_QA_ALLOWED_ORIGINS"  # comma-separated, e.g. https://www.example.gov.cn
 TOKEN_ENV = "DISCLOSURE_QA_ADMIN_TOKEN"
-RATE_ENV = "DISCLOSURE_QA_RATE"  # requests per minute per client on /api/ask (default 60)
+RATE_ENV = "DISCLOSURE_QA_RATE"  # requests per minute per client at the API and the chat (default 60)
+PROXIES_ENV = "DISCLOSURE_QA_FORWARDED_ALLOW_IPS"  # proxies whose X-Forwarded-For counts (default none)
+BACKOFF_ENV = "DISCLOSURE_QA_TOKEN_BACKOFF"  # seconds of the first wait after a wrong admin token (default 1)
 
 
 @dataclass
@@ -62,6 +64,8 @@ class WebConfig:
     allowed_origins: list[str] = field(default_factory=list)
     admin_token: str = ""
     rate_per_minute: int = 60
+    forwarded_allow_ips: list[str] = field(default_factory=list)  # proxies whose X-Forwarded-For counts
+    token_backoff: float = 1.0  # seconds of the first wait after a wrong admin token (doubling, at most 15 min)
     chat: bool = True  # mount the Gradio chat at /
     embedder: object = None  # an embedder spec or instance (default: the store's configured one)
     facts_url: Optional[str] = None  # PostgreSQL for the facts (default: env DISCLOSURE_QA_FACTS_URL, else the store dir)
@@ -71,7 +75,9 @@ class WebConfig:
     def from_env(cls, store_dir: Optional[str] = None, **kw) -> "WebConfig":
         origins = [o.strip().rstrip("/") for o in os.environ.get(ORIGINS_ENV, "").split(",") if o.strip()]
         return cls(store_dir=store_dir, allowed_origins=origins, admin_token=os.environ.get(TOKEN_ENV, ""),
-                   rate_per_minute=int(os.environ.get(RATE_ENV, "60")), **kw)
+                   rate_per_minute=int(os.environ.get(RATE_ENV, "60")),
+                   forwarded_allow_ips=[p for p in os.environ.get(PROXIES_ENV, "").split(",") if p.strip()],
+                   token_backoff=float(os.environ.get(BACKOFF_ENV, "1")), **kw)
 
 
 class AskRequest(BaseModel):
@@ -95,29 +101,6 @@ class AskRequest(BaseModel):
         if any(len(t) > MAX_QUESTION for t in v):
             raise ValueError(f"each earlier question may have at most {MAX_QUESTION} characters")
         return v
-
-
-class RateLimiter:
-    """A sliding one-minute window per client address (in this process)."""
-
-    def __init__(self, per_minute: int):
-        self.per_minute = per_minute
-        self._hits: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def allow(self, client: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._hits) > 10_000:  # forget clients idle for a minute
-                for k in [k for k, v in self._hits.items() if not v or now - v[-1] > 60]:
-                    del self._hits[k]
-            q = self._hits[client]
-            while q and now - q[0] > 60:
-                q.popleft()
-            if len(q) >= self.per_minute:
-                return False
-            q.append(now)
-            return True
 
 
 def history_for(req: AskRequest) -> list[str]:
@@ -148,54 +131,6 @@ class FrameGuard:
         await self.app(scope, receive, guarded)
 
 
-class BodyLimit:
-    """413 for an API request body over its limit — by its Content-Length, and by the bytes as they
-    arrive (a chunked body has no Content-Length)."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        path = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith("/api/"):
-            return await self.app(scope, receive, send)
-        limit = MAX_UPLOAD if path == "/api/upload" else MAX_BODY
-        length = dict(scope.get("headers") or []).get(b"content-length", b"")
-        if length.isdigit() and int(length) > limit:
-            return await self._too_large(send, limit)
-        # read the body first (it is small: 32 KB for questions), so an oversized chunked body is a 413
-        # and the app never sees half of it
-        chunks, seen = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                return await self._too_large(send, limit)
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
-        replayed = False
-
-        async def replay():
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-    @staticmethod
-    async def _too_large(send, limit: int):
-        body = json.dumps({"error": f"request body too large (at most {limit} bytes)"}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
-
-
 def create_app(config: Optional[WebConfig] = None):
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from assistant.assistant import Assistant
@@ -205,46 +140,58 @@ def create_app(config: Optional[WebConfig] = None):
     bad = [o for o in config.allowed_origins if o == "*" or not re.match(r"^https?://[^/\s*]+$", o)]
     if bad:
         raise ValueError(f"allowed origins must be full origins such as https://www.example.gov.cn, not {bad}")
+    proxies = trusted_proxies(config.forwarded_allow_ips)
     store = Store.open(config.store_dir, embedder=config.embedder, facts_url=config.facts_url,
                        chroma_url=config.chroma_url)
     if not store.facts.reports():
         _ingest_sample(store)
     bot = Assistant(store)
-    limiter = RateLimiter(config.rate_per_minute)
     app = FastAPI(title="disclosure-qa", version="0.1.0",
                   description="Exact, cited answers from 政府信息公开工作年度报告")
     app.state.store, app.state.assistant, app.state.config = store, bot, config
 
-    # Starlette's CORS middleware on the parent app: only the configured origins, no credentials
-    # (Gradio's own would echo any origin).
-    app.add_middleware(BodyLimit)
+    # the doors (ui/doors.py): one rate budget per client over the API and the chat's endpoints, shared
+    # through PostgreSQL; admin token with backoff; body limits; files as uploaded bytes only
+    upload_dir = None
+    if config.chat:
+        from gradio.utils import get_upload_folder
+
+        upload_dir = get_upload_folder()
+    gate = Gate(open_budget(store.facts), rate_per_minute=config.rate_per_minute, admin_token=config.admin_token,
+                token_backoff=config.token_backoff, upload_dir=upload_dir)
+    app.state.gate = gate
+    app.add_middleware(Doors, gate=gate)
     app.add_middleware(FrameGuard)
-    # CORS outermost, so that every answer an allowed origin gets (a 413 too) carries its headers
+    # Starlette's CORS middleware on the parent app: only the configured origins, no credentials
+    # (Gradio's own would echo any origin); outside the doors, so that every answer an allowed origin
+    # gets (a 413 or a 429 too) carries its headers
     app.add_middleware(CORSMiddleware, allow_origins=config.allowed_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"], allow_credentials=False, max_age=600)
+    if proxies:
+        # outermost: the doors count the client the named proxies forwarded for, nobody else's say-so
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException):
-        # one error shape for every 4xx: {"error": "…"}
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        # one error shape for every 4xx: {"error": "…"} (FastAPI's own refusals too: a body it cannot parse)
+        detail = exc.detail
+        if detail == "There was an error parsing the body":
+            detail = "the request body could not be read: send JSON in UTF-8, e.g. {\"question\": \"…\"}"
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
         return JSONResponse({"error": f"invalid request — {problems}"}, status_code=422)
 
-    def client_of(request: Request) -> str:
-        return request.client.host if request.client else "?"
-
     @app.get("/api/health")
     def health():
         return {"status": "ok", "reports": store.facts.report_count()}
 
     @app.post("/api/ask", response_model=Answer)
-    def ask(req: AskRequest, request: Request):
-        if not limiter.allow(client_of(request)):
-            raise HTTPException(429, detail=f"too many questions: at most {config.rate_per_minute} a minute, please wait",
-                                headers={"Retry-After": "60"})
+    def ask(req: AskRequest):
         return bot.ask(req.question, history=history_for(req), today=req.today)
 
     @app.get("/api/reports")
@@ -280,14 +227,33 @@ def create_app(config: Optional[WebConfig] = None):
                  "blank": f.blank, "file_name": f.file_name, "start": f.loc.start, "end": f.loc.end, "page": f.loc.page}
                 for f in rows[:20000]]
 
+    def admin(authorization: str) -> None:
+        # the doors checked the token (with its backoff) before the body was read; checked again here so
+        # that these routes never depend on a middleware alone
+        given = authorization.removeprefix("Bearer ").strip()
+        if not config.admin_token or not hmac.compare_digest(given.encode(), config.admin_token.encode()):
+            raise HTTPException(401, detail="a valid admin token is required (Authorization: Bearer …)")
+
     @app.post("/api/upload")
     def upload(files: list[UploadFile] = File(...), authorization: str = Header(default="")):
-        if not config.admin_token:
-            raise HTTPException(403, detail="uploading is off: set DISCLOSURE_QA_ADMIN_TOKEN to allow it")
-        given = authorization.removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), config.admin_token.encode()):
-            raise HTTPException(401, detail="a valid admin token is required (Authorization: Bearer …)")
-        return {"results": ingest_uploads(store, [(f.filename, f.file.read()) for f in files])}
+        admin(authorization)
+        if len(files) > MAX_FILES:
+            raise HTTPException(413, detail=f"{len(files)} files: at most {MAX_FILES} in one upload, "
+                                            f"send the others in another")
+        results = ingest_uploads(store, [(f.filename, f.file.read(MAX_REPORT_BYTES + 1)) for f in files])
+        if results and all(line.startswith(FAILED) for line in results):
+            return JSONResponse({"error": "no file was stored: see results", "results": results}, status_code=422)
+        return {"results": results}
+
+    @app.post("/api/admin/session")
+    def admin_session(request: Request, authorization: str = Header(default="")):
+        """The admin token → a cookie (30 minutes, this browser only) with which the chat's upload tab
+        may send files."""
+        admin(authorization)
+        response = JSONResponse({"status": "ok", "expires_in": SESSION_SECONDS})
+        response.set_cookie(SESSION_COOKIE, gate.session_value(), max_age=SESSION_SECONDS, httponly=True,
+                            samesite="strict", secure=request.url.scheme == "https", path="/")
+        return response
 
     @app.get("/widget.js")
     def widget_js():
@@ -307,13 +273,23 @@ def create_app(config: Optional[WebConfig] = None):
 
     add_library_routes(app, store, config)  # the library, the reports opened, feedback (before Gradio's mount)
 
+    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def no_such_endpoint(rest: str, request: Request):
+        # before the chat's mount at /, so that an unknown /api/… answers in this API's shape
+        allowed = sorted({m for r in app.routes if getattr(r, "path", "") == f"/api/{rest}"
+                          for m in getattr(r, "methods", ())} - {"HEAD"})
+        if allowed:
+            raise HTTPException(405, detail=f"use {' or '.join(allowed)} for /api/{rest}", headers={"Allow": ", ".join(allowed)})
+        raise HTTPException(404, detail=f"no endpoint /api/{rest}: see /docs for the API")
+
     if config.chat:
         import gradio as gr
 
         from .chat import build_chat
 
         demo = build_chat(bot, store, config)
-        app = gr.mount_gradio_app(app, demo, path="/")
+        # the chat takes files only through its upload tab (admin session, ui/doors.py), each at most one report's size
+        app = gr.mount_gradio_app(app, demo, path="/", max_file_size=MAX_REPORT_BYTES)
     return app
 
 

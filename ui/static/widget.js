@@ -11,6 +11,10 @@
  * attribute. The chat itself runs in the iframe on the server's origin; the only messages exchanged
  * with it carry no data ({type: "disclosure-qa:close"} from it, "disclosure-qa:focus" to it) and are
  * accepted only from that iframe on that origin.
+ *
+ * On a site the server does not allow (serve --allow-origin), the browser would refuse to show the
+ * chat in the iframe (CSP frame-ancestors) and leave a broken frame: the first open asks the server
+ * first (a CORS request to api/health) and shows a short message instead.
  */
 (function () {
   "use strict";
@@ -63,6 +67,8 @@
     ".close:hover{background:rgba(255,255,255,.18);}",
     ".close:focus-visible{outline:2px solid #fff;}",
     ".frame{all:initial;display:block;flex:1;width:100%;min-height:0;border:0;background:#fff;}",
+    ".notice{flex:1;padding:24px 20px;color:#52606d;font-size:14px;line-height:1.7;}",
+    ".notice strong{display:block;margin-bottom:6px;color:#1f2933;font-size:15px;}",
     // full screen under 640 px; .small also on a phone showing a page without a viewport meta tag
     // (its layout viewport is 980 px wide, but the screen is not)
     "@media (max-width:640px){",
@@ -142,6 +148,40 @@
 
     var frame = null;
     var frameReady = false;
+    var checked = null; // the server's answer to "may this site show the chat?", asked once
+
+    // "ok", "refused" (the server answers, but not to this site: CORS) or "down" (no answer at all)
+    function siteAllowed() {
+      if (!checked) {
+        checked = fetch(base + "api/health", { mode: "cors", credentials: "omit" })
+          .then(function (r) { return r.ok ? "ok" : "down"; }, function () {
+            return fetch(base + "api/health", { mode: "no-cors", credentials: "omit" })
+              .then(function () { return "refused"; }, function () { return "down"; });
+          });
+      }
+      return checked;
+    }
+
+    function showNotice(state) {
+      var notice = document.createElement("div");
+      notice.className = "notice";
+      notice.setAttribute("role", "status");
+      var strong = document.createElement("strong");
+      var detail = document.createElement("div");
+      if (state === "refused") {
+        strong.textContent = "本网站暂未开通此问答服务。";
+        detail.textContent = "网站管理员：请联系问答服务的管理员，允许本网站（" + location.origin + "）嵌入。";
+      } else {
+        strong.textContent = "问答服务暂时无法连接。";
+        detail.textContent = "请稍后再试。";
+      }
+      notice.appendChild(strong);
+      notice.appendChild(detail);
+      panel.appendChild(notice);
+      return notice;
+    }
+
+    var notice = null;
 
     function embedUrl() {
       var params = new URLSearchParams();
@@ -156,16 +196,30 @@
       }
     }
 
+    function makeFrame() {
+      // created on first open: the page does not load the chat until someone wants it
+      frame = document.createElement("iframe");
+      frame.className = "frame";
+      frame.title = title;
+      frame.setAttribute("referrerpolicy", "no-referrer");
+      frame.addEventListener("load", function () { frameReady = true; focusFrame(); });
+      frame.src = embedUrl();
+      panel.appendChild(frame);
+    }
+
     function open() {
       if (!frame) {
-        // created on first open: the page does not load the chat until someone wants it
-        frame = document.createElement("iframe");
-        frame.className = "frame";
-        frame.title = title;
-        frame.setAttribute("referrerpolicy", "no-referrer");
-        frame.addEventListener("load", function () { frameReady = true; focusFrame(); });
-        frame.src = embedUrl();
-        panel.appendChild(frame);
+        siteAllowed().then(function (state) {
+          if (frame) return;
+          if (state === "ok") {
+            if (notice) { notice.remove(); notice = null; }
+            makeFrame();
+            if (!panel.hidden) focusFrame();
+          } else if (!notice) {
+            notice = showNotice(state);
+            if (state === "down") checked = null; // ask again at the next open
+          }
+        });
       }
       root.classList.toggle("small", Math.min(screen.width || 9999, screen.height || 9999) < 640);
       panel.hidden = false;

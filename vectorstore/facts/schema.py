@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from .db import Database, redact
 
-SCHEMA_VERSION = 8  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite);
+SCHEMA_VERSION = 9  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite);
 # 4: reports.agency_key (canonical identity) and sources (other files of the same report);
 # 5: facts_cell_year (a ranking of one year reads that year's cells only);
 # 6: reports.reader_version (ingest re-reads a report stored by an older reader; stored ones count as 1);
 # 7: narrative_facts (the prose's figures with their measures; filled when ingest re-reads a report);
-# 8: feedback (👍/👎 on answers, with the question, answer and typed query) and originals (each file's bytes)
+# 8: door_budget (serve's per-client request and admin-token budgets, shared by the processes of one PostgreSQL);
+# 9: feedback (👍/👎 on answers, with the question, answer and typed query) and originals (each file's bytes)
 
 
 class SchemaVersionError(Exception):
@@ -148,7 +149,17 @@ CREATE TABLE IF NOT EXISTS sources (
 );
 CREATE INDEX IF NOT EXISTS sources_report ON sources(report_id);
 
--- version 8: what people said of the answers, and the files the reports were read from
+CREATE TABLE IF NOT EXISTS door_budget (
+    client        TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('rate', 'token')),
+    slot          BIGINT NOT NULL,
+    hits          INTEGER NOT NULL,
+    blocked_until DOUBLE PRECISION,
+    expires       DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (client, kind, slot)
+);
+
+-- version 9: what people said of the answers, and the files the reports were read from
 CREATE TABLE IF NOT EXISTS feedback (
     id         {serial} PRIMARY KEY,
     created_at TEXT NOT NULL,
@@ -209,7 +220,7 @@ FACTS_CELL_YEAR = ("CREATE INDEX IF NOT EXISTS facts_cell_year ON facts(tbl, row
 POSTGRES_EXTRA = [
     f"ALTER TABLE reports ADD COLUMN IF NOT EXISTS {READER_VERSION_COLUMN}",  # a database of version 5
     # a database of version 6 gains narrative_facts from POSTGRES_TABLES (CREATE TABLE IF NOT EXISTS)
-    # a database of version 7 gains feedback and originals from POSTGRES_TABLES (CREATE TABLE IF NOT EXISTS)
+    # a database of version 7 gains door_budget, one of version 8 feedback and originals, from POSTGRES_TABLES
     "CREATE INDEX IF NOT EXISTS reports_identity ON reports(agency_key, year)",
     FACTS_CELL_YEAR,
     "CREATE INDEX IF NOT EXISTS chunks_tokens ON chunks USING GIN (to_tsvector('simple', COALESCE(tokens, '')))",
@@ -255,7 +266,8 @@ def _sqlite(db: Database, describe: str) -> None:
             db.run(f"ALTER TABLE reports ADD COLUMN {READER_VERSION_COLUMN}")
         # version 7's narrative_facts came with SQLITE_TABLES above (CREATE TABLE IF NOT EXISTS), empty: its
         # reports were read by an older reader, so ingest reads them again and fills it
-        # version 8's feedback and originals came with SQLITE_TABLES above too, empty (BYTEA is a BLOB to SQLite)
+        # version 8's door_budget and version 9's feedback and originals came with SQLITE_TABLES above too, empty
+        # (BYTEA is a BLOB to SQLite)
         # every add looks for a stored copy of the same report (agency identity and year)
         db.run("CREATE INDEX IF NOT EXISTS reports_identity ON reports(agency_key, year)")
         db.run(FACTS_CELL_YEAR)
