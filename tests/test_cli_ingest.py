@@ -313,7 +313,7 @@ def test_a_reread_that_fails_keeps_the_stored_reading_and_says_why(tmp_path, mon
         rid = out_id(SAMPLE)
         before = store_snapshot_of(fs, rid)
 
-        def broken(path):
+        def broken(path, *args, **kwargs):  # (parse_file also takes the OCR budget and progress)
             raise IngestError(f"{Path(path).name}: the new reader trips over it")
 
         monkeypatch.setattr(batch_module, "parse_file", broken)
