@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -328,6 +329,25 @@ def test_an_uploaded_report_shows_in_the_pickers_without_a_restart(site, context
     fresh.locator("#library tr[data-report]").nth(2).wait_for()
     assert fresh.locator("#library tr[data-report]").count() == 3
     fresh.locator("#library").screenshot(path=str(SHOTS / "library.png"))
+
+    # a citation in the PDF names its page, and opens the PDF itself at that page
+    tab(fresh, "问答")
+    ask(fresh, "洪泽区人民政府2023年收到多少信息公开申请？")
+    fresh.locator("#chat").get_by_text("来源（").last.click()
+    with context.expect_page() as opened:
+        fresh.locator("#chat a", has_text="在原文中查看").first.click()  # the table's cell, past page 1
+    cited = opened.value
+    cited.wait_for_load_state()
+    banner = cited.locator("#cited-banner").inner_text()
+    assert "第" in banner and "页" in banner and _in_view(cited), banner
+    with context.expect_page() as opened:
+        cited.get_by_role("link", name=re.compile("在PDF原件中打开第")).click()
+    pdf = opened.value
+    page_no = re.search(r"第(\d+)页", banner).group(1)
+    assert int(page_no) > 1
+    assert pdf.url.endswith(f"/original#page={page_no}")
+    pdf.wait_for_timeout(1500)  # Chromium's viewer draws the PDF at that page
+    pdf.screenshot(path=str(SHOTS / "citation-pdf.png"))
 
 
 def test_delete_in_the_library_removes_a_report_everywhere(site, context):
