@@ -350,7 +350,8 @@ def test_an_uploaded_report_shows_in_the_pickers_without_a_restart(site, context
     pdf.screenshot(path=str(SHOTS / "citation-pdf.png"))
 
 
-def test_delete_in_the_library_removes_a_report_everywhere(site, context):
+def test_reread_and_delete_in_the_library(site, context):
+    """Read again from its kept file, then removed everywhere."""
     entry = next(r for r in _get(site["url"] + "/api/library") if r["agency"] == "洪泽区人民政府")
     rid = entry["report_id"]
     page = chat_page(context, site)
@@ -366,6 +367,10 @@ def test_delete_in_the_library_removes_a_report_everywhere(site, context):
     time.sleep(BACKOFF + 0.2)
 
     page.locator("#library-token input").fill(TOKEN)
+    page.locator("#reread-report").click()  # read again from the file kept in the store (its upload is gone)
+    page.wait_for_function("() => document.querySelector('#library-result textarea').value.includes('已重新读取')",
+                           timeout=120_000)
+    assert page.locator("#library-result textarea").input_value().startswith("✓ 已重新读取 洪泽区人民政府 2023年")
     page.locator("#remove-report").click()
     page.wait_for_function("() => document.querySelector('#library-result textarea').value.startsWith('已删除')")
     assert "洪泽区人民政府 2023年" in page.locator("#library-result textarea").input_value()
