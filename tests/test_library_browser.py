@@ -6,7 +6,8 @@ and asterisks (「It's [点我] **注意**」), and a report whose tables were r
 library lists every report with its reading status; a citation opens the report with the cited text
 marked and in view (from the chat and from the widget); untrusted text shows as typed; feedback from
 the chat and the widget is stored and exported; a report uploaded in the admin tab shows in the pickers,
-examples and landing without a restart; deleting it in the library removes it everywhere.
+examples and landing without a restart; reading it again and deleting it in the library works,
+and the deletion reaches everywhere.
 Screenshots of the library, a report and a citation opened at its spot go to docs/screenshots/.
 """
 from __future__ import annotations
