@@ -124,9 +124,8 @@ def build_chat(bot, store, config):
         return (gr.update(choices=agencies, value=agency_now if agency_now in agencies else ALL),
                 gr.update(choices=years, value=year_now if year_now in years else ALL))
 
-    def report_choices():
-        return [(f"{r['mark']} {r['agency']} {r['year'] or ''}年 · {r['file_name']}", r["report_id"])
-                for r in library_rows(store)]
+    def report_choices(rows):
+        return [(f"{r['mark']} {r['agency']} {r['year'] or ''}年 · {r['file_name']}", r["report_id"]) for r in rows]
 
     def refreshed(agency_now=None, year_now=None, picked_now=None):
         """Everything that follows the store: pickers, examples, landing, the library and its picker (each
@@ -141,7 +140,7 @@ def build_chat(bot, store, config):
     def refreshed_library(picked_now=None):
         """The library and its picker: read when the tab is opened, and after each change."""
         rows = library_rows(store)
-        held = [(f"{r['mark']} {r['agency']} {r['year'] or ''}年 · {r['file_name']}", r["report_id"]) for r in rows]
+        held = report_choices(rows)
         return library_html(rows), gr.update(choices=held, value=picked_now if picked_now in {v for _, v in held} else None)
 
     with gr.Blocks(title="政府信息公开年报问答") as demo:
@@ -235,13 +234,14 @@ def build_chat(bot, store, config):
         with gr.Tab("报告库") as library_tab:
             gr.Markdown("已入库的每一份报告：单位、年度、格式、文件、读出的情况（✓ 表格全部读出，⚠ 有表格或单元格未读出）、"
                         "核对与发现。点「打开」查看报告的表格、发现的问题和原文。")
-            library = gr.HTML(library_html(library_rows(store)), elem_id="library-list")
+            held = library_rows(store)
+            library = gr.HTML(library_html(held), elem_id="library-list")
             with gr.Row():
                 refresh = gr.Button("刷新", elem_id="library-refresh")
                 download = gr.Button("下载全部数字（CSV）")
             csv_file = gr.File(label="CSV", interactive=False, height=90)
             download.click(lambda: _facts_csv(store), None, csv_file)
-            picked = gr.Dropdown(report_choices(), label="选择报告（管理）", visible=bool(config.admin_token),
+            picked = gr.Dropdown(report_choices(held), label="选择报告（管理）", visible=bool(config.admin_token),
                                  elem_id="report-picker")
             if config.admin_token:
                 # (labelled 管理口令, not 管理员口令: the upload tab's field keeps that label to itself)
