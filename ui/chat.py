@@ -341,6 +341,8 @@ def build_chat(bot, store, config):
                     if isinstance(event, Progress):
                         doing = (f"正在读取第 {event.index + 1}/{event.count} 个文件：{event.name} …" if event.index < event.count
                                  else "正在为新读入的正文建立检索索引 …")
+                        if event.pages:  # a scanned file: its pages as OCR reads them
+                            doing += f"（扫描件文字识别：第 {event.page}/{event.pages} 页）"
                         yield "\n".join([*lines, doing])
                     else:
                         lines.append(upload_line_zh(event))

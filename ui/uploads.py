@@ -7,8 +7,10 @@ limits (README): a request carries at most MAX_FILES files and MAX_UPLOAD_REQUES
 """
 from __future__ import annotations
 
+import queue
 import re
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -37,6 +39,8 @@ class Progress:
     index: int
     count: int
     name: str = ""
+    page: int = 0  # of a scanned file read by OCR: pages read so far, of `pages`
+    pages: int = 0
 
 
 def iter_uploads(store, files: list[tuple[str, bytes]]) -> Iterator[object]:
@@ -64,9 +68,57 @@ def iter_uploads(store, files: list[tuple[str, bytes]]) -> Iterator[object]:
             paths.append(path)
         for i, path in enumerate(paths):
             yield Progress(i, len(paths), path.name)
-            yield from ingest_files([path], store.sink())
+            yield from _read_one(path, store.sink(), i, len(paths))
         yield Progress(len(paths), len(paths))
         store.chunks.sync()
+
+
+def _read_one(path: Path, sink, index: int, count: int) -> Iterator[object]:
+    """Read one file in a worker thread, so that a scanned file's pages are shown as OCR reads them
+    (a `Progress` with `page`/`pages`), then its Outcome. Every call on the store is carried out here, on
+    the caller's thread: the worker only reads the file (a store's connection stays with its thread)."""
+    from ingest.batch import ingest_files
+    from ingest.ocr import OcrSettings
+
+    events: "queue.Queue[tuple]" = queue.Queue()
+
+    class _Here:  # the sink, each call handed to the caller's thread and its answer awaited
+        def __getattr__(self, name):
+            def call(*args):
+                answer: "queue.Queue[tuple]" = queue.Queue(maxsize=1)
+                events.put(("call", (name, args, answer)))
+                ok, value = answer.get()
+                if not ok:
+                    raise value
+                return value
+            return call
+
+    def pages(done: int, total: int) -> None:
+        events.put(("progress", Progress(index, count, path.name, done, total)))
+
+    def work() -> None:
+        try:
+            for out in ingest_files([path], _Here(), OcrSettings(progress=pages)):
+                events.put(("outcome", out))
+        except BaseException as e:  # noqa: BLE001 — handed to the caller, who raises it
+            events.put(("raise", e))
+        events.put(("done", None))
+
+    threading.Thread(target=work, name="upload-reader", daemon=True).start()
+    while True:
+        kind, item = events.get()
+        if kind == "done":
+            return
+        if kind == "raise":
+            raise item
+        if kind == "call":
+            name, args, answer = item
+            try:
+                answer.put((True, getattr(sink, name)(*args)))
+            except BaseException as e:  # noqa: BLE001 — raised again in the worker, where the call was made
+                answer.put((False, e))
+            continue
+        yield item
 
 
 def upload_line(out) -> str:
