@@ -212,8 +212,10 @@ def web(tmp_path_factory):
 
 def test_api_library_lists_every_report_with_its_reading(web):
     client, ids = web
-    rows = {r["file_name"]: r for r in client.get("/api/library").json()}
+    listing = client.get("/api/library")
+    rows = {r["file_name"]: r for r in listing.json()}
     assert set(rows) == set(ids)
+    assert "path" not in rows[SEED.name] and str(SEED.parent) not in listing.text  # no server path shown
     sample, partial, pdf = rows[SEED.name], rows[PUTIAN.name], rows[HONGZE.name]
     assert (sample["mark"], sample["status"], sample["reading_zh"]) == ("✓", "ok", "表二、表三、表四已读出")
     assert sample["agency"] == "天津市滨海新区公安局" and sample["agency_printed"] == "天津市滨海新区公安局"

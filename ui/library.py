@@ -33,11 +33,12 @@ def canonical_names(store) -> dict[str, str]:
 
 
 def library_dict(entry: dict, canonical: Optional[str] = None) -> dict:
-    """A library row (FactStore.library) as JSON: its reading summarised, every unread cell with its reason."""
+    """A library row (FactStore.library) as JSON: its reading summarised, every unread cell with its reason.
+    (Not the path it was read from: where files lie on the server is no business of the public.)"""
     reading = Reading(entry["tables"])
     return {
         **{k: entry[k] for k in ("report_id", "agency_key", "year", "published", "period", "format_version", "kind",
-                                 "path", "file_name", "ingested_at", "reader_version", "fact_count", "check_count",
+                                 "file_name", "ingested_at", "reader_version", "fact_count", "check_count",
                                  "failed_checks", "findings", "narrative_facts", "passages", "original")},
         "agency": canonical or entry["agency"], "agency_printed": entry["agency"],
         "agency_aliases": entry["agency_aliases"],
