@@ -82,7 +82,8 @@ def catalog_entries(rows: list[dict]) -> list[ReportEntry]:
     for group in by_key.values():
         latest = max(group, key=lambda r: (r["year"] or 0, r["agency"]))
         names = sorted({n for r in group for n in (r["agency"], *r["agency_aliases"])} - {latest["agency"]})
-        out += [ReportEntry(r["report_id"], latest["agency"], names, r["year"], r["file_name"]) for r in group]
+        out += [ReportEntry(r["report_id"], latest["agency"], names, r["year"], r["file_name"], r.get("ocr_pages") or [])
+                for r in group]
     return out
 
 

@@ -135,6 +135,7 @@ class Composer:
                 figures.append(cell_figure(f))
                 citations.append(cell_citation(f))
         lines.append("来源：" + self._sources(citations) + "。")
+        notes += _scanned(citations, [v.entry for v in r.values])
         for m in r.missing[:MISSING_SHOWN]:
             notes.append(f"{m.entry.agency}{m.entry.year}年：{m.reason}")
         if len(r.missing) > MISSING_SHOWN:
@@ -272,3 +273,18 @@ def _checked_claim(intent, shown: list) -> list[str]:
     if fits:
         return [f"问题里说的「{text}」与报告相符（报告为{printed}）。"]
     return [f"问题里说的「{text}」与报告不符：报告为{printed}。"]
+
+
+def _scanned(citations: list[Citation], entries: list) -> list[str]:
+    """Mark the cells cited from a page OCR read, and say so once: the figure was recognised from the
+    page's image and checked by the table's arithmetic, not printed in a text layer."""
+    read = {e.report_id: set(e.ocr_pages) for e in entries if getattr(e, "ocr_pages", None)}
+    pages = set()
+    for c in citations:
+        if c.page is not None and c.page in read.get(c.report_id, ()):
+            c.ocr = True
+            pages.add(c.page)
+    if not pages:
+        return []
+    shown = "、".join(f"第{p}页" for p in sorted(pages))
+    return [f"{shown}是扫描件：其上的数字由文字识别（OCR）读出，经表格勾稽关系核对，未能核对或疑似识别错误的数字不予读出"]

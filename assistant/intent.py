@@ -17,6 +17,7 @@ class ReportEntry:
     aliases: list[str]
     year: Optional[int]
     file_name: str
+    ocr_pages: list[int] = field(default_factory=list)  # pages of a scan whose text OCR read
 
     def names(self) -> list[str]:
         return [self.agency, *self.aliases]

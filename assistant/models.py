@@ -48,6 +48,7 @@ class Citation(BaseModel):
     start: int  # character offsets in the report's extracted text
     end: int
     page: Optional[int] = None
+    ocr: bool = False  # on a scanned page: the figure was recognised by OCR (and checked by the arithmetic)
 
 
 class YearRef(BaseModel):

@@ -161,6 +161,9 @@ class Report(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     # Where each page begins in `text` (PDF only; [] for formats without pages). page_starts[0] == 0.
     page_starts: list[int] = Field(default_factory=list)
+    # The pages whose text OCR read from an image (1-based; [] when every page has a text layer): a figure
+    # on one of them was recognised, and checked by the arithmetic, not printed in a text layer
+    ocr_pages: list[int] = Field(default_factory=list)
 
     def page_at(self, offset: int) -> Optional[int]:
         """The 1-based page that character `offset` of `text` is on, or None when the source has no pages."""

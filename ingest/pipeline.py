@@ -171,7 +171,7 @@ def _parse_document(doc: Document, report_id: str) -> Report:
         agency_aliases=sorted(names), year=year, published=find_published(rows, doc.text, year),
         format_version=fmt, period=find_period(doc.text), text=doc.text, sections=sections,
         tables=tables, facts=facts, narrative_figures=narrative_figures(doc.text, sections, _table_spans(regions, facts)),
-        checks=checks, findings=findings, page_starts=page_starts(doc),
+        checks=checks, findings=findings, page_starts=page_starts(doc), ocr_pages=list(doc.ocr_pages),
     )
     if not agency:
         name = Path(doc.path).name

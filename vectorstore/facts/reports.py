@@ -58,16 +58,21 @@ def load_report(db: Database, report_id: str) -> Optional[Report]:
     if row is None:
         return None
     facts = db.rows("SELECT * FROM facts WHERE report_id = ? ORDER BY id", (report_id,))
+    ocr_pages = json.loads(row.ocr_pages)
+    facts = [R.fact_from_row(f) for f in facts]
+    for f in facts:  # a figure on a page OCR read is a recognised one
+        if f.loc is not None and f.loc.page in ocr_pages:
+            f.loc = f.loc.model_copy(update={"ocr": True})
     return Report(
         report_id=row.report_id, path=row.path, kind=row.kind, agency=row.agency, agency_key=row.agency_key,
         agency_aliases=json.loads(row.agency_aliases), year=row.year, published=row.published,
         format_version=row.format_version, period=row.period, text=row.text,
         sections=_SECTIONS.validate_json(row.sections), tables=_TABLES.validate_json(row.tables),
-        facts=[R.fact_from_row(f) for f in facts], checks=load_checks(db, report_id),
+        facts=facts, checks=load_checks(db, report_id),
         narrative_figures=R.narrative_from_rows(
             db.rows("SELECT * FROM narrative_facts WHERE report_id = ? ORDER BY id", (report_id,))),
         findings=load_findings(db, report_id), page_starts=json.loads(row.page_starts),
-        reader_version=row.reader_version,
+        reader_version=row.reader_version, ocr_pages=ocr_pages,
     )
 
 
@@ -266,9 +271,11 @@ class ReportsMixin:
         Cheap (no facts, no text), so it can be re-read whenever the store changes.
         """
         rows = self.db.tuples(
-            "SELECT report_id, agency, agency_key, agency_aliases, year, file_name FROM reports ORDER BY agency, year")
+            "SELECT report_id, agency, agency_key, agency_aliases, year, file_name, ocr_pages FROM reports"
+            " ORDER BY agency, year")
         return [{"report_id": rid, "agency": agency, "agency_key": key, "agency_aliases": json.loads(aliases or "[]"),
-                 "year": year, "file_name": file_name} for rid, agency, key, aliases, year, file_name in rows]
+                 "year": year, "file_name": file_name, "ocr_pages": json.loads(ocr or "[]")}
+                for rid, agency, key, aliases, year, file_name, ocr in rows]
 
     def report_facts(self, report_id: str) -> list[R.FactRecord]:
         """Every fact of one report, in the order ingest read them."""

@@ -51,14 +51,14 @@ def insert_report(db: Database, report: Report) -> None:
     """Insert one report and everything under it; the caller owns the transaction."""
     db.run(
         "INSERT INTO reports (report_id, path, file_name, kind, agency, agency_aliases, year, published,"
-        " format_version, period, text, sections, tables, ingested_at, page_starts, agency_key, reader_version)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " format_version, period, text, sections, tables, ingested_at, page_starts, agency_key, reader_version, ocr_pages)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             report.report_id, report.path, Path(report.path).name, report.kind, report.agency,
             json.dumps(report.agency_aliases, ensure_ascii=False), report.year, report.published,
             report.format_version, report.period, report.text, json_list(report.sections),
             json_list(report.tables), now_text(), json.dumps(report.page_starts), report.agency_key,
-            report.reader_version,
+            report.reader_version, json.dumps(report.ocr_pages),
         ),
     )
     db.run_many(

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from .db import Database, redact
 
-SCHEMA_VERSION = 9  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite);
+SCHEMA_VERSION = 10  # 2: chunks, meta, reports.page_starts; 3: chunks_fts (keyword search in SQLite);
 # 4: reports.agency_key (canonical identity) and sources (other files of the same report);
 # 5: facts_cell_year (a ranking of one year reads that year's cells only);
 # 6: reports.reader_version (ingest re-reads a report stored by an older reader; stored ones count as 1);
 # 7: narrative_facts (the prose's figures with their measures; filled when ingest re-reads a report);
 # 8: door_budget (serve's per-client request and admin-token budgets, shared by the processes of one PostgreSQL);
-# 9: feedback (👍/👎 on answers, with the question, answer and typed query) and originals (each file's bytes)
+# 9: feedback (👍/👎 on answers, with the question, answer and typed query) and originals (each file's bytes);
+# 10: reports.ocr_pages (the pages OCR read: a figure on them is marked as recognised in answers)
 
 
 class SchemaVersionError(Exception):
@@ -41,7 +42,8 @@ CREATE TABLE IF NOT EXISTS reports (
     sections       TEXT NOT NULL DEFAULT '[]',
     tables         TEXT NOT NULL DEFAULT '[]',
     ingested_at    TEXT NOT NULL,
-    page_starts    TEXT NOT NULL DEFAULT '[]'
+    page_starts    TEXT NOT NULL DEFAULT '[]',
+    ocr_pages      TEXT NOT NULL DEFAULT '[]'
     {{agency_key}}{{reader_version}}
 );
 CREATE INDEX IF NOT EXISTS reports_file_name ON reports(file_name);
@@ -219,6 +221,7 @@ FACTS_CELL_YEAR = ("CREATE INDEX IF NOT EXISTS facts_cell_year ON facts(tbl, row
                    "unit, blank)")
 POSTGRES_EXTRA = [
     f"ALTER TABLE reports ADD COLUMN IF NOT EXISTS {READER_VERSION_COLUMN}",  # a database of version 5
+    "ALTER TABLE reports ADD COLUMN IF NOT EXISTS ocr_pages TEXT NOT NULL DEFAULT '[]'",  # one of version 9
     # a database of version 6 gains narrative_facts from POSTGRES_TABLES (CREATE TABLE IF NOT EXISTS)
     # a database of version 7 gains door_budget, one of version 8 feedback and originals, from POSTGRES_TABLES
     "CREATE INDEX IF NOT EXISTS reports_identity ON reports(agency_key, year)",
@@ -264,6 +267,8 @@ def _sqlite(db: Database, describe: str) -> None:
                 db.run("UPDATE reports SET agency_key = ? WHERE report_id = ?", (identify(agency).key, rid))
         if "reader_version" not in columns:
             db.run(f"ALTER TABLE reports ADD COLUMN {READER_VERSION_COLUMN}")
+        if "ocr_pages" not in columns:
+            db.run("ALTER TABLE reports ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]'")
         # version 7's narrative_facts came with SQLITE_TABLES above (CREATE TABLE IF NOT EXISTS), empty: its
         # reports were read by an older reader, so ingest reads them again and fills it
         # version 8's door_budget and version 9's feedback and originals came with SQLITE_TABLES above too, empty
