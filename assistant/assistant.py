@@ -142,13 +142,21 @@ def metadata_lines(text: str, kind: str) -> list[tuple[int, int]]:
         last = dates[-1]
         a, b = len(text) - len(tail) + last.start(), len(text) - len(tail) + last.end()
         line_start = text.rfind("\n", 0, text.rfind("\n", 0, a)) + 1  # the signing body on the line before
+        # (only the signature: not a paragraph the text runs into it, 「…联系。经济发展局2023年1月5日」)
+        line_start = max(line_start, a - 40, max(text.rfind(p, 0, a) for p in "。；！？") + 1)
+        while line_start < a and text[line_start] in " \t\u3000\xa0":
+            line_start += 1
         out = [(line_start, b)]
         same = re.sub(r"[（()）\s]", "", last.group(0))
         for m in _SIGNATURE_DATE.finditer(text[:600]):
             if re.sub(r"[（()）\s]", "", m.group(0)) == same:
                 out.insert(0, m.span())
         return out
-    return [m.span() for m in _META_RES[kind].finditer(text)][:2]
+    spans = [m.span() for m in _META_RES[kind].finditer(text)][:2]
+    if kind == "published" and spans:
+        # the page's 发布时间 and the report's own 落款 (signed date): when it came out, as both say it
+        spans += [s for s in metadata_lines(text, "signed") if all(s[1] <= a or s[0] >= b for a, b in spans)]
+    return spans
 
 
 @dataclass
@@ -776,6 +784,8 @@ class Assistant:
         r.sentences = [MetaLine(_line(e, text, 0, page_of(page_starts, a)), a, b) for a, b in spans]
         if r.intent.metadata == "published" and not _META_RES["published"].search(text):
             r.intent.notes = [*r.intent.notes, "报告页面没有单列发布时间，以上是报告的落款日期"]
+        elif r.intent.metadata == "published" and len(spans) > 1:
+            r.intent.notes = [*r.intent.notes, "先引页面的发布时间，再引报告落款处的日期"]
         return r
 
     def retrieve(self, query: str, report_ids: Optional[list[str]] = None, k: int = 5, mode: Optional[str] = None):

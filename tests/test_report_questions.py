@@ -56,6 +56,12 @@ def test_when_the_report_was_published_quotes_the_line_that_says_it(bot):
     assert any("2021-01-05" in c.quote for c in ans.citations), ans.answer
     signed = bot.ask("莆田市审计局2020年的年报落款是哪一天？")
     assert any("2021年1月4日" in c.quote for c in signed.citations), signed.answer
+    # 「哪天出的」 asks the same; the page's 发布时间 is quoted, then the report's own signature — that line
+    # only, not the paragraph the text runs into it
+    out = bot.ask("莆田市审计局2020年的年报是哪天出的？")
+    quotes = [c.quote for c in out.citations]
+    assert out.status == "answered" and any("2021-01-05" in q for q in quotes), out.answer
+    assert any("2021年1月4日" in q and len(q) <= 60 for q in quotes), quotes
 
 
 def test_the_statistics_period_and_a_date_no_report_prints(bot):
