@@ -3,7 +3,7 @@ in Chinese and in English, before whatever the reading of it found.
 
     >>> reads_as_foreign("How many requests did the police receive in 2022?")
     True
-    >>> reads_as_foreign("滨海新区公安局2022年收到多少申请（OGI requests）？")
+    >>> reads_as_foreign("某区公安局2022年收到多少申请（OGI requests）？")
     False
 """
 from __future__ import annotations

@@ -8,6 +8,8 @@ reports and retrieval should use this store (read-only) rather than build its ow
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -38,14 +40,67 @@ def all_at_once(target, args: tuple, n: int = 4, method: str = "spawn", timeout:
     return results
 
 
+def lacking(message: str) -> None:
+    """Something a test needs is not on this machine: skip on a developer's machine, fail on CI (env CI set)."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def require_files(*paths: Path) -> None:
     """Skip when test data is missing on a developer's machine; fail on CI (env CI set)."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        message = "test data missing: " + ", ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        lacking("test data missing: " + ", ".join(missing))
+
+
+def set_schema_version(db, version: int) -> None:
+    """Mark a facts database as written by schema `version` (to test the upgrade from it), on either engine."""
+    if db.sqlite:
+        db.run(f"PRAGMA user_version = {int(version)}")
+    else:
+        db.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(int(version)),))
+
+
+def schema_version(fs) -> int:
+    """The schema version a FactStore's database records, on either engine."""
+    return fs.db.one("PRAGMA user_version")[0] if fs.db.sqlite else int(fs.get_meta("schema_version"))
+
+
+# the browser tests: Debian's chromium through Playwright, headless, no network but the loopback
+CHROMIUM = os.environ.get("DISCLOSURE_QA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+
+
+def require_browser() -> None:
+    """Playwright and Debian's chromium, or skip (fail on CI)."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        lacking("the playwright package is not installed")
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        lacking(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
+
+
+def stop_process(proc) -> None:
+    """Stop a `serve` (or any) subprocess: terminate, then kill if it has not ended in 15 s."""
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

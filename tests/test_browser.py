@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -29,13 +27,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, require_browser, stop_process
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "天津市滨海新区公安局_2022.txt"
 SHOTS = REPO / "docs" / "screenshots"
-CHROMIUM = os.environ.get("DISCLOSURE_QA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 QUESTION = "滨海新区公安局2022年收到多少信息公开申请？"
 FEE_QUESTION = "滨海新区公安局2022年信息公开支出费用多少？"
 SCRIPT_TAG = "<script>alert(1)</script>"
@@ -43,26 +39,6 @@ IMG_TAG = "<img src=x onerror=alert(2)>"
 TITLE = "滨海新区公安局 · 信息公开问答"
 AGENCY = "天津市滨海新区公安局"
 TIMEOUT = 20_000  # ms for an answer to show
-
-
-def _need_browser() -> None:
-    problem = None
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        problem = "the playwright package is not installed"
-    if problem is None and not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        problem = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(problem)
-        pytest.skip(problem)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _hostile_copy(folder: Path) -> Path:
@@ -146,7 +122,7 @@ def _page_server(pages: dict[str, str]) -> tuple[_Pages, str]:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The serve process and the two host sites: {"serve", "page", "other"} → origin."""
-    _need_browser()
+    require_browser()
     tmp = tmp_path_factory.mktemp("browser")
     store = tmp / "store"
     env = {k: v for k, v in os.environ.items()
@@ -161,7 +137,7 @@ def site(tmp_path_factory):
     pages: dict[str, str] = {}
     page_server, page = _page_server(pages)
     other_server, other = _page_server(pages)
-    port = _free_port()
+    port = free_port()
     serve = f"http://127.0.0.1:{port}"
     pages["/"] = host_page(serve, HOSTILE_CSS)
     pages["/plain.html"] = host_page(serve)
@@ -193,12 +169,7 @@ def site(tmp_path_factory):
             time.sleep(0.3)
         yield {"serve": serve, "page": page, "other": other}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         log.close()
         page_server.shutdown()
         other_server.shutdown()

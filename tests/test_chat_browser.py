@@ -4,8 +4,6 @@ shown as text."""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,38 +12,24 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, require_browser, require_files, stop_process
+
 REPO = Path(__file__).resolve().parents[1]
 REPORTS = REPO.parent / "shared" / "corpus" / "reports"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 SHOTS = REPO / "docs" / "screenshots"
-
-
-def _need(path: Path, what: str):
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{what} missing: {path}")
-        pytest.skip(f"{what} missing: {path}")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    _need(Path(CHROMIUM), "Debian chromium (apt-get install -y chromium)")
-    _need(REPORTS, "the shared corpus")
+    require_browser()
+    require_files(REPORTS)
     store = tmp_path_factory.mktemp("chat-store")
     # the sample and two years of one agency (so that 「平潭收到多少申请」 asks which year)
     files = [REPO / "data" / "天津市滨海新区公安局_2022.txt", REPORTS / "平潭综合实验区_2022.txt", REPORTS / "平潭综合实验区_2023.txt"]
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUTF8": "1"}
     subprocess.run([sys.executable, "-m", "ui.cli", "--store", str(store), "ingest", "-q", *map(str, files)],
                    cwd=REPO, env=env, check=True, capture_output=True, timeout=900)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "--store", str(store), "serve", "--port", str(port)],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -61,11 +45,7 @@ def server(tmp_path_factory):
         proc.kill()
         pytest.fail("serve did not answer /api/health")
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_process(proc)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +53,7 @@ def page(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         pg = browser.new_page(viewport={"width": 1200, "height": 1000})
         pg.dialogs = []
         pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))

@@ -21,8 +21,6 @@ import itertools
 import json
 import logging
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +28,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, require_browser, schema_version, set_schema_version, stop_process
 
 pytest.importorskip("httpx")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -40,10 +40,6 @@ TOKEN = "doors-admin-token-5e1a7c"
 RATE = 6  # requests a minute per client in this module's app
 BACKOFF = 0.25  # seconds: the first wait after a wrong token
 QUESTION = "滨海新区公安局2022年收到多少信息公开申请？"
-CHROMIUM = os.environ.get("DISCLOSURE_QA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 
 _addresses = (f"10.77.{i // 250}.{i % 250 + 1}" for i in itertools.count())
 
@@ -340,12 +336,6 @@ def test_the_upload_limits(admin):
 
 
 # ---- real processes ----------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve_env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISCLOSURE_QA_") or k.startswith("DISCLOSURE_QA_TEST_")}
     env.update(PYTHONUTF8="1", GRADIO_ANALYTICS_ENABLED="False", **extra)
@@ -354,7 +344,7 @@ def _serve_env(**extra) -> dict:
 
 def _serve(args: list[str], env: dict, log: Path) -> tuple[subprocess.Popen, str]:
     """A `disclosure-qa serve` process on a free port, once it answers /api/health."""
-    port = _free_port()
+    port = free_port()
     out = open(log, "w", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "ui.cli", *args, "serve", "--port", str(port)], cwd=REPO, env=env,
                             stdout=out, stderr=subprocess.STDOUT)
@@ -375,15 +365,6 @@ def _serve(args: list[str], env: dict, log: Path) -> tuple[subprocess.Popen, str
         time.sleep(0.3)
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def _get(url: str, headers: dict | None = None) -> int:
     req = urllib.request.Request(url, headers=headers or {})
     try:
@@ -402,27 +383,13 @@ def test_a_real_server_trusts_no_forwarded_for_by_default(tmp_path):
         codes = [_get(url + "/gradio_api/info", {"X-Forwarded-For": f"198.51.100.{i}"}) for i in range(2)]
         assert codes == [429, 429]
     finally:
-        _stop(proc)
-
-
-def _need_browser() -> None:
-    problem = None
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        problem = "the playwright package is not installed"
-    if problem is None and not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        problem = f"chromium not found at {CHROMIUM} (apt-get install chromium)"
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(problem)
-        pytest.skip(problem)
+        stop_process(proc)
 
 
 def test_the_upload_tab_opens_the_admin_session_first(tmp_path):
     """In a real browser: files picked before the token is confirmed are refused; after 确认口令 they
     are sent and stored."""
-    _need_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     uploads = tmp_path / "gradio"
@@ -471,7 +438,7 @@ def test_the_upload_tab_opens_the_admin_session_first(tmp_path):
         with urllib.request.urlopen(url + "/api/reports") as r:
             assert sorted(rep["year"] for rep in json.load(r)) == [2022, 2099]
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 # ---- several processes -------------------------------------------------------------------------
@@ -507,9 +474,9 @@ def test_two_serve_processes_share_one_budget(backend, tmp_path):
                 kinds = {r[0]: r[1] for r in rows.rows("SELECT kind, hits FROM door_budget WHERE client = '127.0.0.1'")}
             assert kinds.get("token") == 1
         finally:
-            _stop(two)
+            stop_process(two)
     finally:
-        _stop(one)
+        stop_process(one)
 
 
 class facts_rows:
@@ -539,11 +506,7 @@ def test_a_store_of_schema_7_gains_the_door_budget(backend):
     with backend.facts() as fs:
         with fs.db.write():  # as version 7 left it
             fs.db.run("DROP TABLE door_budget")
-            if fs.db.sqlite:
-                fs.db.run("PRAGMA user_version = 7")
-            else:
-                fs.db.run("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+            set_schema_version(fs.db, 7)
     with backend.facts() as fs:
-        version = fs.db.one("PRAGMA user_version")[0] if fs.db.sqlite else int(fs.get_meta("schema_version"))
-        assert version == facts_module.SCHEMA_VERSION >= 8
+        assert schema_version(fs) == facts_module.SCHEMA_VERSION >= 8
         assert fs.db.rows("SELECT client, kind, slot, hits, blocked_until, expires FROM door_budget") == []

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.conftest import CORPUS, SEED, require_files
+from tests.conftest import CORPUS, SEED, require_files, set_schema_version
 from tests.test_cli_ingest import names, out_lines, run_cli
 
 PUTIAN = CORPUS / "reports" / "莆田市审计局_2020.txt"  # tables 二 and 三 read in part (digits that fit two readings)
@@ -107,7 +107,7 @@ def test_a_store_of_schema_8_gains_feedback_originals_and_ocr_pages(tmp_path):
             fs.db.run("DROP TABLE feedback")
             fs.db.run("DROP TABLE originals")
             fs.db.run("ALTER TABLE reports DROP COLUMN ocr_pages")
-            fs.db.run("PRAGMA user_version = 8")
+            set_schema_version(fs.db, 8)
     with FactStore.open_dir(tmp_path) as fs:
         assert fs.db.one("PRAGMA user_version")[0] == SCHEMA_VERSION == 10
         assert fs.feedback() == [] and fs.add_feedback("up", "问题") == 1

@@ -17,7 +17,6 @@ import io
 import json
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,14 +26,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, require_browser, require_files, stop_process
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "天津市滨海新区公安局_2022.txt"
 REPORTS = REPO.parent / "shared" / "corpus" / "reports"
 PUTIAN = REPORTS / "莆田市审计局_2020.txt"  # tables 二 and 三 read in part
 HONGZE = REPORTS / "洪泽区人民政府_2023.pdf"  # uploaded during the tests
-CHROMIUM = os.environ.get("DISCLOSURE_QA_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 SHOTS = REPO / "docs" / "screenshots"
 TOKEN = "library-browser-token-51c7"
 BACKOFF = 0.3  # seconds an address waits after a wrong admin token
@@ -45,19 +43,6 @@ FEE_QUESTION = "滨海新区公安局2022年信息公开支出费用多少？"
 WAIT = 30_000
 
 
-def _need(ok: bool, what: str) -> None:
-    if not ok:
-        if os.environ.get("CI"):
-            pytest.fail(what)
-        pytest.skip(what)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str, token: str = ""):
     req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
     with urllib.request.urlopen(req, timeout=30) as r:
@@ -66,8 +51,8 @@ def _get(url: str, token: str = ""):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    _need(Path(CHROMIUM).exists(), f"Debian chromium missing at {CHROMIUM} (apt-get install -y chromium)")
-    _need(REPORTS.is_dir() and PUTIAN.exists() and HONGZE.exists(), f"the shared corpus is missing: {REPORTS}")
+    require_browser()
+    require_files(REPORTS, PUTIAN, HONGZE)
     tmp = tmp_path_factory.mktemp("library-browser")
     text = SAMPLE.read_text(encoding="utf-8")
     assert text.count(FEE_SENTENCE) == 1, "the sample changed"
@@ -80,7 +65,7 @@ def site(tmp_path_factory):
     done = subprocess.run([*cli, "ingest", "-q", str(sample), str(PUTIAN)], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
-    port = _free_port()
+    port = free_port()
     log = open(tmp / "serve.log", "w", encoding="utf-8")
     proc = subprocess.Popen([*cli, "serve", "--port", str(port)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                             env={**env, "DISCLOSURE_QA_ADMIN_TOKEN": TOKEN, "DISCLOSURE_QA_TOKEN_BACKOFF": str(BACKOFF),
@@ -99,11 +84,7 @@ def site(tmp_path_factory):
             time.sleep(0.5)
         yield {"url": url, "store": store, "cli": cli, "env": env}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
 
 
@@ -112,7 +93,7 @@ def browser(site):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
 

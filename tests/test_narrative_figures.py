@@ -8,7 +8,7 @@ import pytest
 
 from ingest.models import Section
 from ingest.narrative_figures import narrative_figures
-from tests.conftest import CORPUS, SEED, require_files
+from tests.conftest import CORPUS, SEED, require_files, schema_version, set_schema_version
 
 REPORTS = CORPUS / "reports"
 
@@ -196,15 +196,9 @@ def test_a_store_of_schema_6_gains_the_table_and_its_reports_are_read_again(back
         with db.write():  # as version 6 left it
             db.run("DROP TABLE narrative_facts")
             db.run("UPDATE reports SET reader_version = 2")
-            if db.sqlite:
-                db.run("PRAGMA user_version = 6")
-            else:
-                db.run("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+            set_schema_version(db, 6)
     with backend.facts() as fs:
-        if fs.backend == "sqlite":
-            assert fs.db.one("PRAGMA user_version")[0] == facts_module.SCHEMA_VERSION
-        else:
-            assert fs.get_meta("schema_version") == str(facts_module.SCHEMA_VERSION)
+        assert schema_version(fs) == facts_module.SCHEMA_VERSION
         assert fs.narrative_facts() == []
         assert fs.add_report(seed, chunks=[]) == "re-read"
         assert len(fs.narrative_facts()) == len(seed.narrative_figures) > 0

@@ -5,7 +5,7 @@ opened: its parts, its tables as read, its checks and findings.
 
     >>> rows = library_rows(store)                 # doctest: +SKIP
     >>> rows[0]["mark"], rows[0]["agency"], rows[0]["reading_zh"]
-    ('✓', '天津市滨海新区公安局', '表二、表三、表四已读出')
+    ('✓', '某市某区公安局', '表二、表三、表四已读出')
     >>> report_detail(store, rows[0]["report_id"])["tables"][1]["rows"][0]["label"]   # doctest: +SKIP
     '一、本年新收政府信息公开申请数量'
 """

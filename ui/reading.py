@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 TABLES = ("二", "三", "四")
+# each state of a table, as the English and the Chinese lines say it ({} the tables in that state)
+_SAID = (("read", "tables {} read", "{}已读出"), ("empty", "{} blank", "{}为空白表"), ("part", "{} in part", "{}部分读出"),
+         ("unread", "{} not read", "{}未能读出"), ("missing", "{} not found", "未找到{}"))
 
 
 @dataclass
@@ -56,19 +59,9 @@ class Reading:
 
     def english(self) -> str:
         s = self._by_state()
-        parts = []
-        if s["read"]:
-            parts.append(f"tables {''.join(s['read'])} read")
-        if s["empty"]:
-            parts.append(f"{''.join(s['empty'])} blank")
-        if s["part"]:
-            parts.append(f"{''.join(s['part'])} in part")
-        if s["unread"]:
-            parts.append(f"{''.join(s['unread'])} not read")
-        if s["missing"]:
-            parts.append(f"{''.join(s['missing'])} not found")
+        parts = [en.format("".join(s[state])) for state, en, _ in _SAID if s[state]]
         text = ", ".join(parts) or "no tables"
-        if not s["read"] and text.startswith(("二", "三", "四")):
+        if not s["read"] and text.startswith(TABLES):
             text = "tables " + text
         cells, rows = self.counts()
         left = [f"{cells} cell{'s' if cells != 1 else ''}" if cells else "",
@@ -78,18 +71,7 @@ class Reading:
 
     def chinese(self) -> str:
         s = self._by_state()
-        names = lambda ts: "、".join(f"表{t}" for t in ts)  # noqa: E731
-        parts = []
-        if s["read"]:
-            parts.append(f"{names(s['read'])}已读出")
-        if s["empty"]:
-            parts.append(f"{names(s['empty'])}为空白表")
-        if s["part"]:
-            parts.append(f"{names(s['part'])}部分读出")
-        if s["unread"]:
-            parts.append(f"{names(s['unread'])}未能读出")
-        if s["missing"]:
-            parts.append(f"未找到{names(s['missing'])}")
+        parts = [zh.format("、".join(f"表{t}" for t in s[state])) for state, _, zh in _SAID if s[state]]
         cells, rows = self.counts()
         left = "、".join(x for x in (f"{cells}格" if cells else "", f"{rows}行" if rows else "") if x)
         return "；".join(parts) + (f"（{left}未读出）" if left else "")

@@ -1,7 +1,7 @@
 """Feedback on answers: 👍 or 👎 with an optional note, kept with the question, the answer and the typed
 query it was read as — how a disclosure office finds the questions the assistant misreads.
 
-    >>> fid = store.add_feedback("down", "滨海2022年收到多少申请", answer="…56件…", status="answered",
+    >>> fid = store.add_feedback("down", "某区公安局2022年收到多少申请", answer="…56件…", status="answered",
     ...                          query={"operation": "figure"}, note="应为62件", channel="chat")   # doctest: +SKIP
     >>> store.feedback()[0]["note"]                                                             # doctest: +SKIP
     '应为62件'

@@ -3,9 +3,9 @@
     >>> store.library()[0]["tables"][1].table, store.library()[0]["failed_checks"]   # doctest: +SKIP
     ('三', 0)
     >>> store.original(report_id)["file_name"]                                       # doctest: +SKIP
-    '天津市滨海新区公安局_2022.txt'
+    '某市某区公安局_2022.txt'
     >>> store.remove_report(report_id)                                               # doctest: +SKIP
-    {'report_id': '9f3c…', 'agency': '天津市滨海新区公安局', 'year': 2022, 'chunk_ids': [...], ...}
+    {'report_id': '9f3c…', 'agency': '某市某区公安局', 'year': 2022, 'chunk_ids': [...], ...}
 """
 from __future__ import annotations
 
