@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .metrics import COLUMN_WORDS, METRICS, T2_COLUMN_WORDS, T4_RESULT_WORDS
+from .metrics import COLUMN_WORDS, T2_COLUMN_WORDS, T4_RESULT_WORDS, out_of_context, patterns_for
 
 # Words any question about these reports may use without asking for anything more. Function words,
 # question words, counters, and the names of the report and of what it is about.
@@ -62,14 +62,41 @@ def format_labels() -> list[str]:
     return labels + [c.label for c in (*T3_COLUMNS, *T4_GROUPS, *T4_RESULTS)]
 
 
+def _label_words(labels: list[str]) -> set[str]:
+    from vectorstore.chunks import _jieba
+
+    words = {w for label in labels for w in _jieba().cut(re.sub(r"[^\u4e00-\u9fff]", " ", label)) if len(w) >= 2}
+    return words | {label for label in labels if len(label) <= 6}
+
+
 def _format_words() -> set[str]:
     """The words of the format's own labels (every row, column and table title of both versions):
     a question using them names cells, whatever span a cell's pattern happened to cover."""
-    from vectorstore.chunks import _jieba
+    return _label_words([*format_labels(), "表一", "表二", "表三", "表四"])
 
-    labels = [*format_labels(), "表一", "表二", "表三", "表四"]
-    words = {w for label in labels for w in _jieba().cut(re.sub(r"[^\u4e00-\u9fff]", " ", label)) if len(w) >= 2}
-    return words | {label for label in labels if len(label) <= 6}
+
+_ROW_OWN_WORDS: dict[str, set[str]] = {}
+
+
+def _own_words(key: str) -> set[str]:
+    """The words of a table 三 row's label no other label uses (信访, 举报, 投诉 of 信访举报投诉类申请)."""
+    if key not in _ROW_OWN_WORDS:
+        from ingest.layout import table3_rows
+
+        rows = [r for single in (False, True) for r in table3_rows(single)]
+        mine = [r.label for r in rows if r.key == key]
+        others = [label for label in format_labels() if label not in mine]
+        _ROW_OWN_WORDS[key] = _label_words(mine) - _label_words(others)
+    return _ROW_OWN_WORDS[key]
+
+
+def words_naming_cells(question: str) -> set[str]:
+    """The format's words that name cells in this question: a row's own words only where the row may be
+    named (metrics.in_context) — 「接到的信访投诉事项」 speaks of petitions, not of the row for them."""
+    gated = out_of_context(question)
+    if not gated:
+        return format_words()
+    return format_words() - set().union(*(_own_words(k) for k in gated))
 
 
 _FORMAT_WORDS: set[str] | None = None
@@ -159,7 +186,7 @@ def explained_texts(question: str) -> list[str]:
     out = [m.group(0) for rx in (CONFIRM, STATED_AMOUNT, ILLUSTRATION, WITH_PREVIOUS) for m in rx.finditer(question)]
     if CONFIRM.search(question):
         out += [m.group(0) for m in _STATED_DIGITS.finditer(question)]
-    for pattern, _ in METRICS:
+    for pattern in patterns_for(question):
         out += [m.group(0) for m in re.finditer(pattern, question)]
     for _, rx in (*COLUMN_WORDS, *T4_RESULT_WORDS, *T2_COLUMN_WORDS):
         out += [m.group(0) for m in rx.finditer(question)]
@@ -181,6 +208,7 @@ def unexplained(question: str, explained: list[str], singles: bool = False) -> l
             for m in re.finditer(re.escape(piece), question):
                 covered[m.start():m.end()] = [True] * (m.end() - m.start())
     rest = "".join(" " if c else ch for ch, c in zip(question, covered))
+    naming = words_naming_cells(question)
     words = []
     for token in cut_words(rest):
         t = token.strip()
@@ -188,7 +216,7 @@ def unexplained(question: str, explained: list[str], singles: bool = False) -> l
                 and t not in _CONVERSATION_CHARS and t not in _label_text():
             words.append(t)
             continue
-        if len(t) < 2 or not re.search(r"[\u4e00-\u9fff]", t) or t in GENERIC or t in format_words():
+        if len(t) < 2 or not re.search(r"[\u4e00-\u9fff]", t) or t in GENERIC or t in naming:
             continue
         if all(ch in "".join(GENERIC) for ch in t) and not NO_CELL.search(t):
             continue  # made of ordinary words jieba joined (这件, 几次了)

@@ -84,6 +84,31 @@ METRICS: list[tuple[str, Metric]] = [
 ]
 _COMPILED = [(re.compile(p), m) for p, m in METRICS]
 
+# Rows whose words also name things outside the disclosure process: 信访/举报/投诉 are petitions and
+# complaints an agency handles on their own (「接到信访投诉事项6359件」), and the row counts only the
+# disclosure applications that were one. Such a row is named only where the question speaks of
+# applications or of their handling; elsewhere its words stay unexplained and the question goes to the prose.
+_IN_CONTEXT = {
+    # (applications; their handling, done or refused — 没给处理, 不予处理; or being classed as one — 被当成信访)
+    "不予处理_信访举报投诉": re.compile(r"申请|[不没未][^，。？?、]{0,2}(?:处理|受理)|办理结果|表三|当成|当作|算作|归为|视为|认定为"),
+}
+
+
+def in_context(metric: "Metric", question: str) -> bool:
+    """May the question's words name this row (see _IN_CONTEXT)?"""
+    rx = _IN_CONTEXT.get(metric.key)
+    return rx is None or bool(rx.search(question))
+
+
+def out_of_context(question: str) -> set[str]:
+    """The keys of the rows the question's words may not name (see _IN_CONTEXT)."""
+    return {key for key, rx in _IN_CONTEXT.items() if not rx.search(question)}
+
+
+def patterns_for(question: str) -> list[str]:
+    """The phrase patterns of the measures the question may name (a row needing a context it lacks left out)."""
+    return [p for p, m in METRICS if in_context(m, question)]
+
 # narrative topics that share words with the tables: 信息处理费 is part 六's text, not 行政事业性收费
 _NARRATIVE_FIRST = re.compile(r"信息处理费|处理费|费用|花了|花费|支出|开支|收了多少钱|收取.{0,6}费|主动公开|网站|新媒体|微博|微信|培训|问题|改进|整改|措施|做法|经验|平台|政策解读|解读|会议|栏目")
 _TABLE_WORDS = re.compile(r"行政事业性收费|收费金额|事业性收费|集中采购|申请|复议|诉讼|起诉|处罚|许可|强制|规范性文件|规章")
@@ -310,6 +335,8 @@ def match_label(question: str) -> Optional[tuple[Metric, list[str]]]:
         _LEXICON = _label_lexicon()
     scored = []
     for entry in _LEXICON:
+        if not in_context(entry.metric, question):
+            continue
         used = [w for w in entry.words if w in question]
         share = sum(map(len, used)) / sum(map(len, entry.words))
         if len(used) >= 2 and share >= MIN_LABEL_SHARE:
@@ -329,6 +356,8 @@ def _scan(question: str) -> tuple[list[tuple[int, Metric]], dict[str, tuple[int,
     spans: dict[str, tuple[int, int]] = {}
     rest = mask_negated(question)
     for rx, metric in _COMPILED:
+        if not in_context(metric, question):
+            continue
         m = rx.search(rest)
         if m:
             found.append((m.start(), metric))

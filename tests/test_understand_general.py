@@ -621,3 +621,22 @@ def test_short_forms_derived_from_the_printed_names(question, agency):
 def test_a_word_of_the_agencys_name_is_no_qualifier_but_the_same_word_alone_is():
     assert not understand("思明区财政金融局2023年收到多少申请", DERIVED).unexplained
     assert understand("思明区政府2023年财政预算多少", DERIVED).metric is None
+
+
+@pytest.mark.parametrize("question", [
+    "西湖区2024年接到的信访投诉事项有多少件？",
+    "西湖区去年处理了多少群众举报？",
+])
+def test_petitions_outside_applications_are_no_row_of_table_three(question):
+    # 信访/举报/投诉 the agency handles on their own are told in the prose: the row counts only applications
+    intent = understand(question, CATALOG, today=date(2025, 3, 1))
+    assert intent.metric is None and intent.unexplained
+
+
+@pytest.mark.parametrize("question", [
+    "西湖区2024年有几件申请因为是信访投诉没处理？",
+    "西湖区2024年不予处理的信访举报投诉类申请有几件？",
+    "西湖区2024年被当成信访投诉、没给处理的有几件？",
+])
+def test_petitions_among_applications_are_the_row(question):
+    assert understand(question, CATALOG).metric.key == "不予处理_信访举报投诉"
