@@ -160,7 +160,8 @@ class AgencyResolver:
             out.notes += one.notes
             out.typo = out.typo or any(m.typo for m in chain)
             if one.unknown:
-                out.unknown, out.near, out.unknown_organ = one.unknown, one.near, bool(organ_text) and not _VAGUE.match(organ_text)
+                out.unknown, out.near = one.unknown, one.near
+                out.unknown_organ = bool(organ_text) and not _VAGUE.match(organ_text) and not _a_brand(q, organ_text, a, b)
                 out.agencies, out.text = [], ""
                 return out
             out.agencies += [d for d in one.agencies if d not in out.agencies]
@@ -406,6 +407,16 @@ def _named_as_place(q: str, pos: int) -> bool:
 
 def _place_texts(p: Place) -> set[str]:
     return {p.name, short_name(p)}
+
+
+# what an agency's account or site is called after its name: 「上海科技」公众号, 某市发布微博
+_ACCOUNT_AFTER = re.compile(r"\s*[”\"」』’]?\s*(?:微信|公众号|订阅号|服务号|视频号|微博|抖音|头条号|客户端|小程序|APP|App|app|网站|官网|账号)")
+
+
+def _a_brand(q: str, organ_text: str, a: int, b: int) -> bool:
+    """「“上海科技”公众号」「某市科技微博」: a place and an organ's stem that name an account, not an agency
+    (an organ's full name — 某市教育局公众号 — is still the agency's)."""
+    return not _ORGAN_END.search(organ_text) and (bool(_ACCOUNT_AFTER.match(q, b)) or q[a - 1:a] in "“\"「『‘" and a > 0)
 
 
 def _organ_run(q: str, pos: int) -> str:

@@ -381,7 +381,7 @@ class Assistant:
             return self._stop(r, "not_found", "还没有任何报告入库。请先用 `disclosure-qa ingest` 导入报告。")
         if intent.unknown_agency:
             near = intent.near
-            if near and intent.metric is None and len(near) <= OPEN_SEARCH_MAX:
+            if near and intent.metric is None and len(near) <= OPEN_SEARCH_MAX and not intent.unknown_organ:
                 # 「“上海科技”公众号…」: a narrative question the reports of that place may answer outright
                 r.entries = [e for e in catalog.entries if e.agency in near and (not intent.years or e.year in intent.years)]
                 found = self._narrative(r)

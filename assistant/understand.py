@@ -129,6 +129,10 @@ class Catalog:
             spans = [t for t in text.split("|") if t]
             if res.unknown and not any(res.unknown in t or t in res.unknown for t in spans):
                 return res
+            if res.unknown and res.unknown_organ and any(t in res.unknown and len(res.unknown) > len(t) for t in spans):
+                # 「某区教育局」 where only 某区 is held under that printed name: the held name is the place of
+                # an organ not held — the agency asked, not the place's government, is the one searched
+                return res
             more = [a for a in res.agencies if a not in exact] if not res.unknown else []
             # where each was named (for an agency with a year of its own) when the resolver read them all too
             where = res.spans if not res.unknown and set(exact) <= set(res.agencies) else []

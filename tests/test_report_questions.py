@@ -115,3 +115,21 @@ def test_no_year_is_asked_for_when_no_report_says_it(bot):
     assert none.status == "not_found" and "2022、2023、2024" in none.answer, none.answer
     several = bot.ask("平潭综合实验区存在哪些问题？")
     assert several.status == "ambiguous" and len(several.choices) >= 2, several.answer
+
+
+@pytest.mark.parametrize("question", [
+    "莆田市教育局2023年政府信息公开工作存在哪些问题？",  # the place's departments are held, its government is not
+    "平潭综合实验区教育局2024年组织了几次培训？",  # the place's government is held under that name
+    "天津市滨海新区教育局2022年存在哪些问题？",
+])
+def test_the_agency_asked_is_the_agency_searched(bot, question):
+    # a department no report is held for: never a sentence of another agency of its place
+    ans = bot.ask(question)
+    assert ans.status == "not_found" and not ans.citations, ans.answer
+    assert "没有找到" in ans.answer
+
+
+def test_an_accounts_name_is_no_agency(bot):
+    # 「“上海科技”公众号」: a place and an organ's stem naming an account — searched in that place's reports
+    ans = bot.ask("“上海科技”微信公众号2024年发了多少篇文章？")
+    assert ans.status == "answered" and any("1640" in c.quote for c in ans.citations), ans.answer

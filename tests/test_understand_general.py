@@ -640,3 +640,16 @@ def test_petitions_outside_applications_are_no_row_of_table_three(question):
 ])
 def test_petitions_among_applications_are_the_row(question):
     assert understand(question, CATALOG).metric.key == "不予处理_信访举报投诉"
+
+
+def test_a_department_not_held_of_a_place_held_by_its_name_is_unknown():
+    catalog = Catalog([*CATALOG.entries, ReportEntry("z", "宁波杭州湾新区", ["宁波杭州湾新区"], 2024, "z.txt")])
+    intent = understand("宁波杭州湾新区教育局2024年组织了几次培训？", catalog)
+    assert intent.agencies == [] and intent.unknown_agency == "宁波杭州湾新区教育局" and intent.unknown_organ
+    assert understand("宁波杭州湾新区2024年组织了几次培训？", catalog).agencies == ["宁波杭州湾新区"]
+
+
+def test_a_place_and_an_organs_stem_naming_an_account_is_no_organ():
+    assert understand("“西湖科技”公众号2024年发了多少篇文章？", CATALOG).agencies == ["杭州市西湖区科学技术局"]
+    unknown = understand("西湖区城管局2024年存在哪些问题？", CATALOG)
+    assert unknown.unknown_organ and not unknown.agencies
