@@ -41,10 +41,24 @@ GENERIC = set("""
 一句 一声 回 回一句 人说 有人 听人说 先走 走过 走了 先是 只有 仅有 仅 才 东西 说法 看到 换成 换 改成 改为 变成 这俩 那俩 俩 两家 这两家 那两家 咋样 咋 啥样 朋友 同事 邻居 亲戚 家人 别人 光 就 靠谱 靠不靠谱 对不对 准不准 属实 可信 没错 一块 一块儿 一块儿加 加一块
 """.split())
 
+# the posts people hold in an agency: 局长, 县长, 主任, 书记, 组长, 负责人…
+POSTS = r"(?:副)?(?:[县区市省州乡镇处科厅部院所队站局]长|主任|书记|领导|组长|负责人|发言人)"
+# 「局长是谁」「县长叫什么名字」: who holds a post — a person's name, which only a sentence naming them answers
+PERSON_ASKED = re.compile(r"(" + POSTS + r")[^，。？?]{0,4}(?:是谁|叫什么|姓什么|名字|是哪位|谁啊|谁呀)|(?:谁|哪位)[^，。？?]{0,3}(?:是|当|任|担任)[^，。？?]{0,4}?(" + POSTS + ")")
+
+
+def names_the_holder(post: str, sentence: str) -> bool:
+    """Does the sentence name who holds the post (「局长某某某同志」「局长：某某某」「某某某同志任组长」)? 副局长 is
+    not 局长."""
+    before = "" if post.startswith("副") else "(?<!副)"
+    return bool(re.search(before + re.escape(post) + r"(?:[：:]\s*[\u4e00-\u9fff]{2,3}|[\u4e00-\u9fff]{2,3}同志)", sentence)
+                or re.search(r"[\u4e00-\u9fff]{2,3}同志(?:任|担任|为)" + re.escape(post), sentence))
+
+
 # Qualifiers that change which figure is meant and no cell of the format holds: a question using one
 # is not a table question. (The words themselves are general: they name what the format does not count.)
 NO_CELL = re.compile(
-    r"撤回|撤销申请|驳回|败诉|胜诉率|外省|外地|外国|境外|男性|女性|男的|女的|年龄|岁|学历|局长|主任|书记|领导|"
+    r"撤回|撤销申请|驳回|败诉|胜诉率|外省|外地|外国|境外|男性|女性|男的|女的|年龄|岁|学历|" + POSTS + "|"
     r"预算|经费|财政|资金|工资|平均|天数|多少天|多久|时长|满意|点击|浏览|访问量|粉丝|"
     r"每个?月|按月|各月|逐月|哪个?月|月份|几月|每个?季度|哪个?季度|每周|每天")
 

@@ -24,7 +24,7 @@ from langchain_core.runnables import Runnable
 from ingest.agency import identify
 
 from .compose import Composer
-from .accounting import NO_CELL, qualifier_forms
+from .accounting import NO_CELL, PERSON_ASKED, names_the_holder, qualifier_forms
 from .figures import (PCT, SAME_COLUMN, Cells, Missing, Value, blank_total_parts, cell_value, column_label, difference, growth,
                       ratio, share, share_terms, total_over_columns, total_over_years)
 from . import prose
@@ -32,8 +32,8 @@ from .language import with_language_note
 from .metrics import find_metric, table2_column
 from .compose import RANK_SHOWN, TIES_NAMED
 from .models import Answer, Resolved
-from .narrative import answers_count, best_sentences, content_query, counted_re, coverage, keywords, squeezed
-from .understand import _ASKS, Catalog, Intent, ReportEntry, classify, merge, own_reading, plain, to_query, understand, without_asker, year_phrase
+from .narrative import Sentence, answers_count, best_sentences, content_query, counted_re, coverage, keywords, sentences, squeezed
+from .understand import _ASKS, COUNT_ASKED, Catalog, Intent, ReportEntry, classify, merge, own_reading, plain, to_query, understand, without_asker, year_phrase
 
 
 LIGHT_RANKING = 40  # past this many reports a ranking compares light records, and fetches full ones for those shown
@@ -260,6 +260,10 @@ def joined_answers(question: str, answers: list[Answer]) -> Answer:
     return Answer(question=question, status="answered", answer="\n\n".join(a.answer for a in answers),
                   figures=[f for a in answered for f in a.figures], citations=[c for a in answered for c in a.citations],
                   notes=notes, query=answered[0].query)
+
+
+# how a report says its applications were answered
+_HANDLED_WORDS = ("答复", "回复", "告知", "予以公开", "不予公开", "部分公开", "不予处理", "无法提供", "办结")
 
 
 class Assistant:
@@ -706,12 +710,25 @@ class Assistant:
             # the passages retrieval ranked, then the rest of the report: a report has a few dozen
             seen = {c.chunk_id for c, _ in hits}
             hits += [(c, 0.0) for c in self.store.facts.chunks(report_ids=ids) if c.chunk_id not in seen]
+        person = PERSON_ASKED.search(intent.question)
+        if person:
+            # 「局长是谁」: only a sentence that names the post's holder answers; one that merely uses the word
+            # (县长信箱, 局长审批) does not
+            post = person.group(1) or person.group(2)
+            naming = [Sentence(t, a, b, c, 1.0) for c, _ in hits for t, a, b in sentences(c) if names_the_holder(post, t)]
+            if not naming:
+                names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
+                return self._stop(r, "not_found", f"{names_}的报告没有写到{post}是谁。")
+            r.sentences = naming[:1]
+            if not r.entries:
+                r.entries = [e for e in self.catalog.entries if e.report_id == naming[0].chunk.report_id]
+            return r
         picked = best_sentences(hits, groups, intent.question)
         if not picked or coverage(groups, picked, intent.question) < MIN_COVERAGE or not answers_count(intent.question, picked):
             names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
             return self._stop(r, "not_found", f"{names_}的报告中没有找到与“{intent.question}”相关的内容。")
         qualifiers = [w for w in intent.unexplained if NO_CELL.search(w)]
-        if intent.unexplained and not qualifiers and re.search(r"多少|几[件个起次条项份]", intent.question):
+        if intent.unexplained and not qualifiers and COUNT_ASKED.search(intent.question):
             # a count asked with a qualifier no cell holds (「通过网上提交的有多少件」, a noun or a place word):
             # only a sentence that says it answers, not one that gives another count
             qualifiers = [w for w in intent.unexplained if w in _nouns(intent.question)]
@@ -802,6 +819,8 @@ class Assistant:
         report's own words too (「该行政复议件未被复议审查机关纠错」); that sentence is quoted beside the cell
         when it carries (nearly) every concept of the question."""
         intent = r.intent
+        if intent.outcome and r.status == "answered" and len(r.entries) == 1 and not r.sentences:
+            return self._handling_said(r.entries[0])
         if (r.status != "answered" or r.sentences or intent.kind not in ("figure", "sum") or len(r.entries) != 1
                 or not _YES_NO.search(intent.question)):
             return []
@@ -813,6 +832,14 @@ class Assistant:
         picked = best_sentences(hits, groups, intent.question, limit=1)[:1]
         share = coverage(groups, picked)
         return picked if round(share * len(groups)) >= 2 and share >= SAID_COVERAGE else []
+
+    def _handling_said(self, entry: ReportEntry) -> list:
+        """「最后怎么处理的」: beside the result rows, the report's own sentence on how its applications were
+        answered (「…告知申请人获取该政府信息的方式、途径」「…因属信访举报投诉类，故不予处理」), where it has one."""
+        hits = [(c, 0.0) for c in self.store.facts.chunks(report_ids=[entry.report_id])]
+        groups = [("申请",), _HANDLED_WORDS]
+        picked = best_sentences(hits, groups, "", limit=1)[:1]
+        return picked if picked and coverage(groups, picked) == 1 else []
 
     def _answer(self, r: Resolved) -> Answer:
         r.said = self._said_in_text(r)

@@ -405,6 +405,10 @@ def plain(question: str) -> str:
     return converted if len(converted) == len(q) else q
 
 
+# a count asked (多少, 几件) — not 「那几件申请」「这几起」, which point back at some already spoken of
+COUNT_ASKED = re.compile(r"多少|(?<![那这哪])几[件个起次条项份]")
+
+
 def understand(question: str, catalog: Catalog, today: Optional[date] = None) -> Intent:
     """`today`: the date the question is asked on, which 今年/去年 count from (default: the clock's)."""
     q = plain(question)
@@ -446,7 +450,7 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
     intent.signals = _signals(q)
     intent.direction = "asc" if _ASC_RE.search(q) else "desc"
     intent.carried_from = sorted({int(m.group(1)) for m in _FROM_YEAR_RE.finditer(normalize_years(q))} - set(intent.years))
-    counts = re.search(r"多少|几[件个起次条项份]", q)
+    counts = COUNT_ASKED.search(q)
     intent.metadata = "" if counts else metadata_asked(q)
     if intent.metadata:
         intent.metric, intent.each_metric = None, []  # 「年报是哪天发布的」: the report's own line, not a cell
@@ -457,7 +461,7 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
         # 「收到的申请最后是怎么处理的」: each result row that holds a figure, with its figure
         intent.outcome, intent.each_metric = True, outcome_metrics()
         intent.metric = intent.each_metric[0]
-    if (intent.metric is not None and re.search(r"怎么样|如何|怎样|结果呢|咋样", q) and not re.search(r"多少|几[件个起次条项份]", q)
+    if (intent.metric is not None and re.search(r"怎么样|如何|怎样|结果呢|咋样", q) and not COUNT_ASKED.search(q)
             and "share" not in intent.signals and not intent.outcome):  # (「公开率咋样」 asks the rate)
         # 「官司后来结果怎么样了」 asks what happened, which the narrative tells, not a count
         intent.metric = None
@@ -467,7 +471,7 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
         if intent.unexplained:
             # a qualifier no cell answers (撤回, 败诉率, 外省人…): not a table question
             intent.metric = None
-    elif intent.metric is None and not intent.unknown_agency and re.search(r"多少|几[件个起次条项份]", q):
+    elif intent.metric is None and not intent.unknown_agency and COUNT_ASKED.search(q):
         # a count the tables do not hold: the sentence quoted must say what the question qualifies it by
         intent.unexplained = unexplained_words(q, intent, catalog)
     if intent.metric is None and not intent.unknown_agency:

@@ -133,3 +133,21 @@ def test_an_accounts_name_is_no_agency(bot):
     # 「“上海科技”公众号」: a place and an organ's stem naming an account — searched in that place's reports
     ans = bot.ask("“上海科技”微信公众号2024年发了多少篇文章？")
     assert ans.status == "answered" and any("1640" in c.quote for c in ans.citations), ans.answer
+
+
+def test_how_they_were_handled_quotes_the_reports_own_sentence_beside_the_rows(bot):
+    ans = bot.ask("平潭市场监管局2021年收到的那几件申请，结果如何，最后是怎么处理的？")
+    assert ans.status == "answered" and {f.value for f in ans.figures} == {3, 2}, ans.answer
+    assert any("回复" in c.quote or "答复" in c.quote for c in ans.citations), ans.answer
+
+
+@pytest.mark.parametrize("question", ["沭阳县人民政府2025年的县长是谁？", "滨海新区公安局2022年的局长叫什么名字？"])
+def test_who_holds_a_post_needs_a_sentence_naming_them(bot, question):
+    # 县长信箱, 局长审批: the word of the post in a sentence is no answer to who holds it
+    ans = bot.ask(question)
+    assert ans.status == "not_found" and not ans.citations, ans.answer
+
+
+def test_the_holder_named_in_the_report_is_quoted(bot):
+    ans = bot.ask("平潭行政审批局2021年信息公开领导小组的组长是谁？")
+    assert ans.status == "answered" and "同志任组长" in ans.citations[0].quote, ans.answer

@@ -653,3 +653,12 @@ def test_a_place_and_an_organs_stem_naming_an_account_is_no_organ():
     assert understand("“西湖科技”公众号2024年发了多少篇文章？", CATALOG).agencies == ["杭州市西湖区科学技术局"]
     unknown = understand("西湖区城管局2024年存在哪些问题？", CATALOG)
     assert unknown.unknown_organ and not unknown.agencies
+
+
+def test_a_sentence_names_the_holder_of_a_post():
+    from assistant.accounting import PERSON_ASKED, names_the_holder
+    assert PERSON_ASKED.search("某县县长叫什么名字").group(1) == "县长"
+    assert names_the_holder("局长", "成立以局长王某某同志任组长的领导小组")
+    assert names_the_holder("组长", "成立以局长王某某同志任组长的领导小组")
+    assert not names_the_holder("局长", "分管副局长李某某同志任副组长")
+    assert not names_the_holder("县长", "畅通12345热线、县长信箱等渠道")
