@@ -227,7 +227,9 @@ class Composer:
                 first = p.used[-1].entry
                 figures.insert(0, Figure(agency=first.agency, year=first.year, table="正文", row=p.label, column="正文",
                                          value=p.value, unit=p.unit or "件", computed=True, formula=p.formula))
-                lead = f"{first.agency}报告正文：{p.label}为{shown}。计算：{p.formula}（各数见报告原文）。"
+                one_year = {f.entry.year for f in p.used} == {first.year}  # (a difference's label says its years)
+                lead = (f"{first.agency}{f'{first.year}年' if one_year else ''}报告正文：{p.label}为{shown}。"
+                        f"计算：{p.formula}（各数见报告原文）。")
             else:
                 f = p.used[0]
                 lead = f"{f.entry.agency}{f.entry.year}年报告正文：{f.measure}{shown}。"

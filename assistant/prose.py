@@ -153,6 +153,8 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
         if len(said) >= 2 and said in question and not any(said in m for m in named):
             named[said] = f
     found = sorted(named.values(), key=lambda f: question.find(_said(f.measure)))
+    if len(found) < 2:
+        found = _joined_parts(question, figs) or found
     if len(found) >= 2 and (kind == "sum" or re.search(r"加起来|一共|合计|总共|共有|之和", question)):
         if len({f.unit for f in found}) != 1 or len({f.measure for f in found}) != len(found):
             return None
@@ -173,6 +175,43 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
     # the same figure printed again for the same measure (part 一 and part 六): each sentence is quoted
     again = [g for g in figs if g is not f and g.measure == f.measure and (g.value, g.unit) == (f.value, f.unit)]
     return ProseAnswer(f.value, f.unit, f.measure, [f, *again])
+
+
+_JOIN = re.compile(r"和|与|及|以及|加上|加|还有|、|跟")
+
+
+def _joined_parts(question: str, figs: list[ProseFigure]) -> list[ProseFigure]:
+    """「微信公众号和微博加起来发了多少条动态」: things joined by 和/加上 in the question, each a word found in
+    exactly one prose figure's measure (通过…微信公众号公开工作动态, …微博公开动态), each measure counting the
+    thing asked (动态): those figures, in the order named; [] unless every piece is so found."""
+    thing = _ASKED_THING.search(question)
+    usable = [f for f in figs if not thing or _bigrams(thing.group(1)[-2:]) & _bigrams(f.measure)]
+    picks: list[tuple[int, int, ProseFigure]] = []  # (start, end, figure) of each stretch naming one figure
+    i = 0
+    while i < len(question) - 1:
+        # the longest stretch from here that some measure contains
+        n = next((n for n in range(min(16, len(question) - i), 1, -1)
+                  if re.fullmatch(r"[\u4e00-\u9fff]+", question[i:i + n])
+                  and any(question[i:i + n] in f.measure for f in usable)), 0)
+        if not n:
+            i += 1
+            continue
+        having = [f for f in usable if question[i:i + n] in f.measure]
+        if len({(f.measure, f.value) for f in having}) == 1:
+            picks.append((i, i + n, having[0]))
+        i += n
+    runs: list[ProseFigure] = []
+    last_end = None
+    for start, end, f in picks:
+        if runs and f is runs[-1]:
+            last_end = end  # another word of the same measure (微信 公众号)
+            continue
+        between = question[last_end:start] if last_end is not None else ""
+        if runs and not (len(between) <= 4 and _JOIN.search(between) and not re.search(r"[，,。？?；;]", between)):
+            return []  # a second thing not joined to the first: not a sum of parts named
+        runs.append(f)
+        last_end = end
+    return runs if len(runs) >= 2 and len({f.unit for f in runs}) == 1 else []
 
 
 # a verb the prose prints before what it counts (「开展民意征集53期」): a question names the thing only

@@ -202,3 +202,19 @@ def test_a_store_of_schema_6_gains_the_table_and_its_reports_are_read_again(back
         assert fs.narrative_facts() == []
         assert fs.add_report(seed, chunks=[]) == "re-read"
         assert len(fs.narrative_facts()) == len(seed.narrative_figures) > 0
+
+
+def test_parts_joined_in_the_question_are_summed_by_the_words_that_tell_them_apart():
+    from decimal import Decimal
+
+    from assistant import prose
+    from assistant.intent import ReportEntry
+
+    e = ReportEntry("x", "某市某区文化局", [], 2023, "x.txt")
+    fig = lambda m, v: prose.ProseFigure(e, m, Decimal(v), "条", (0, 1), (0, 1))
+    figs = [fig("通过“某区文化”微信公众号发布工作动态", 40), fig("“某区文化”抖音号发布工作动态", 25),
+            fig("主动公开政府信息", 300)]
+    found = prose.answer("某区文化局2023年微信公众号和抖音号加起来发了多少条动态？", [(e, figs)], "sum")
+    assert found is not None and found.value == 65 and "40 + " in found.formula
+    # one named, the other not joined to it: no sum
+    assert prose._joined_parts("微信公众号发了多少条动态？抖音号呢", figs) == []
