@@ -21,6 +21,7 @@ _MONEY_UNITS = {"元", "万元"}
 _MONEY_WORDS = re.compile(r"钱|费|花了|花费|支出|开支|金额|多少元|收取")
 # the thing counted, named after 多少/几 (「收了多少信息处理费」「主动公开了多少条政府信息」): the measure must name it
 _ASKED_THING = re.compile(r"(?:多少|几)[条件份个篇期项次场家批元]?([\u4e00-\u9fff]{2,10}?)(?=[呢吗啊？?，,。！!]|$|是|有|呀)")
+_SHARE_WORDS = re.compile(r"比例|比重|占比|百分比|几成|份额")
 _PART_WORDS = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:类|栏|栏目|方面|领域|专栏)")
 _ASKS_COUNT = re.compile(r"多少|几[条份件个篇期项次场家批]?|百分之|占比|比例|比重|几成|差|多了|少了|增加|减少|加起来|一共|合计")
 
@@ -79,6 +80,8 @@ def _fit(question: str, f: ProseFigure, money: bool) -> float:
     if asked_parts and not any(p in f.measure or f.measure in p for p in asked_parts):
         return 0.0  # 「科教文体卫生类有多少」 is answered by that category's figure only
     thing = _ASKED_THING.search(question)
+    if thing and _SHARE_WORDS.search(thing.group(1)):
+        thing = None  # 「占了多少比例」 asks a share of what the question names before it
     if thing and not money and not (_bigrams(thing.group(1)[-2:]) & _bigrams(f.measure)):
         return 0.0  # 「多少信息处理费」 is not answered by 受理…申请749件
     if thing and money and "费" in thing.group(1) and thing.group(1)[-2:] not in f.measure and "费" not in f.measure:

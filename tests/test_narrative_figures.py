@@ -218,3 +218,16 @@ def test_parts_joined_in_the_question_are_summed_by_the_words_that_tell_them_apa
     assert found is not None and found.value == 65 and "40 + " in found.formula
     # one named, the other not joined to it: no sum
     assert prose._joined_parts("微信公众号发了多少条动态？抖音号呢", figs) == []
+
+
+def test_a_share_asked_as_bili_of_a_part_in_its_whole():
+    from decimal import Decimal
+
+    from assistant import prose
+    from assistant.intent import ReportEntry
+
+    e = ReportEntry("x", "某市某区文化局", [], 2023, "x.txt")
+    whole = prose.ProseFigure(e, "主动公开政府信息", Decimal(80), "条", (0, 1), (0, 1))
+    part = prose.ProseFigure(e, "文化旅游类", Decimal(20), "条", (0, 1), (2, 3), whole=whole)
+    found = prose.answer("某区文化局2023年主动公开的信息里，文化旅游类的占了多少比例？", [(e, [whole, part])], "share")
+    assert found is not None and found.value == Decimal("25.00") and found.unit == "%"
