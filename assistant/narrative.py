@@ -28,6 +28,7 @@ _SYNONYMS = {
     "打算": ("打算", "下一步", "将", "计划"), "准备": ("准备", "下一步", "将", "计划"), "一步": ("下一步",),
     "牵头": ("牵头", "组长", "负责", "领导"), "进展": ("进展", "目前", "进行中", "已成功", "已完成"),
     "办过": ("举办", "开展", "组织"), "组织": ("组织", "举办", "开展"), "培训": ("培训", "培训会", "学习"),
+    "会": ("会议", "会"), "开会": ("会议", "召开", "会"),
     "几月": ("月份", "月"), "哪个月": ("月份", "月"), "哪月": ("月份", "月"), "网上": NET_FORMS, "官网": SITE_FORMS,
 }
 # (「哪几个月」 asks which months, not how many)
@@ -270,7 +271,8 @@ def counted_re(question: str):
     m = _MEASURE.search(question)
     if not m:
         return None
-    return re.compile(rf"\d[\d,.]*\s*(?:{_UNITS.get(m.group(1), m.group(1))})")
+    # (in digits, or in words: 「每年召开一次」「两场」)
+    return re.compile(rf"(?:\d[\d,.]*|(?<![第\u4e00-\u9fff])[一二两三四五六七八九十百千万]+|(?<=[每召开了共计达])[一二两三四五六七八九十百千万]+)\s*(?:{_UNITS.get(m.group(1), m.group(1))})")
 
 
 def answers_count(question: str, picked: list[Sentence]) -> bool:

@@ -662,3 +662,10 @@ def test_a_sentence_names_the_holder_of_a_post():
     assert names_the_holder("组长", "成立以局长王某某同志任组长的领导小组")
     assert not names_the_holder("局长", "分管副局长李某某同志任副组长")
     assert not names_the_holder("县长", "畅通12345热线、县长信箱等渠道")
+
+
+def test_a_count_written_in_words_answers_how_many():
+    from assistant.narrative import counted_re
+    rx = counted_re("一年开几次会研究政务公开？")
+    assert rx.search("每年召开一次局务会研究部署政务公开工作")
+    assert not counted_re("发了多少条信息").search("第一条规定了范围")
