@@ -669,3 +669,13 @@ def test_a_count_written_in_words_answers_how_many():
     rx = counted_re("一年开几次会研究政务公开？")
     assert rx.search("每年召开一次局务会研究部署政务公开工作")
     assert not counted_re("发了多少条信息").search("第一条规定了范围")
+
+
+def test_who_compiled_the_report_is_its_own_opening_sentence_not_its_list_of_parts():
+    from assistant.assistant import metadata_lines
+    from assistant.metrics import metadata_asked
+    assert metadata_asked("西湖区2024年的年报是哪个单位编制的？") == "publisher"
+    text = "本报告由某市某区人民政府办公室根据《条例》要求编制。\n一、总体情况"
+    (a, b), = metadata_lines(text, "publisher")
+    assert text[a:b] == "本报告由某市某区人民政府办公室根据《条例》要求编制"
+    assert metadata_lines("本报告由总体情况、主动公开政府信息情况等六个部分组成。", "publisher") == []
