@@ -265,6 +265,8 @@ def joined_answers(question: str, answers: list[Answer]) -> Answer:
                   notes=notes, query=answered[0].query)
 
 
+# who applied, as the prose says it (法人申请1件、自然人申请2件)
+_APPLICANT_WORDS = re.compile(r"自然人|个人|公民|法人|企业|公司|其他组织|律师|法律服务|科研|公益")
 # how a report says its applications were answered
 _HANDLED_WORDS = ("答复", "回复", "告知", "予以公开", "不予公开", "部分公开", "不予处理", "无法提供", "办结")
 
@@ -824,6 +826,9 @@ class Assistant:
         intent = r.intent
         if intent.outcome and r.status == "answered" and len(r.entries) == 1 and not r.sentences:
             return self._handling_said(r.entries[0])
+        if (r.status == "answered" and len(r.entries) == 1 and not r.sentences and intent.metric is not None
+                and intent.metric.table == "三" and (intent.col3 or intent.columns) and r.prose is None):
+            return self._applicants_said(r.entries[0])
         if (r.status != "answered" or r.sentences or intent.kind not in ("figure", "sum") or len(r.entries) != 1
                 or not _YES_NO.search(intent.question)):
             return []
@@ -843,6 +848,22 @@ class Assistant:
         groups = [("申请",), _HANDLED_WORDS]
         picked = best_sentences(hits, groups, "", limit=1)[:1]
         return picked if picked and coverage(groups, picked) == 1 else []
+
+    def _applicants_said(self, entry: ReportEntry) -> list:
+        """「是企业提的还是个人提的」: where the prose tells who applied (「其中法人申请1件、自然人申请2件」), that
+        sentence is quoted beside the table's columns — agreeing or not, the reader sees both."""
+        figs = [f for f in prose.prose_figures(self.store, entry)
+                if "申请" in f.measure and _APPLICANT_WORDS.search(f.measure)]
+        spans = sorted({f.sentence for f in figs})
+        if not spans:
+            return []
+        chunks = self.store.facts.chunks(report_ids=[entry.report_id])
+        out = []
+        for a, b in spans[:2]:
+            ch = next((c for c in chunks if c.start <= a and b <= c.start + len(c.text)), None)
+            if ch is not None:
+                out.append(Sentence(ch.text[a - ch.start:b - ch.start], a, b, ch, 1.0))
+        return out
 
     def _answer(self, r: Resolved) -> Answer:
         r.said = self._said_in_text(r)

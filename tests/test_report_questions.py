@@ -151,3 +151,10 @@ def test_who_holds_a_post_needs_a_sentence_naming_them(bot, question):
 def test_the_holder_named_in_the_report_is_quoted(bot):
     ans = bot.ask("平潭行政审批局2021年信息公开领导小组的组长是谁？")
     assert ans.status == "answered" and "同志任组长" in ans.citations[0].quote, ans.answer
+
+
+def test_who_applied_as_the_prose_tells_it_is_quoted_beside_the_columns(bot):
+    # the table and the prose disagree here (自然人 3 in the table; 法人1件、自然人2件 in the text): both are shown
+    ans = bot.ask("平潭农业农村局2024年的申请里，个人和企业各提了几件？")
+    assert ans.status == "answered" and [f.value for f in ans.figures][:2] == [3, 0], ans.answer
+    assert any("法人申请" in c.quote for c in ans.citations), ans.answer
