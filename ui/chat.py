@@ -395,10 +395,14 @@ def _examples(catalog) -> list[str]:
 def _facts_csv(store) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["agency", "year", "table", "row", "column", "value", "unit", "blank", "file_name", "start", "end"])
+    w.writerow(["agency", "year", "kind", "table", "row", "column", "value", "unit", "blank", "file_name", "start", "end"])
     for f in store.facts.facts():
-        w.writerow([f.agency, f.year, f.table, f.row_label, f.col_label, format(Decimal(f.value), "f"), f.unit,
+        w.writerow([f.agency, f.year, "table", f.table, f.row_label, f.col_label, format(Decimal(f.value), "f"), f.unit,
                     f.blank, f.file_name, f.loc.start, f.loc.end])
+    # the prose's figures too: the measure as printed is the row, the part of the report the column
+    for d in store.facts.narrative_facts():
+        w.writerow([d["agency"], d["year"], "narrative", "正文", d["measure"], d["heading"] or "", format(d["value"], "f"),
+                    d["unit"] or "", False, d["file_name"], d["start"], d["end"]])
     out = tempfile.NamedTemporaryFile("w", suffix=".csv", prefix="disclosure-qa-facts-", delete=False, encoding="utf-8-sig")
     out.write(buf.getvalue())
     out.close()

@@ -102,6 +102,12 @@ def report_detail(store, report_id: str) -> Optional[dict]:
                              "quote": f.quote, "start": f.loc.start if f.loc else None,
                              "end": f.loc.end if f.loc else None, "page": f.loc.page if f.loc else None}
                             for f in report.findings]
+    # the figures the prose prints with their measure (ingest.narrative_figures), each with its whole
+    prose = store.facts.narrative_facts(report_id=report_id)
+    measures = {d["id"]: d["measure"] for d in prose}
+    out["narrative_list"] = [{"measure": d["measure"], "value": format(d["value"], "f"), "unit": d["unit"] or "",
+                              "whole": measures.get(d["whole_id"]) if d["whole_id"] else None, "heading": d["heading"],
+                              "start": d["start"], "end": d["end"], "page": d["page"]} for d in prose]
     return out
 
 

@@ -218,6 +218,12 @@ def report_page(detail: dict, text: str, at: Optional[tuple[int, int]], nonce: s
         + (f' <q>{h(f["quote"][:200])}</q>' if f["quote"] else "")
         + (f' <a href="{report_href(rid, f["start"], f["end"])}">原文</a>' if f["start"] is not None else "") + "</li>"
         for f in detail["findings_list"] if f["kind"] != "narrative_agreement")
+    prose_rows = "".join(
+        f'<tr><td>{h(n["measure"])}</td><td class="num">{h(n["value"])}{h(n["unit"])}</td><td>{h(n["whole"] or "")}</td>'
+        f'<td><a href="{report_href(rid, n["start"], n["end"])}">原文</a></td></tr>'
+        for n in detail.get("narrative_list", []))
+    prose_table = (f'<table class="prose"><thead><tr><th>所数的事项（原文用语）</th><th>数字</th><th>其总数</th><th></th>'
+                   f'</tr></thead><tbody>{prose_rows}</tbody></table>' if prose_rows else '<p class="muted">正文没有带事项的数字。</p>')
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{h(title)}</title><style>{REPORT_CSS}</style></head>
@@ -229,6 +235,7 @@ def report_page(detail: dict, text: str, at: Optional[tuple[int, int]], nonce: s
 <section id="parts"><h2>各部分</h2><ol>{parts or "<li>未找到各部分的标题</li>"}</ol></section>
 <section id="tables"><h2>表格（按原表读出）</h2>{tables}
 {f'<h3>未通过的勾稽核对</h3><ul>{failed}</ul>' if failed else '<p class="muted">勾稽核对全部通过。</p>'}</section>
+<section id="prose-figures"><h2>正文里的数字</h2>{prose_table}</section>
 <section id="findings"><h2>发现的问题</h2>{f"<ul>{findings}</ul>" if findings else '<p class="muted">无。</p>'}</section>
 <section id="source"><h2>报告原文</h2><div class="text">{_text_html(text, at, detail["page_starts"], detail["sections"])}</div></section>
 </main>
