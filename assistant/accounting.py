@@ -212,8 +212,6 @@ def explained_texts(question: str) -> list[str]:
 def unexplained(question: str, explained: list[str], singles: bool = False) -> list[str]:
     """Content words of `question` that neither `explained` nor the ordinary words account for.
     `singles`: a content character standing alone (「花了多少钱」: 花, 钱) counts too."""
-    from vectorstore.chunks import _jieba
-
     # every place any explained piece covers, in the question as asked (overlapping pieces — 拒绝公开 and
     # 公开了几 — each explain their own part whatever the order they are found in)
     covered = [False] * len(question)

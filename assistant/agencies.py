@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Iterable, Optional
 
-from ingest.agency import (ORGAN_FORMS, ZONE_WORDS, AgencyIdentity, Place, canonical_organ, contains, gazetteer, identify,
+from ingest.agency import (ORGAN_FORMS, ZONE_WORDS, AgencyIdentity, Place, canonical_organ, contains, identify,
                            nicknames, question_places, short_name)
 
 GOVERNMENT_ORGANS = {"人民政府", "管委会"}

@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
-from typing import Literal, Optional
+from typing import Optional
 
 from ingest.agency import ORGAN_FORMS, nicknames_of
 

@@ -131,8 +131,8 @@ def add_library_routes(app, store, config) -> None:
     def report_html(report_id: str, at: Optional[str] = None):
         detail = report_detail(store, report_id)
         if detail is None:
-            return HTMLResponse(f"<!doctype html><meta charset=utf-8><title>没有这份报告</title>"
-                                f"<p>没有这份报告（可能已被删除）。<a href=\"/\">返回问答</a></p>", status_code=404)
+            return HTMLResponse("<!doctype html><meta charset=utf-8><title>没有这份报告</title>"
+                                "<p>没有这份报告（可能已被删除）。<a href=\"/\">返回问答</a></p>", status_code=404)
         text, _ = store.facts.report_text(report_id)
         nonce = secrets.token_urlsafe(16)
         csp = (f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; img-src 'self' data:; "

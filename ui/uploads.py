@@ -47,7 +47,7 @@ def iter_uploads(store, files: list[tuple[str, bytes]]) -> Iterator[object]:
     """Store uploaded report files. Yields an `ingest.batch.Outcome` (status "error") for each file refused
     by the limits, then a `Progress` as each file starts and its Outcome as soon as it is read, and a last
     `Progress` (index == count) before the new passages are embedded."""
-    from ingest.batch import Outcome, ingest_files
+    from ingest.batch import Outcome
 
     if len(files) > MAX_FILES:
         yield Outcome(Path("upload"), "error",

@@ -44,8 +44,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant.models import Answer, json_number
 
 from .budget import open_budget
-from .doors import MAX_BODY, SESSION_COOKIE, SESSION_SECONDS, Doors, Gate, trusted_proxies
-from .uploads import FAILED, MAX_FILES, MAX_REPORT_BYTES, MAX_UPLOAD_REQUEST, ingest_uploads, safe_name
+from .doors import SESSION_COOKIE, SESSION_SECONDS, Doors, Gate, trusted_proxies
+from .uploads import FAILED, MAX_FILES, MAX_REPORT_BYTES, MAX_UPLOAD_REQUEST, ingest_uploads
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_QUESTION = 300  # characters
