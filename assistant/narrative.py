@@ -189,6 +189,7 @@ def _picked(scored: list[Sentence], limit: int) -> list[Sentence]:
     if follow is not None and _ELABORATES.match(follow.text):
         # 「仍存在一定差距。」「如依申请公开工作规范性还有待提高…」: the sentence after names them
         top.append(follow)
+        top += _list_after(follow, top)  # (「…努力予以改进。一是…」: and the list it begins)
     for s in scored[1:]:
         if len(top) >= limit:
             break
@@ -198,6 +199,7 @@ def _picked(scored: list[Sentence], limit: int) -> list[Sentence]:
             follow = _next_sentence(s)
             if follow is not None and _ELABORATES.match(follow.text) and all(follow.start != t.start for t in top):
                 top.append(follow)  # a lead-in picked second is quoted with what it leads to
+                top += _list_after(follow, top)
     return sorted(top, key=lambda s: s.start)
 
 
@@ -231,29 +233,49 @@ def _list_after(s: Sentence, taken: list[Sentence]) -> list[Sentence]:
     return [e for e in _enumerated_after(s) if all(e.start != t.start for t in taken)]
 
 
-def _enumerated_after(head: Sentence, budget: int = 400) -> list[Sentence]:
+def _enumerated_after(head: Sentence, budget: int = 600) -> list[Sentence]:
     """The sentences after `head` that go on numbering its list (二是…, 三是…), in order — into the
-    report's next passage when the list runs on past a page break."""
+    report's next passage when the list runs on past a page break. An item may say more after its own
+    sentence (「一是强化公开意识。组织干部职工深入学习…。二是…」): those sentences go with it, and the last
+    item takes as many as the items before it had (one list, one shape)."""
     out, used, k = [], len(head.text), 1
     pieces = [(t, a, b, head.chunk) for t, a, b in sentences(head.chunk)]
     if head.following is not None:
         pieces += [(t, a, b, head.following) for t, a, b in sentences(head.following)]
     last = head.end
+    pending: list[Sentence] = []  # what the item being read says after its own sentence
+    bodies: list[int] = []  # how many such sentences each item before had
     for text, start, end, chunk in pieces:
         if start < last:
             continue
         last = end
         if k > 1 and _STATUS.match(text) and used + len(text) <= budget:
             # 「目前，…专栏已成功开设，…正在有序进行中」: where the measures listed stand
+            out += pending[:max(bodies, default=0)]
             out.append(Sentence(text, start, end, chunk, head.score))
-            break
-        if k >= len(_ORDINALS) or not re.match(_ORDINALS[k] + r"\s*是", text) or used + len(text) > budget:
-            break
-        out.append(Sentence(text, start, end, chunk, head.score))
-        used, k = used + len(text), k + 1
+            return out
+        if k < len(_ORDINALS) and re.match(_ORDINALS[k] + r"\s*是", text):
+            size = sum(len(p.text) for p in pending) + len(text)
+            if used + size > budget:
+                break
+            out += pending
+            bodies.append(len(pending))
+            pending = []
+            out.append(Sentence(text, start, end, chunk, head.score))
+            used, k = used + size, k + 1
+            continue
+        if _NUMBERED.match(text) or _PAGE_NUMBER.match(text) or len(pending) >= 3:
+            break  # the next part or heading (六、…, （二）…): the list is over
+        pending.append(Sentence(text, start, end, chunk, head.score))
+    if k > 1 and bodies:
+        tail = pending[:max(bodies)]
+        if used + sum(len(p.text) for p in tail) <= budget:
+            out += tail
     return out
 
 
+_NEXT_PART = re.compile(r"^\s*[一二三四五六七八九十]+、")  # 「六、其他需要报告的事项…」 run on after the last sentence
+_NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])")
 _SUB_TITLE = re.compile(r"^[（(][一二三四五六七八九十\d]+[)）][^。；，,：:]{2,20}$")  # （二）改进情况: a heading, the passage's own
 _PART_TITLE = re.compile(r"^[一二三四五六七八九十]+、[^。；，,]{2,28}$")
 _ELABORATES = re.compile(r"^(?:如|例如|比如|主要(?:是|有|表现)|具体(?:是|有|表现)|一是|表现在|包括|其中)")
@@ -262,7 +284,7 @@ _ELABORATES = re.compile(r"^(?:如|例如|比如|主要(?:是|有|表现)|具体
 def _next_sentence(s: Sentence) -> "Sentence | None":
     for text, start, end in sentences(s.chunk):
         if start >= s.end:
-            return Sentence(text, start, end, s.chunk, s.score)
+            return Sentence(text, start, end, s.chunk, s.score, following=s.following)
     return None
 
 
@@ -348,7 +370,7 @@ def _with_following(head: Sentence, budget: int = 240) -> list[Sentence]:
         if used + len(text) > budget and len(out) > 1:
             break
         signed = i + 1 < len(after) and _DATELINE.match(after[i + 1][0]) and not re.search(r"[，,。；]", text)
-        if _DATELINE.match(text) or signed or _PART_TITLE.match(text) or _SUB_TITLE.match(text):
+        if _DATELINE.match(text) or signed or _PART_TITLE.match(text) or _SUB_TITLE.match(text) or _NEXT_PART.match(text):
             break  # the report's signature, or the next part or heading: not what the sentence leads to
         out.append(Sentence(text, start, end, head.chunk, head.score))
         used += len(text)

@@ -679,3 +679,19 @@ def test_who_compiled_the_report_is_its_own_opening_sentence_not_its_list_of_par
     (a, b), = metadata_lines(text, "publisher")
     assert text[a:b] == "本报告由某市某区人民政府办公室根据《条例》要求编制"
     assert metadata_lines("本报告由总体情况、主动公开政府信息情况等六个部分组成。", "publisher") == []
+
+
+def test_a_list_whose_items_say_more_after_their_own_sentence_is_quoted_whole():
+    from types import SimpleNamespace
+
+    from assistant.narrative import best_sentences, keywords
+    text = ("五、存在的主要问题及改进情况\n2024年本局仍有不足。2025年，我局将针对这些不足，努力予以改进，争取再上台阶。"
+            "一是强化意识。组织干部学习条例。二是完善内容。进一步扩大公开范围。三是丰富解读。运用图解、视频等方式。"
+            "六、其他需要报告的事项\n本局未收取信息处理费。")
+    chunk = SimpleNamespace(text=text, start=0, section="五、存在的主要问题及改进情况", chunk_id="c", report_id="e24",
+                            agency="x", year=2024, file_name="x.txt", page=None)
+    q = "西湖区教育局2024年打算怎么改进？"
+    picked = [s.text for s in best_sentences([(chunk, 1.0)], keywords(q, ("西湖区教育局",)), q)]
+    joined = "".join(picked)
+    assert "进一步扩大公开范围" in joined and "运用图解、视频等方式" in joined  # each item with what it says
+    assert "信息处理费" not in joined  # the next part is not the list's
