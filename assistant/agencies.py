@@ -143,6 +143,8 @@ class AgencyResolver:
                     if piece == text:
                         continue
                     follows = any(q.startswith(w, i + n) for w in (*ZONE_WORDS, *_ZONE_SHORT, "县", "区", "市")) or bool(_organ_run(q, i + n))
+                    if n == 2 and _common_word(piece):
+                        continue  # 平时 is an everyday word, no 平潭 typed wrong
                     if n >= 3 or follows or (piece[0] == text[0] and q[i + n:i + n + 1].isdigit()):
                         return Mention(i, i + n, [place], typo=text)
         return None

@@ -207,7 +207,7 @@ class Step(Runnable):
 
 # 「它们俩加起来呢？」「这两个谁多？」: the reports the conversation has been about, together
 # 「他们」 alone is the agency spoken of (「他们局长是谁」); both of them need 俩/都/加起来…
-_BOTH = re.compile(r"(?:它们|他们|她们)(?:俩|两|都|加|一共|合计|总共|分别|各)|两者|二者|这两个|那两个|这俩|俩|两家|两个单位|两份|两年都")
+_BOTH = re.compile(r"(?:它们|他们|她们)(?:俩|两|都|加|一共|合计|总共|分别|各)|两者|二者|这两个|那两个|这俩|俩|两家|两个单位|两份|两年|两个年度|两个年份")
 
 
 def both_spoken_of(intent: Intent, turns: list[Intent]) -> Intent:
@@ -220,6 +220,7 @@ def both_spoken_of(intent: Intent, turns: list[Intent]) -> Intent:
                   years=sorted({y for _, y in pairs}))
     out.year_text = "、".join(map(str, out.years))
     out.kind = classify(out)
+    out.assumed = {**intent.assumed, "agency": "、".join(out.agencies), "year": out.year_text}
     return out
 
 

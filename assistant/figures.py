@@ -178,8 +178,12 @@ def total_over_years(values: list[Value]) -> Value:
         formula = " + ".join(f"{v.entry.agency}{v.entry.year}年 {fmt(v.value)}" for v in values) + f" = {fmt(total)}"
         names = "与".join(f"{v.entry.agency}{v.entry.year}年" for v in values)
         return Value(values[-1].entry, f"{names}的{values[0].label}合计", total, cells, values[0].unit, formula)
+    values = sorted(values, key=lambda v: v.entry.year or 0)
     formula = " + ".join(f"{v.entry.year}年 {fmt(v.value)}" for v in values) + f" = {fmt(total)}"
-    years = f"{values[0].entry.year}—{values[-1].entry.year}年"
+    ys = [v.entry.year for v in values]
+    # (a run of years is a range, 2022—2024年; years apart are listed, 2019、2023年)
+    run = all(isinstance(y, int) for y in ys) and ys == list(range(ys[0], ys[0] + len(ys)))
+    years = f"{ys[0]}—{ys[-1]}年" if run and len(ys) > 2 else "、".join(map(str, ys)) + "年"
     return Value(values[-1].entry, f"{years}{values[0].label}合计", total, cells, values[0].unit, formula)
 
 

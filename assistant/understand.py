@@ -415,6 +415,13 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
     intent = Intent(question=q, topic=asking_text(q))
     intent.years, intent.year_text = _years(q, catalog, today)
     res = catalog.resolve(q, intent.years)
+    asked = without_asker(q)
+    if asked != q and (res.unknown or len(res.agencies) > 1):
+        # 「我是莆田的一名退休教师…想问下莆田审计局…」: the place the asker is from is no agency asked, when
+        # the rest of the question names one
+        alone = catalog.resolve(asked, intent.years)
+        if alone.agencies or alone.unknown:
+            res = alone
     intent.agencies, intent.agency_text, intent.notes = res.agencies, res.text, res.notes
     intent.vague = res.vague
     intent.one_name = len(res.agencies) > 1 and len(res.spans) == 1 and "|" not in res.text
@@ -553,6 +560,10 @@ def unexplained_words(q: str, intent: Intent, catalog: "Catalog", singles: bool 
                     and not _DOING.search(before.group(0))):
                 explained.append(before.group(0))
     # only the clauses that ask: 「我在写一篇关于基层执法的报道，想核实一下：…多少件？」 asks in its last clause
+    # (a sentence that asks nothing before the one that asks — 「平时挺关心审计局的工作。想问下…」 — only sets the scene)
+    said = [x for x in re.split(r"(?<=[。！!？?])", qq) if x.strip()]
+    if len(said) > 1 and _ASKS.search(said[-1]):
+        qq = "".join(x for x in said[:-1] if _ASKS.search(x) or x.rstrip()[-1:] in "？?") + said[-1]
     clauses = [c for c in re.split(r"[，,：:；;。！!？?]|——|—", qq) if c.strip()]
     asking = [c for c in clauses if _ASKS.search(c) or any(p and p in c for p in explained[:2])]
     text = "，".join(asking) or qq

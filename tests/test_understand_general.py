@@ -695,3 +695,24 @@ def test_a_list_whose_items_say_more_after_their_own_sentence_is_quoted_whole():
     joined = "".join(picked)
     assert "进一步扩大公开范围" in joined and "运用图解、视频等方式" in joined  # each item with what it says
     assert "信息处理费" not in joined  # the next part is not the list's
+
+
+def test_the_askers_own_place_is_no_agency_asked_and_an_everyday_word_no_typo():
+    catalog = Catalog([ReportEntry("s", "温州市某某区审计局", [], 2020, "s.txt"),
+                       ReportEntry("t", "温州市某某区体育局", [], 2020, "t.txt"),
+                       ReportEntry("p", "平潭综合实验区", [], 2020, "p.txt")])  # 平时 is one character from 平潭
+    q = "我是温州的一名退休教师，平时挺关心审计局的工作。想问下温州审计局2020年一共接到几份政府信息公开申请？"
+    intent = understand(q, catalog)
+    assert intent.agencies == ["温州市某某区审计局"] and not intent.unknown_agency
+    assert intent.metric.key == "新收" and intent.unexplained == []  # the scene-setting sentence asks nothing
+
+
+def test_the_two_years_of_the_conversation_summed():
+    from assistant.assistant import _BOTH, both_spoken_of
+    from assistant.understand import merge
+    first = understand("西湖区2024年收到多少申请", CATALOG)
+    second = merge(first, understand("那2023年呢？", CATALOG))
+    asked = understand("两年加起来一共多少件？", CATALOG)
+    assert _BOTH.search(asked.question)
+    both = both_spoken_of(merge(second, asked), [first, second])
+    assert both.years == [2023, 2024] and both.kind == "sum" and both.assumed["year"] == "2023、2024"
