@@ -757,8 +757,9 @@ class Assistant:
         """A figure the prose prints with its measure answers a count the tables do not hold (主动公开了
         多少条, 花了多少钱), computed as the question asks; its sentences are quoted."""
         s, intent = r.intent.signals, r.intent
-        kind = ("growth" if "growth" in s else "difference" if "difference" in s or len(r.entries) == 2
-                else "share" if "share" in s else "sum" if "sum" in s else "figure")
+        kind = ("growth" if "growth" in s else "difference" if "difference" in s
+                else "sum" if "sum" in s else "difference" if len(r.entries) == 2
+                else "share" if "share" in s else "figure")
         per_entry = [(e, prose.prose_figures(self.store, e)) for e in r.entries]
         # (a follow-up's measure is in the turn it follows: 「跟2022年比少了多少条？」)
         asked = intent.question if intent.topic == intent.question else f"{intent.topic} {intent.question}"

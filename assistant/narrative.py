@@ -118,6 +118,8 @@ def sentences(chunk) -> list[tuple[str, int, int]]:
         line = text[line_start:m.start()].strip()
         # (a heading has no comma: 「二是围绕…工作，进一步梳理明」 is a wrapped line cut short by the passage)
         if 0 < len(line) <= 20 and not _PAGE_NUMBER.match(line) and not re.search(r"[，,]|(?<![一二三四五六七八九十\d])、", line):
+            if _COUNT_OPENS.match(text, m.end()) and not re.search(r"[。；！？：:]$", line):
+                continue  # 「…政府信息查阅中心\n信息\n21条，其中…」: a line broken before its figure goes on
             cuts.append(m.end())
     for end in sorted(set(cuts + [len(text)])):
         piece = text[pos:end]
@@ -129,6 +131,7 @@ def sentences(chunk) -> list[tuple[str, int, int]]:
     return out
 
 
+_COUNT_OPENS = re.compile(r"[ \t\u3000]*\d[\d,.]*\s*(?:条|件|份|个|项|次|篇|人|元|万元|家|场|期|批)")
 _SPACED = re.compile(r"(?<=[\u4e00-\u9fff：:])\s+(?=[\u4e00-\u9fff：:])")
 
 

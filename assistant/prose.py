@@ -146,6 +146,16 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
         diff = b.value - a.value
         return ProseAnswer(diff, b.unit, f"{b.measure}变化（{e0.year}→{e1.year}年）", [a, b],
                            f"{e1.year}年 {_fmt(b.value)} − {e0.year}年 {_fmt(a.value)} = {'+' if diff > 0 else ''}{_fmt(diff)}")
+    if kind == "sum" and len(per_entry) >= 2:
+        # 「2019年和2023年…加起来」: the one measure of each year's report, summed
+        ordered = sorted(per_entry, key=lambda x: x[0].year or 0)
+        each = [best(question, figs) for _, figs in ordered]
+        if any(f is None for f in each) or len({f.unit for f in each}) != 1 or len({_shape(f.measure) for f in each}) != 1:
+            return None
+        total = sum((f.value for f in each), Decimal(0))
+        years = "、".join(str(e.year) for e, _ in ordered)
+        return ProseAnswer(total, each[0].unit, f"{each[-1].measure}合计（{years}年）", each,
+                           " + ".join(f"{e.year}年 {_fmt(f.value)}" for (e, _), f in zip(ordered, each)) + f" = {_fmt(total)}")
     if len(per_entry) != 1:
         return None
     entry, figs = per_entry[0]

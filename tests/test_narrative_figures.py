@@ -231,3 +231,26 @@ def test_a_share_asked_as_bili_of_a_part_in_its_whole():
     part = prose.ProseFigure(e, "文化旅游类", Decimal(20), "条", (0, 1), (2, 3), whole=whole)
     found = prose.answer("某区文化局2023年主动公开的信息里，文化旅游类的占了多少比例？", [(e, [whole, part])], "share")
     assert found is not None and found.value == Decimal("25.00") and found.unit == "%"
+
+
+def test_a_prose_figure_summed_over_two_years():
+    from decimal import Decimal
+
+    from assistant import prose
+    from assistant.intent import ReportEntry
+
+    a, b = ReportEntry("a", "某市某局", [], 2019, "a.txt"), ReportEntry("b", "某市某局", [], 2023, "b.txt")
+    fa = prose.ProseFigure(a, "新增主动公开政府信息", Decimal(34), "条", (0, 1), (0, 1))
+    fb = prose.ProseFigure(b, "新增主动公开政府信息", Decimal(29), "条", (0, 1), (0, 1))
+    found = prose.answer("某局2019年和2023年新增主动公开的政府信息加起来一共多少条？", [(b, [fb]), (a, [fa])], "sum")
+    assert found.value == 63 and found.formula == "2019年 34 + 2023年 29 = 63"
+
+
+def test_a_line_broken_before_its_figure_goes_on():
+    from types import SimpleNamespace
+
+    from assistant.narrative import sentences
+    text = "全年主动发布政府信息并移交\n市档案馆的查阅中心\n信息\n21条，其中政策法规类1份。\n（二）依申请公开情况\n"
+    got = [t for t, _, _ in sentences(SimpleNamespace(text=text, start=0))]
+    assert got[0].startswith("全年主动发布") and got[0].endswith("政策法规类1份。")
+    assert "（二）依申请公开情况" in got  # a heading before a line of text is still a heading
