@@ -118,8 +118,8 @@ def sentences(chunk) -> list[tuple[str, int, int]]:
         line = text[line_start:m.start()].strip()
         # (a heading has no comma: 「二是围绕…工作，进一步梳理明」 is a wrapped line cut short by the passage)
         if 0 < len(line) <= 20 and not _PAGE_NUMBER.match(line) and not re.search(r"[，,]|(?<![一二三四五六七八九十\d])、", line):
-            if _COUNT_OPENS.match(text, m.end()) and not re.search(r"[。；！？：:]$", line):
-                continue  # 「…政府信息查阅中心\n信息\n21条，其中…」: a line broken before its figure goes on
+            if not re.search(r"[。；！？：:]$", line) and _runs_to_a_figure(text, m.end()):
+                continue  # 「…政府信息查阅中心\n信息\n21条，其中…」: lines broken before their figure go on
             cuts.append(m.end())
     for end in sorted(set(cuts + [len(text)])):
         piece = text[pos:end]
@@ -129,6 +129,19 @@ def sentences(chunk) -> list[tuple[str, int, int]]:
             out.append((body, chunk.start + pos + lead, chunk.start + pos + lead + len(body)))
         pos = end
     return out
+
+
+def _runs_to_a_figure(text: str, at: int, lines: int = 3) -> bool:
+    """Do the next lines (short, unpunctuated) run on to a line that opens with a figure and its unit?"""
+    for _ in range(lines):
+        if _COUNT_OPENS.match(text, at):
+            return True
+        end = text.find("\n", at)
+        line = text[at:end if end >= 0 else len(text)].strip()
+        if end < 0 or not line or len(line) > 20 or re.search(r"[。；！？：:，,]$", line) or _SUB_TITLE.match(line):
+            return False
+        at = end + 1
+    return False
 
 
 _COUNT_OPENS = re.compile(r"[ \t\u3000]*\d[\d,.]*\s*(?:条|件|份|个|项|次|篇|人|元|万元|家|场|期|批)")
