@@ -22,6 +22,7 @@ from typing import Optional
 from langchain_core.runnables import Runnable
 
 from ingest.agency import identify
+from ingest.metadata import META_RES, METADATA_WORDS, metadata_lines
 
 from .compose import Composer
 from .accounting import NO_CELL, PERSON_ASKED, names_the_holder, qualifier_forms
@@ -119,47 +120,6 @@ def _carried_phrase(assumed: dict) -> str:
     return " ".join(parts)
 
 
-METADATA_WORDS = {"published": "发布时间", "signed": "落款日期", "period": "统计期限", "publisher": "发布机构"}
-_DATE = r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2}(?:\s+\d{1,2}:\d{2})?)"
-_META_RES = {
-    "published": re.compile(r"(?:发布|公布|发文|印发)(?:时间|日期)\s*[:：]\s*" + _DATE),
-    # the page's 发布机构 line, or the report's own 「本报告由某区人民政府办公室…编制」 (not 「本报告由总体情况、…组成」)
-    "publisher": re.compile(r"(?:发布|发文)(?:机构|单位|机关)\s*[:：][ \t\u3000]*[^\s:：][^\n]{0,29}"
-                            r"|本(?:年度)?报告由[^。；，、\n]{2,30}?(?:办公室|人民政府|政府|管委会|委员会|局|委|办|厅|中心)"
-                            r"[^。；]{0,80}?(?:编制|编写|制作|发布|撰写)"),
-    # (a PDF breaks lines inside the sentence: 「…统计期限自 2023 年 1 月 1 日\n起至 2023 年 12 月 31 日止」)
-    "period": re.compile(r"[^。；\n]{0,30}(?:统计|数据)[^。；]{0,12}?(?:期限|时限|周期|区间|时间|范围)[^。；]{0,12}?"
-                         r"(?:19|20)\d{2}\s*年\s*1\s*月\s*1\s*日[^。；]{0,30}?12\s*月\s*31\s*日[止]?"),
-}
-_SIGNATURE_DATE = re.compile(r"[（(]?" + _DATE + r"[）)]?")
-
-
-def metadata_lines(text: str, kind: str) -> list[tuple[int, int]]:
-    """Where the report states a fact about itself: (start, end) of each line that says it. The signing
-    date is the last date of the report (its 落款) and, where the title block prints the same date, there."""
-    if kind == "signed" or (kind == "published" and not _META_RES["published"].search(text)):
-        tail = text[-400:]
-        dates = list(_SIGNATURE_DATE.finditer(tail))
-        if not dates:
-            return []
-        last = dates[-1]
-        a, b = len(text) - len(tail) + last.start(), len(text) - len(tail) + last.end()
-        line_start = text.rfind("\n", 0, text.rfind("\n", 0, a)) + 1  # the signing body on the line before
-        # (only the signature: not a paragraph the text runs into it, 「…联系。经济发展局2023年1月5日」)
-        line_start = max(line_start, a - 40, max(text.rfind(p, 0, a) for p in "。；！？") + 1)
-        while line_start < a and text[line_start] in " \t\u3000\xa0":
-            line_start += 1
-        out = [(line_start, b)]
-        same = re.sub(r"[（()）\s]", "", last.group(0))
-        for m in _SIGNATURE_DATE.finditer(text[:600]):
-            if re.sub(r"[（()）\s]", "", m.group(0)) == same:
-                out.insert(0, m.span())
-        return out
-    spans = [m.span() for m in _META_RES[kind].finditer(text)][:2]
-    if kind == "published" and spans:
-        # the page's 发布时间 and the report's own 落款 (signed date): when it came out, as both say it
-        spans += [s for s in metadata_lines(text, "signed") if all(s[1] <= a or s[0] >= b for a, b in spans)]
-    return spans
 
 
 @dataclass
@@ -175,6 +135,7 @@ class _Line:
     start: int = 0  # where `text` begins in the report's text
     page: Optional[int] = None
     section: str = "报告信息"
+    other_file: bool = False  # a line of another file of the report (Citation.other_file)
 
 
 def _line(entry: ReportEntry, text: str, start: int = 0, page: Optional[int] = None, section: str = "报告信息") -> _Line:
@@ -802,11 +763,23 @@ class Assistant:
         e = r.entries[0]
         text, page_starts = self.store.facts.report_text(e.report_id)
         spans = metadata_lines(text, r.intent.metadata)
+        kind = r.intent.metadata
+        printed_elsewhere = [f for f in self.store.facts.findings(e.report_id)
+                             if f.kind == "source_line" and kind in META_RES and META_RES[kind].search(f.quote)]
+        if printed_elsewhere and (not spans or (kind == "published" and not META_RES[kind].search(text))):
+            # 「网站上标的发布机构」: the other file of the report (its portal page) prints it, the file read does not
+            f = printed_elsewhere[0]
+            other = f.message.split(": ")[0]
+            line = _Line(e.report_id, e.agency, e.year, other, f.quote, 0, None, "同一报告的另一份文件", other_file=True)
+            r.sentences = [MetaLine(line, 0, len(f.quote))] + [MetaLine(_line(e, text, 0, page_of(page_starts, a)), a, b)
+                                                                  for a, b in spans]
+            r.intent.notes = [*r.intent.notes, f"这一行印在同一报告的另一份文件（{other}）上"]
+            return r
         if not spans:
             what = METADATA_WORDS[r.intent.metadata]
             return self._stop(r, "not_found", f"{e.agency}{e.year}年的报告没有写明{what}。")
         r.sentences = [MetaLine(_line(e, text, 0, page_of(page_starts, a)), a, b) for a, b in spans]
-        if r.intent.metadata == "published" and not _META_RES["published"].search(text):
+        if r.intent.metadata == "published" and not META_RES["published"].search(text):
             r.intent.notes = [*r.intent.notes, "报告页面没有单列发布时间，以上是报告的落款日期"]
         elif r.intent.metadata == "published" and len(spans) > 1:
             r.intent.notes = [*r.intent.notes, "先引页面的发布时间，再引报告落款处的日期"]

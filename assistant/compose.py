@@ -246,7 +246,7 @@ def _quoted(ch, start: int, end: int) -> Citation:
     """The citation of a passage's text from `start` to `end` (offsets in the report), quoted verbatim."""
     return Citation(report_id=ch.report_id, agency=ch.agency, year=ch.year, file_name=ch.file_name,
                     section=ch.section, quote=ch.text[start - ch.start:end - ch.start], start=start, end=end,
-                    page=ch.page)
+                    page=ch.page, other_file=getattr(ch, "other_file", False))
 
 
 def _runs(sentences) -> list[tuple[object, int, int]]:

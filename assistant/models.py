@@ -49,6 +49,9 @@ class Citation(BaseModel):
     end: int
     page: Optional[int] = None
     ocr: bool = False  # on a scanned page: the figure was recognised by OCR (and checked by the arithmetic)
+    # quoted from another file of the same report (file_name), which only that file prints (a portal page's
+    # 发布机构 line): start/end are then no place in the report's text
+    other_file: bool = False
 
 
 class YearRef(BaseModel):

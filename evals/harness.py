@@ -116,6 +116,19 @@ class Harness:
             self._texts[report_id] = rep.text if rep else ""
         return self._texts[report_id]
 
+    def source_text(self, report_id: str, file_name: str) -> str:
+        """The text of another file a report was also read from (as the reader loads it)."""
+        key = f"{report_id}/{file_name}"
+        if key not in self._texts:
+            from ingest.pipeline import parse_file
+
+            paths = [s["path"] for s in self.store.facts.sources(report_id) if s["file_name"] == file_name]
+            try:
+                self._texts[key] = parse_file(Path(paths[0])).text if paths else ""
+            except Exception:  # (a file gone or unreadable since: the citation cannot be checked, so it fails)
+                self._texts[key] = ""
+        return self._texts[key]
+
     # ---- one question ---------------------------------------------------------
     def run_item(self, item: GoldItem) -> Outcome:
         t0 = time.perf_counter()
@@ -170,6 +183,11 @@ class Harness:
         if not ans.citations:
             return ["an answer with no citation"]
         for c in ans.citations:
+            if c.other_file:
+                # a line only another file of the report prints: that file, read again, must hold it
+                if c.quote not in self.source_text(c.report_id, c.file_name):
+                    problems.append(f"citation {c.section} quotes {c.quote[:20]!r}, which {c.file_name} does not hold")
+                continue
             text = self.text(c.report_id)
             if text[c.start:c.end] != c.quote:
                 problems.append(f"citation {c.section} quotes {c.quote[:20]!r} but the report holds {text[c.start:c.end][:20]!r} there")

@@ -292,3 +292,47 @@ def heading_findings(sections: list[Section]) -> list[Finding]:
     if renumbered:
         out.append(Finding(kind="layout", message="the report numbers its parts its own way: " + "; ".join(renumbered)))
     return out
+
+
+# ---- the lines a report states a fact about itself on (answers quote them) ---------------------
+METADATA_WORDS = {"published": "发布时间", "signed": "落款日期", "period": "统计期限", "publisher": "发布机构"}
+_DATE = r"(?:19|20)\d{2}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2}(?:\s+\d{1,2}:\d{2})?)"
+META_RES = {
+    "published": re.compile(r"(?:发布|公布|发文|印发)(?:时间|日期)\s*[:：]\s*" + _DATE),
+    # the page's 发布机构 line, or the report's own 「本报告由某区人民政府办公室…编制」 (not 「本报告由总体情况、…组成」)
+    "publisher": re.compile(r"(?:发布|发文)(?:机构|单位|机关)\s*[:：][ \t\u3000]*[^\s:：][^\n]{0,29}"
+                            r"|本(?:年度)?报告由[^。；，、\n]{2,30}?(?:办公室|人民政府|政府|管委会|委员会|局|委|办|厅|中心)"
+                            r"[^。；]{0,80}?(?:编制|编写|制作|发布|撰写)"),
+    # (a PDF breaks lines inside the sentence: 「…统计期限自 2023 年 1 月 1 日\n起至 2023 年 12 月 31 日止」)
+    "period": re.compile(r"[^。；\n]{0,30}(?:统计|数据)[^。；]{0,12}?(?:期限|时限|周期|区间|时间|范围)[^。；]{0,12}?"
+                         r"(?:19|20)\d{2}\s*年\s*1\s*月\s*1\s*日[^。；]{0,30}?12\s*月\s*31\s*日[止]?"),
+}
+_SIGNATURE_DATE = re.compile(r"[（(]?" + _DATE + r"[）)]?")
+
+
+def metadata_lines(text: str, kind: str) -> list[tuple[int, int]]:
+    """Where the report states a fact about itself: (start, end) of each line that says it. The signing
+    date is the last date of the report (its 落款) and, where the title block prints the same date, there."""
+    if kind == "signed" or (kind == "published" and not META_RES["published"].search(text)):
+        tail = text[-400:]
+        dates = list(_SIGNATURE_DATE.finditer(tail))
+        if not dates:
+            return []
+        last = dates[-1]
+        a, b = len(text) - len(tail) + last.start(), len(text) - len(tail) + last.end()
+        line_start = text.rfind("\n", 0, text.rfind("\n", 0, a)) + 1  # the signing body on the line before
+        # (only the signature: not a paragraph the text runs into it, 「…联系。经济发展局2023年1月5日」)
+        line_start = max(line_start, a - 40, max(text.rfind(p, 0, a) for p in "。；！？") + 1)
+        while line_start < a and text[line_start] in " \t\u3000\xa0":
+            line_start += 1
+        out = [(line_start, b)]
+        same = re.sub(r"[（()）\s]", "", last.group(0))
+        for m in _SIGNATURE_DATE.finditer(text[:600]):
+            if re.sub(r"[（()）\s]", "", m.group(0)) == same:
+                out.insert(0, m.span())
+        return out
+    spans = [m.span() for m in META_RES[kind].finditer(text)][:2]
+    if kind == "published" and spans:
+        # the page's 发布时间 and the report's own 落款 (signed date): when it came out, as both say it
+        spans += [s for s in metadata_lines(text, "signed") if all(s[1] <= a or s[0] >= b for a, b in spans)]
+    return spans

@@ -111,7 +111,7 @@ class Finding(BaseModel):
     """Something a person should know about the source: a quirk, a disagreement, an unparsed table."""
 
     kind: Literal["ocr", "label_typo", "narrative_mismatch", "narrative_agreement", "unparsed", "layout", "empty_table", "encoding",
-                  "source_mismatch"]
+                  "source_mismatch", "source_line"]
     message: str
     quote: str = ""
     loc: Optional[Location] = None

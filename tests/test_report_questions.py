@@ -158,3 +158,13 @@ def test_who_applied_as_the_prose_tells_it_is_quoted_beside_the_columns(bot):
     ans = bot.ask("平潭农业农村局2024年的申请里，个人和企业各提了几件？")
     assert ans.status == "answered" and [f.value for f in ans.figures][:2] == [3, 0], ans.answer
     assert any("法人申请" in c.quote for c in ans.citations), ans.answer
+
+
+def test_a_line_only_the_reports_other_file_prints_is_quoted_from_that_file(bot, corpus_facts_store):
+    # the portal page (.txt) prints 发布机构 above the report; the file read (.html) does not
+    ans = bot.ask("平潭执法局2025年那份年报，网站上写的发布机构是谁？")
+    assert ans.status == "answered", ans.answer
+    cite = ans.citations[0]
+    assert cite.other_file and cite.file_name.endswith(".txt") and "发布机构" in cite.quote
+    lines = [f for f in corpus_facts_store.facts.findings(cite.report_id) if f.kind == "source_line"]
+    assert any(f.quote == cite.quote for f in lines)

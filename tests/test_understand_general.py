@@ -672,7 +672,7 @@ def test_a_count_written_in_words_answers_how_many():
 
 
 def test_who_compiled_the_report_is_its_own_opening_sentence_not_its_list_of_parts():
-    from assistant.assistant import metadata_lines
+    from ingest.metadata import metadata_lines
     from assistant.metrics import metadata_asked
     assert metadata_asked("西湖区2024年的年报是哪个单位编制的？") == "publisher"
     text = "本报告由某市某区人民政府办公室根据《条例》要求编制。\n一、总体情况"

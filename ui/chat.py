@@ -66,11 +66,16 @@ def sources_markdown(answer, store) -> str:
         if c.report_id not in texts:
             texts[c.report_id] = store.facts.report_text(c.report_id)[0]
         text = texts[c.report_id]
-        before = _flat(text[max(0, c.start - CONTEXT):c.start])
-        after = _flat(text[c.end:c.end + CONTEXT])
+        before = _flat(text[max(0, c.start - CONTEXT):c.start]) if not c.other_file else ""
+        after = _flat(text[c.end:c.end + CONTEXT]) if not c.other_file else ""
         quote = esc(_flat(c.quote)) if c.quote.strip() else "（空白格）"
-        where = f"{esc(c.file_name)}{f' 第{c.page}页' if c.page else ''} · {esc(c.section)} · 字符 {c.start}–{c.end}"
-        link = f"[在原文中查看]({report_href(c.report_id, c.start, c.end)})"
+        if c.other_file:
+            # a line only the report's other file prints: the report's page lists that file, to download
+            where = f"{esc(c.file_name)} · {esc(c.section)}"
+            link = f"[打开报告页]({report_href(c.report_id)})"
+        else:
+            where = f"{esc(c.file_name)}{f' 第{c.page}页' if c.page else ''} · {esc(c.section)} · 字符 {c.start}–{c.end}"
+            link = f"[在原文中查看]({report_href(c.report_id, c.start, c.end)})"
         parts.append(f"**\\[{i}\\]** {where} · {link}\n\n> …{esc(before)}<mark>{quote}</mark>{esc(after)}…\n")
     for n in answer.notes:
         parts.append(f"注：{esc(n)}")

@@ -297,7 +297,8 @@ def print_answer(ans, out=sys.stdout) -> None:
             page = f" p.{c.page}" if c.page else ""
             quote = " ".join(c.quote.split())
             quote = quote if len(quote) <= 80 else quote[:78] + "…"
-            print(f"  [{i}] {c.file_name}{page} {c.section} 字符{c.start}–{c.end}：{quote or '（空白）'}", file=out)
+            where = "" if c.other_file else f" 字符{c.start}–{c.end}"
+            print(f"  [{i}] {c.file_name}{page} {c.section}{where}：{quote or '（空白）'}", file=out)
 
 
 def _iso_date(text: str):

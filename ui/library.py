@@ -20,7 +20,7 @@ from .tables import table_view
 FINDING_KINDS = {
     "ocr": "疑似识别错字", "label_typo": "表格标签有误", "narrative_mismatch": "正文与表格不一致",
     "narrative_agreement": "正文与表格一致", "unparsed": "未读出", "layout": "版式说明", "empty_table": "空白表",
-    "encoding": "编码", "source_mismatch": "两份文件读数不同",
+    "encoding": "编码", "source_mismatch": "两份文件读数不同", "source_line": "另一份文件所印",
 }
 FORMATS = {"2021": "2021年版格式", "2019": "2019年试行格式"}
 

@@ -7,6 +7,7 @@ from typing import Iterable, Literal, Optional
 
 from pydantic import TypeAdapter
 
+from ingest.metadata import META_RES, METADATA_WORDS
 from ingest.models import Check, Chunk, Finding, Report, Section, TableResult
 
 from . import rows as R
@@ -16,6 +17,20 @@ AddResult = Literal["added", "replaced", "unchanged", "merged", "re-read"]
 
 # how the finding a second file leaves on the report kept begins (see _add_source)
 ALSO_PUBLISHED = "also published as "
+
+
+def source_lines(keep: Report, other: Report) -> list[Finding]:
+    """What the other file of a report prints about the report itself and the file kept does not (a portal
+    page's 发布机构 or 发布时间 line above the report's text): each line kept as a finding, its quote the
+    line, so a question about it is answered from the file that prints it."""
+    out = []
+    for kind in ("publisher", "published", "period"):
+        if META_RES[kind].search(keep.text):
+            continue
+        for m in list(META_RES[kind].finditer(other.text))[:1]:
+            out.append(Finding(kind="source_line", quote=m.group(0).strip(),
+                               message=f"{Path(other.path).name}: {METADATA_WORDS[kind]}"))
+    return out
 
 # Characters stripped from agency names before comparing them; includes the
 # full-width space that Chinese documents often pad titles with.
@@ -148,7 +163,8 @@ class ReportsMixin:
         db, rid = self.db, report.report_id
         moved = db.rows("SELECT * FROM sources WHERE report_id = ?", (rid,))
         compared = [f for f in load_findings(db, rid)
-                    if f.kind == "source_mismatch" or (f.kind == "layout" and f.message.startswith(ALSO_PUBLISHED))]
+                    if f.kind in ("source_mismatch", "source_line")
+                    or (f.kind == "layout" and f.message.startswith(ALSO_PUBLISHED))]
         for old_id in {rid, *self._older_versions(report)}:
             db.run("DELETE FROM reports WHERE report_id = ?", (old_id,))
         R.insert_report(db, report)
@@ -204,6 +220,7 @@ class ReportsMixin:
             kind="layout",
             message=f"{ALSO_PUBLISHED}{Path(other.path).name} ({len(other.facts)} cells read, {agree} agree, "
                     f"{len(differ)} differ); {Path(keep.path).name} is kept, it reads {len(keep.facts)} cells"))
+        findings += source_lines(keep, other)
         R.insert_findings(db, keep.report_id, findings)
         return "merged"
 
