@@ -475,7 +475,7 @@ def seed_case(name: str) -> Rendering:
     - cell_per_line: the seed as exported with its blank lines removed (`render.seed_flattened_cell_per_line`):
       the text is the seed's own; the pieces are those of the same table layout (a tab, one cell per
       line, the blank cells gone), which is all `determine` looks at;
-    - row_per_line: one grid row per line, labels then the non-blank values (`render.seed_row_per_line`).
+    - row_per_line: one grid row per line, labels then the non-blank values (`seed_row_per_line`).
     """
     from ingest.pipeline import parse_file
 
@@ -490,6 +490,12 @@ def seed_case(name: str) -> Rendering:
     if name == "cell_per_line":
         r.text = seed_flattened_cell_per_line()
     return r
+
+
+def seed_row_per_line() -> str:
+    """The seed's own text with each table printed one grid row per line: the row's labels, then its
+    non-blank values, separated by spaces (the cells the seed prints empty are dropped)."""
+    return seed_case("row_per_line").text
 
 
 def row_per_line(doc: FramedDoc, blank: Callable[[TCell], bool], sep: str = " ") -> str:

@@ -874,15 +874,6 @@ def seed_flattened_cell_per_line(path: Path = SEED_PATH) -> str:
     return "".join(line for line in text.splitlines(keepends=True) if line.strip())
 
 
-def seed_row_per_line(path: Path = SEED_PATH) -> str:
-    """The seed's own text with each table printed one grid row per line: the row's labels, then its
-    non-blank values, separated by spaces (the cells the seed prints empty are dropped)."""
-    from .grammar import seed_case
-
-    assert path == SEED_PATH, "the acceptance case is the bundled seed"
-    return seed_case("row_per_line").text
-
-
 RENDERINGS: dict[str, Callable[[Truth, random.Random], tuple[str, Union[str, bytes]]]] = {
     "flat": render_flat,
     "spaced": render_spaced,

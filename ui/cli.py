@@ -10,7 +10,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
-from vectorstore.store import CHROMA_URL_ENV, ENV_VAR, FACTS_URL_ENV, Store, default_store_dir
+from vectorstore.store import CHROMA_URL_ENV, ENV_VAR, FACTS_URL_ENV, default_store_dir
+
+from .cli_store import open_store
 
 EMBEDDER_ENV_VAR = "DISCLOSURE_QA_EMBEDDER"  # same as vectorstore.embeddings.ENV_VAR (not imported: it loads chromadb)
 
@@ -21,17 +23,6 @@ def _status_words(status: str) -> str:
     return {"merged": "another source of a stored report; the fuller reading is kept",
             "re-read": "re-read: stored by an older reader, replaced whole"}.get(status, status)
 
-
-def open_store(args, check: bool = True) -> Store:
-    """The store of --store with the embedder of --embedder; a mismatch is a message, not a traceback."""
-    from vectorstore.store import EmbedderMismatchError
-
-    try:
-        return Store.open(args.store, embedder=getattr(args, "embedder", None), check=check,
-                          facts_url=getattr(args, "facts_url", None), chroma_url=getattr(args, "chroma_url", None))
-    except (EmbedderMismatchError, ValueError, ConnectionError) as e:
-        print(f"✗ {e}", file=sys.stderr)
-        raise SystemExit(2)
 
 BUNDLED_SAMPLE = Path(__file__).resolve().parent.parent / "data"
 

@@ -15,7 +15,7 @@ from .library import feedback_csv, library_rows
 from .reading import Reading
 
 def cmd_library(args) -> int:
-    from .cli import open_store
+    from .cli_store import open_store
 
     with open_store(args) as store:
         rows = library_rows(store)
@@ -42,7 +42,7 @@ def _one_report(store, ref: str):
 
 
 def cmd_remove(args) -> int:
-    from .cli import open_store
+    from .cli_store import open_store
 
     failed = 0
     with open_store(args) as store:
@@ -62,7 +62,7 @@ def cmd_remove(args) -> int:
 def cmd_reread(args) -> int:
     from ingest.models import IngestError
 
-    from .cli import open_store
+    from .cli_store import open_store
 
     failed = 0
     with open_store(args) as store:
@@ -87,7 +87,7 @@ def cmd_reread(args) -> int:
 
 
 def cmd_feedback(args) -> int:
-    from .cli import open_store
+    from .cli_store import open_store
 
     with open_store(args) as store:
         rows = store.facts.feedback(rating=args.rating)
