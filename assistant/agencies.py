@@ -197,7 +197,7 @@ class AgencyResolver:
             pointed = re.match(r"(?:那个|这个|那|这)(?=[\u4e00-\u9fff]{1,10}?(?:局|委员会|委|办公室|办))", q[pos:])
             if pointed and _organ_run(q, pos + pointed.end()) and not _VAGUE.match(_organ_run(q, pos + pointed.end())):
                 pos += pointed.end()
-            run = _organ_run(q, pos) or self._slipped_organ(q, pos)
+            run = self._held_prefix(_organ_run(q, pos)) or self._slipped_organ(q, pos)
             start = chain[0].start
             bracket = _BRACKETED.match(q[max(0, start - 4):start][::-1]) if not run and start else None
             close = _BRACKET_END.match(q, pos) if bracket else None
@@ -237,6 +237,16 @@ class AgencyResolver:
         for text, span in _standalone_organs(q, self._by_organ, [it[3] for it in items]):
             items.append(([], text, False, span))
         return self._qualified(q, sorted(items, key=lambda it: it[3][0]))
+
+    def _held_prefix(self, run: str) -> str:
+        """「林业局行政许可办了多少件」: the organ's words run on into the question (…许可办 ends as an office
+        does); where the run names no held organ but its beginning does (林业局), the beginning is the organ."""
+        if not run or any(organ_matches(run, o) for o in self._by_organ):
+            return run
+        for k in range(len(run) - 1, 1, -1):
+            if _ORGAN_END.search(run[:k]) and any(organ_matches(run[:k], o) for o in self._by_organ):
+                return run[:k]
+        return run
 
     def _slipped_organ(self, q: str, pos: int) -> str:
         """An organ typed one character wrong right after its place (经济法展局, 管里局, 人民政俯): the text

@@ -80,7 +80,7 @@ METRICS: list[tuple[str, Metric]] = [
     (r"规章", _t2("规章", "规章", "本年制发件数")),
     (r"规范性文件|红头文件", Metric("行政规范性文件", "行政规范性文件", "二", ("行政规范性文件",), "本年制发件数", fallback_rows=("规范性文件",))),
     # the headline count last: 申请 is in many questions about the other rows
-    (r"受理|收到|接到|新收|接收|申请了多少|申请数|申请量|(?:多少|几)(?:件|个|份|条|起)?[^，。？?、]{0,6}申请|申请(?:信息)?公开的有|申请.{0,8}多少|提出.{0,10}申请|提交.{0,10}申请|申请.{0,8}(?:多了|少了|增加|减少|变化|最多|最少)|申请(?:件数|数量)|申请了|申请过|申请的有|几件申请|多少申请|申请信息公开|(?:企业|公司|个人|自然人|老百姓|群众|律师|律所|法律服务机构|科研机构|公益组织|社会组织)(?:[^。？?，,]{0,6}申请|[^。？?，,]{0,3}提(?:的|出|交|了))", _t3("新收", "本年新收政府信息公开申请数量")),
+    (r"受理|收到|接到|新收|接收|(?:有没有|有无|是否有|没有|有)人[来去]?(?:申请|提)|申请了多少|申请数|申请量|(?:多少|几)(?:件|个|份|条|起)?[^，。？?、]{0,6}申请|申请(?:信息)?公开的有|申请.{0,8}多少|提出.{0,10}申请|提交.{0,10}申请|申请.{0,8}(?:多了|少了|增加|减少|变化|最多|最少)|申请(?:件数|数量)|申请了|申请过|申请的有|几件申请|多少申请|申请信息公开|(?:企业|公司|个人|自然人|老百姓|群众|律师|律所|法律服务机构|科研机构|公益组织|社会组织)(?:[^。？?，,]{0,6}申请|[^。？?，,]{0,3}提(?:的|出|交|了))", _t3("新收", "本年新收政府信息公开申请数量")),
 ]
 _COMPILED = [(re.compile(p), m) for p, m in METRICS]
 
@@ -110,7 +110,7 @@ def patterns_for(question: str) -> list[str]:
     return [p for p, m in METRICS if in_context(m, question)]
 
 # narrative topics that share words with the tables: 信息处理费 is part 六's text, not 行政事业性收费
-_NARRATIVE_FIRST = re.compile(r"信息处理费|处理费|费用|花了|花费|支出|开支|收了多少钱|收取.{0,6}费|主动公开|网站|新媒体|微博|微信|培训|问题|改进|整改|措施|做法|经验|平台|政策解读|解读|会议|栏目")
+_NARRATIVE_FIRST = re.compile(r"信息处理费|处理费|费用|花了|花费|支出|开支|收了多少钱|收取.{0,6}费|主动公开|网站|新媒体|微博|微信|培训|问题|改进|整改|(?:怎么|如何|怎样|咋)改(?!成|为)|措施|做法|经验|平台|政策解读|解读|会议|栏目")
 _TABLE_WORDS = re.compile(r"行政事业性收费|收费金额|事业性收费|集中采购|申请|复议|诉讼|起诉|处罚|许可|强制|规范性文件|规章")
 
 COLUMN_WORDS = [
@@ -155,6 +155,10 @@ _AND = re.compile(r"和|与|及|加上|(?<![增追参])加(?!起来|在一起|�
 # 「占多少」「占了总数的几成」: a part's share of the whole (a share of two measures joined is of their sum)
 OCCUPY = r"占(?:了|到)?(?:总数|全部|所有|总量|总体|全年|整体)?的?(?:(?:多少|几)(?!\s*[件个起次条项份人家])|百分|多大|大概|比)"
 _TOGETHER = re.compile(r"加起来|一共|合计|总共|总数|共计|加在一起|总和|合起来|合在一起|算在一起|加一块|算在一块|占了|占比|比例|比重|百分之|" + OCCUPY)
+
+
+# a total asked (not a share: 「因为不掌握信息没法提供的占百分之几」 names the row by its group, it sums nothing)
+_SUMMED = re.compile(r"加起来|一共|合计|总共|总数|共计|加在一起|总和|合起来|合在一起|算在一起|加一块|算在一块")
 
 
 # a measure the question rules out (「只问复议，不算打官司的」「既不是维持也不是纠正」) is not the one asked
@@ -252,7 +256,7 @@ def find_metric(question: str) -> Optional[Metric]:
         found = [(p, m) for p, m in found if m.key != "总计"] or found
     found.sort(key=lambda x: x[0])
     groups = [m for _, m in found if m.group and m.key in T3_GROUPS]
-    if groups and _TOGETHER.search(question):
+    if groups and _SUMMED.search(question):
         # 「逾期不补正或者其他原因没再处理的（其他处理），加起来」: a group named with some of its rows, summed,
         # is the group
         g = groups[0]

@@ -716,3 +716,26 @@ def test_the_two_years_of_the_conversation_summed():
     assert _BOTH.search(asked.question)
     both = both_spoken_of(merge(second, asked), [first, second])
     assert both.years == [2023, 2024] and both.kind == "sum" and both.assumed["year"] == "2023、2024"
+
+
+def test_a_row_named_by_its_group_in_a_share_is_the_row():
+    # 「因为不掌握信息没法提供的」: the reason names the row; only a total asked sums a group with its rows
+    assert find_metric("西湖区2024年因为本机关不掌握信息没法提供的占全部申请百分之几").key == "无法提供_不掌握"
+    assert find_metric("西湖区2024年逾期不补正或者其他原因没再处理的（其他处理），加起来有多少件").key == "办理结果_其他处理"
+
+
+def test_an_organ_whose_words_run_on_into_the_question():
+    # 「…局行政许可办了多少件」: 许可办 ends like an office; the organ held is 科学技术局 (科技局)
+    intent = understand("西湖区科技局行政许可办了多少件", CATALOG)
+    assert intent.agencies == ["杭州市西湖区科学技术局"] and intent.metric.key == "行政许可"
+
+
+def test_whether_anyone_applied_asks_the_new_applications():
+    assert understand("西湖区教育局2024年有没有人来申请政府信息公开", CATALOG).metric.key == "新收"
+
+
+def test_how_they_changed_it_asks_a_topic_of_its_own():
+    from assistant.understand import merge
+    first = understand("西湖区教育局2024年信息公开工作存在什么问题", CATALOG)
+    then = merge(first, understand("那他们是怎么改的", CATALOG))
+    assert "改" in then.topic and then.topic != first.topic
