@@ -300,8 +300,12 @@ class Assistant:
         return out
 
     def cells_across(self, entries: list[ReportEntry], table: str, rows: set[str], cols: set[str]) -> dict[str, Cells]:
-        """Only the cells a ranking needs, from every report at once: one query per row, not one per report."""
+        """Only the cells a ranking needs, from every report at once: one query per row, not one per report.
+        A few reports (the agencies a question lists) are read each whole instead: a row's query reads that
+        row of every stored report, thousands of cells to keep a handful."""
         wanted = {e.report_id for e in entries}
+        if len(wanted) <= LIGHT_RANKING:
+            return {e.report_id: self.cells(e) for e in entries}
         out: dict[str, Cells] = {rid: {} for rid in wanted}
         for row in rows:
             for col in cols:
