@@ -288,6 +288,7 @@ QUALIFIER_FORMS = {
 
 _COUNTERS = "篇件个条份次项起名人家"
 _SIZE_WORDS = "小微短长大"
+_PLACE_ENDS = "楼室厅"
 _LOCALIZERS = "上里中内"
 
 
@@ -308,6 +309,8 @@ def qualifier_forms(word: str) -> tuple[str, ...]:
         key = key[1:]  # 「多少篇文章」 cut as 篇文章: the sentence says 文章…1312篇
     key = without_localizer(key)  # 「在微博上」 cut as 微博上: the sentence says 微博信息发布…条
     forms = QUALIFIER_FORMS.get(key, (key,))
+    if len(key) == 3 and key[-1] in _PLACE_ENDS:
+        forms = (*forms, key[:2])  # 「办公楼的公开栏」: the report says 办公区域; the place without its 楼/室 says it
     if len(key) >= 3 and key[0] in _SIZE_WORDS:
         # 「小视频」 is what the report calls 微视频 or 短视频: the thing without its size word says it
         forms = (*forms, key[1:])

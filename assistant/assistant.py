@@ -227,6 +227,9 @@ def joined_answers(question: str, answers: list[Answer]) -> Answer:
                   notes=notes, query=answered[0].query)
 
 
+# money no cell holds, asked as an amount (预算, 经费, 工资), and an amount a sentence prints
+_AMOUNT_OF = re.compile(r"预算|经费|工资|薪|资金")
+_AN_AMOUNT = re.compile(r"\d[\d,.]*\s*(?:多|余)?\s*(?:万|亿)?元")
 # who applied, as the prose says it (法人申请1件、自然人申请2件)
 _APPLICANT_WORDS = re.compile(r"自然人|个人|公民|法人|企业|公司|其他组织|律师|法律服务|科研|公益")
 # how a report says its applications were answered
@@ -712,6 +715,14 @@ class Assistant:
                 names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
                 words = "、".join(f"“{w}”" for w in qualifiers)
                 return self._stop(r, "not_found", f"{names_}的报告的表格不统计{words}，正文也没有写到。")
+            money = [w for w in qualifiers if _AMOUNT_OF.search(w)]
+            if money and (COUNT_ASKED.search(intent.question) or re.search(r"是多少|有多少|多少钱|几万", intent.question)):
+                # 「经费预算是多少」 asks an amount: a sentence that names the budget (部门预算 published) without one
+                # says nothing of it
+                picked = [p for p in picked if _AN_AMOUNT.search(_sentence_text(p))]
+                if not picked:
+                    names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
+                    return self._stop(r, "not_found", f"{names_}的报告没有写明{'、'.join(money)}的金额。")
         r.sentences = picked
         if not r.entries:
             chunk = picked[0].chunk

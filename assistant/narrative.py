@@ -164,7 +164,7 @@ def best_sentences(hits, groups: list[tuple[str, ...]], question: str = "", limi
     sentence with such a count, a matching section title helps, passage rank breaks ties."""
     if not groups:
         return []
-    counted = counted_re(question)
+    counted, exact = counted_re(question), counted_re(question, approximate=False)
     # 「机构改革后栏目跟不上，他们怎么整改的？现在进展如何？」: the clauses that ask weigh double, the ones that
     # set the scene (and are what the report's problem sentence repeats) once
     weight = _weights(groups, question)
@@ -187,7 +187,8 @@ def best_sentences(hits, groups: list[tuple[str, ...]], question: str = "", limi
                 w * _found(g, heading) for g, w in zip(groups, weight))
             if not hit:
                 continue
-            bonus = 3 if counted and counted.search(text) else 0
+            # (a figure printed exactly before one given roughly: 「微博信息发布9384条」 before 「微博160余条」)
+            bonus = 3 if exact and exact.search(text) else 2 if counted and counted.search(text) else 0
             scored.append(Sentence(text, start, end, chunk, hit + bonus - rank * 0.01, heading,
                                    following.get(id(chunk))))
     scored.sort(key=lambda s: s.score, reverse=True)
@@ -304,13 +305,15 @@ def _next_sentence(s: Sentence) -> "Sentence | None":
     return None
 
 
-def counted_re(question: str):
-    """For 「多少条/几天/多少钱」: a pattern for a number written in that unit, else None."""
+def counted_re(question: str, approximate: bool = True):
+    """For 「多少条/几天/多少钱」: a pattern for a number written in that unit, else None; `approximate`:
+    「70多份」「300余条」 count too."""
     m = _MEASURE.search(question)
     if not m:
         return None
     # (in digits, or in words: 「每年召开一次」「两场」)
-    return re.compile(rf"(?:\d[\d,.]*|(?<![第\u4e00-\u9fff])[一二两三四五六七八九十百千万]+|(?<=[每召开了共计达])[一二两三四五六七八九十百千万]+)\s*(?:{_UNITS.get(m.group(1), m.group(1))})")
+    # (「70多份」「300余条」: an approximate count is a count)
+    return re.compile(rf"(?:\d[\d,.]*|(?<![第\u4e00-\u9fff])[一二两三四五六七八九十百千万]+|(?<=[每召开了共计达])[一二两三四五六七八九十百千万]+)\s*{'[多余]?' if approximate else ''}\s*(?:{_UNITS.get(m.group(1), m.group(1))})")
 
 
 def answers_count(question: str, picked: list[Sentence]) -> bool:

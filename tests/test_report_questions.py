@@ -168,3 +168,15 @@ def test_a_line_only_the_reports_other_file_prints_is_quoted_from_that_file(bot,
     assert cite.other_file and cite.file_name.endswith(".txt") and "发布机构" in cite.quote
     lines = [f for f in corpus_facts_store.facts.findings(cite.report_id) if f.kind == "source_line"]
     assert any(f.quote == cite.quote for f in lines)
+
+
+def test_a_budget_asked_as_an_amount_needs_a_sentence_with_one(bot):
+    # the report names 部门预算 among what it published, and prints no budget figure
+    ans = bot.ask("上海市科委2024年政务公开花了多少经费预算？")
+    assert ans.status == "not_found" and not ans.citations, ans.answer
+
+
+def test_a_prose_question_without_a_year_asks_which_when_the_years_differ(bot):
+    # both years print a rough count (70多份 and 50多份), the 2020 one at 办公区域
+    ans = bot.ask("莆田市审计局机关办公楼公开栏里发布了多少份信息？")
+    assert ans.status == "ambiguous", ans.answer

@@ -739,3 +739,20 @@ def test_how_they_changed_it_asks_a_topic_of_its_own():
     first = understand("西湖区教育局2024年信息公开工作存在什么问题", CATALOG)
     then = merge(first, understand("那他们是怎么改的", CATALOG))
     assert "改" in then.topic and then.topic != first.topic
+
+
+def test_a_rough_count_counts_and_an_exact_one_ranks_first():
+    from types import SimpleNamespace
+
+    from assistant.narrative import best_sentences, counted_re, keywords
+    assert counted_re("贴出了多少份信息").search("按时发布党建、人事等信息70多份")
+    text = "围绕疫情防控工作主动转发权威信息（微信310余条、微博160余条）。\n某区微博信息发布9384条。\n"
+    chunk = SimpleNamespace(text=text, start=0, section="主动公开情况", chunk_id="c", report_id="r")
+    q = "某区2022年在微博上发了多少条信息？"
+    picked = best_sentences([(chunk, 1.0)], keywords(q, ("某区",)), q, limit=1)
+    assert "9384" in picked[0].text
+
+
+def test_a_place_qualifier_said_without_its_building_word():
+    from assistant.accounting import qualifier_forms
+    assert "办公" in qualifier_forms("办公楼") and "外省" in qualifier_forms("外省")
