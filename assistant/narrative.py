@@ -32,7 +32,7 @@ _SYNONYMS = {
     "几月": ("月份", "月"), "哪个月": ("月份", "月"), "哪月": ("月份", "月"), "网上": NET_FORMS, "官网": SITE_FORMS,
 }
 # (「哪几个月」 asks which months, not how many)
-_MEASURE = re.compile(r"(?<!哪)(?:多少|几)\s*(条|个|件|人|元|次|篇|期|项|场|万|名|家|起|天|钱)(?!月)")
+_MEASURE = re.compile(r"(?<!哪)(?:多少|几)\s*(条|个|件|份|人|元|次|篇|期|项|场|万|名|家|起|天|钱|批)(?!月)")
 # the units a report writes a count in, for the unit a question asks in
 # (个 is the general counter: 「关停了多少个」 is answered by 「关停…14家」; 家 by 个 too)
 _UNITS = {"天": "天|日|个工作日", "钱": "元|万元", "人": "人|名|万",
