@@ -225,7 +225,7 @@ def unexplained(question: str, explained: list[str], singles: bool = False) -> l
     for token in cut_words(rest):
         t = token.strip()
         if singles and len(t) == 1 and "\u4e00" <= t <= "\u9fff" and t not in GENERIC and t not in _FUNCTION_CHARS \
-                and t not in _CONVERSATION_CHARS and t not in _label_text():
+                and t not in _CONVERSATION_CHARS and t not in _COUNTERS and t not in _label_text():
             words.append(t)
             continue
         if len(t) < 2 or not re.search(r"[\u4e00-\u9fff]", t) or t in GENERIC or t in naming:
@@ -257,7 +257,7 @@ def cut_words(text: str) -> list[str]:
     # the names of an agency's accounts, which jieba cuts wrongly (「微信号」 as 微 + 信号), stay whole
     words = []
     for piece in _ACCOUNT_WORDS.split(text):
-        words += [piece] if piece in ACCOUNT_FORMS else j.lcut(piece) if piece else []
+        words += [piece] if piece in ACCOUNT_FORMS or piece in _PLATFORMS else j.lcut(piece) if piece else []
     out: list[str] = []
     for w in words:
         if w in ("网上", "网里", "网中") and out:
@@ -273,7 +273,9 @@ def cut_words(text: str) -> list[str]:
 # what people call an agency's accounts, and the words reports use for them
 ACCOUNT_FORMS = {"微信号": ("微信", "公众号"), "公众号": ("公众号", "微信"), "视频号": ("视频号",), "订阅号": ("订阅号", "公众号"),
                  "抖音号": ("抖音",), "微博号": ("微博",), "头条号": ("头条",)}
-_ACCOUNT_WORDS = re.compile("(" + "|".join(ACCOUNT_FORMS) + ")")
+# the platforms themselves, kept whole too (jieba cuts 「微博和微信」 as 微博和微 + 信)
+_PLATFORMS = ("微信", "微博", "抖音", "快手", "头条", "小程序", "客户端")
+_ACCOUNT_WORDS = re.compile("(" + "|".join(sorted((*ACCOUNT_FORMS, *_PLATFORMS), key=len, reverse=True)) + ")")
 # what a follow-up says besides what it changes: 「那…呢」「换成…」「要是…的话」「再看看…」
 _CONVERSATION_CHARS = set("那呢换改若比跟同较再看")
 _FUNCTION_CHARS = set("的了是在有和与及从到对把给让被里中上下向往用由经走于也都就才还只可能会要去来")
@@ -427,7 +429,11 @@ CORE_WORDS = ("申请", "公开", "信息")
 
 def _core_word_slips(question: str, notes: list[str], keep: tuple[str, ...], freq) -> tuple[str, list[str]]:
     out = question
+    # (a platform's name is no slip: 「微信加起来」 holds no 信息 typed wrong)
+    named = {k for p in _PLATFORMS for m in re.finditer(p, out) for k in range(m.start(), m.end())}
     for i in range(len(out) - 1):
+        if i in named or i + 1 in named:
+            continue
         window = out[i:i + 2]
         if window in CORE_WORDS or freq.get(window) or not all("\u4e00" <= c <= "\u9fff" for c in window):
             continue

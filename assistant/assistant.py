@@ -329,12 +329,19 @@ class Assistant:
             spoken.append(context)
         if context is not None:
             mentioned = not intent.agencies and _BOTH.search(intent.question)
+            # 「比前一年少了多少篇？」 after 2024 and then 2023 were asked about: the two years spoken of, compared
+            compared = (not intent.agencies and not intent.years and intent.metric is None
+                        and intent.signals & {"difference", "growth", "ratio"})
             if intent.one_name:
                 intent.agencies = self._in_the_conversations_place(intent.agencies, context)
+            alone = intent
             intent = merge(context, intent)
             intent.question = inp["question"].strip()
             if mentioned:
                 intent = both_spoken_of(intent, spoken)
+            elif compared and len({t.years[0] for t in spoken if len(t.years) == 1}) == 2:
+                intent = both_spoken_of(intent, spoken)
+                intent.kind = classify(alone) if intent.metric is None else intent.kind
         return intent
 
     def _in_the_conversations_place(self, agencies: list[str], context: Intent) -> list[str]:

@@ -70,6 +70,11 @@ def _bigrams(text: str) -> set[str]:
     return {t[i:i + 2] for i in range(len(t) - 1)}
 
 
+def _same_and(text: str) -> str:
+    """「图文和视频类」 as the report writes 「图文及视频类」: one word for and."""
+    return re.sub(r"以及|和|与|及|、", "及", text)
+
+
 def _fit(question: str, f: ProseFigure, money: bool) -> float:
     """How well a prose figure's measure says what the question asks (0: not at all)."""
     if money != (f.unit in _MONEY_UNITS):
@@ -77,7 +82,8 @@ def _fit(question: str, f: ProseFigure, money: bool) -> float:
     if not money and f.unit not in _COUNT_UNITS and f.unit != "%":
         return 0.0
     asked_parts = [p for p in _PART_WORDS.findall(question) if not re.search(r"哪些|哪个|什么|多少", p)]
-    if asked_parts and not any(p in f.measure or f.measure in p for p in asked_parts):
+    if asked_parts and not any(_same_and(p) in _same_and(f.measure) or _same_and(f.measure) in _same_and(p)
+                               for p in asked_parts):
         return 0.0  # 「科教文体卫生类有多少」 is answered by that category's figure only
     thing = _ASKED_THING.search(question)
     if thing and _SHARE_WORDS.search(thing.group(1)):
@@ -86,14 +92,29 @@ def _fit(question: str, f: ProseFigure, money: bool) -> float:
         return 0.0  # 「多少信息处理费」 is not answered by 受理…申请749件
     if thing and money and "费" in thing.group(1) and thing.group(1)[-2:] not in f.measure and "费" not in f.measure:
         return 0.0
-    words = _bigrams(f.measure)
+    words = _bigrams(_same_and(f.measure))
     if not words:
         return 0.0
-    asked = _bigrams(question)
+    asked = _bigrams(_same_and(question))
     covered = len(words & asked) / len(words)
     if f.measure and f.measure in question:
         covered = 1.0
+    elif _widened(question, _said(f.measure)):
+        covered = max(covered, 0.75)
     return covered if covered >= 0.5 and len(words & asked) >= 2 else 0.0
+
+
+def _widened(question: str, measure: str) -> bool:
+    """The thing asked, with a word added inside it by the report (政策解读 → 政策文件解读): a word of four
+    characters or more of the question that the measure begins and ends as."""
+    for w in re.findall(r"[\u4e00-\u9fff]{4,}", question):
+        for i in range(len(w) - 3):
+            for j in range(i + 4, len(w) + 1):
+                piece = w[i:j]
+                if len(measure) > len(piece) and measure.startswith(piece[:2]) and measure.endswith(piece[-2:]) \
+                        and len(measure) - len(piece) <= 3:
+                    return True
+    return False
 
 
 _SPENT = re.compile(r"费用|支出|经费|花费|收取|处理费|费")
@@ -135,7 +156,7 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
     if kind in ("difference", "growth") and len(per_entry) == 2:
         (e0, f0), (e1, f1) = sorted(per_entry, key=lambda x: x[0].year or 0)
         a, b = best(question, f0), best(question, f1)
-        if a is None or b is None or a.unit != b.unit or _shape(a.measure) != _shape(b.measure):
+        if a is None or b is None or a.unit != b.unit or not _alike(a.measure, b.measure):
             return None
         if kind == "growth":
             if a.value == 0:
@@ -150,7 +171,7 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
         # 「2019年和2023年…加起来」: the one measure of each year's report, summed
         ordered = sorted(per_entry, key=lambda x: x[0].year or 0)
         each = [best(question, figs) for _, figs in ordered]
-        if any(f is None for f in each) or len({f.unit for f in each}) != 1 or len({_shape(f.measure) for f in each}) != 1:
+        if any(f is None for f in each) or len({f.unit for f in each}) != 1 or not all(_alike(each[0].measure, f.measure) for f in each):
             return None
         total = sum((f.value for f in each), Decimal(0))
         years = "、".join(str(e.year) for e, _ in ordered)
@@ -177,7 +198,8 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
     parts = [p for p in _PART_WORDS.findall(question) if not re.search(r"哪些|哪个|什么|多少", p)]
     if kind == "share" or re.search(r"百分之|占比|比例|比重|几成|占了?多少", question):
         part = best(question, figs) if parts or found else None
-        if part is None or part.whole is None or part.whole.value == 0 or part.unit != part.whole.unit:
+        if part is None or part.whole is None or part.whole.value == 0 or not (
+                part.unit == part.whole.unit or {part.unit, part.whole.unit} <= _COUNT_UNITS):
             return None
         pct = (part.value / part.whole.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
         return ProseAnswer(pct, "%", f"{part.measure}占{part.whole.measure}的比例", [part, part.whole],
@@ -213,18 +235,23 @@ def _joined_parts(question: str, figs: list[ProseFigure]) -> list[ProseFigure]:
         if len({(f.measure, f.value) for f in having}) == 1:
             picks.append((i, i + n, having[0]))
         i += n
-    runs: list[ProseFigure] = []
+    # the longest run of picks each joined to the one before by 和/加上 (a word of the agency's name before
+    # them — 公安 of 某区公安局 in a measure 公安警务工作信息 — is no part of the run)
+    best: list[ProseFigure] = []
+    run: list[ProseFigure] = []
     last_end = None
     for start, end, f in picks:
-        if runs and f is runs[-1]:
+        if run and f is run[-1]:
             last_end = end  # another word of the same measure (微信 公众号)
             continue
         between = question[last_end:start] if last_end is not None else ""
-        if runs and not (len(between) <= 4 and _JOIN.search(between) and not re.search(r"[，,。？?；;]", between)):
-            return []  # a second thing not joined to the first: not a sum of parts named
-        runs.append(f)
+        if run and not (len(between) <= 4 and _JOIN.search(between) and not re.search(r"[，,。？?；;]", between)):
+            run = []
+        run.append(f)
         last_end = end
-    return runs if len(runs) >= 2 and len({f.unit for f in runs}) == 1 else []
+        if len(run) > len(best):
+            best = list(run)
+    return best if len(best) >= 2 and len({f.unit for f in best}) == 1 else []
 
 
 # a verb the prose prints before what it counts (「开展民意征集53期」): a question names the thing only
@@ -234,6 +261,15 @@ _LIGHT_VERB = re.compile(r"^(?:开展|组织|举办|举行|召开|进行|完成|
 def _said(measure: str) -> str:
     """The measure as a question names it: without a light verb before the thing counted."""
     return _LIGHT_VERB.sub("", measure)
+
+
+def _alike(a: str, b: str) -> bool:
+    """Do two years' measures count the same thing, whatever their wording's small differences (发布政策解读 /
+    发布政策文件解读): the same ending, or most of the shorter one's pairs of characters in the other."""
+    if _shape(a) == _shape(b):
+        return True
+    x, y = sorted((_bigrams(a), _bigrams(b)), key=len)
+    return bool(x) and len(x & y) / len(x) >= 0.75 and a[-2:] == b[-2:]
 
 
 def _shape(measure: str) -> str:

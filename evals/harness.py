@@ -38,6 +38,12 @@ ASKED_ON = "2026-12-01"
 MAX_WRONG = 0  # answers that state a wrong figure, or answer what no report answers
 
 
+def _bare(text: str) -> str:
+    """Text without its whitespace: one rendering breaks a line where another puts a space (a signature's
+    name and date), and a PDF's text layer spaces characters out; the words are the same."""
+    return re.sub(r"\s+", "", text)
+
+
 @dataclass
 class GoldItem:
     id: str
@@ -164,7 +170,7 @@ class Harness:
             if absent:
                 out.problems.append(f"not cited: {absent}")
         if item.status == "answered" and item.kind == "narrative" and item.quote_contains:
-            out.narrative_ok = ans.status == "answered" and any(item.quote_contains in c.quote for c in ans.citations)
+            out.narrative_ok = ans.status == "answered" and any(_bare(item.quote_contains) in _bare(c.quote) for c in ans.citations)
             if not out.narrative_ok:
                 out.problems.append(f"no citation quotes {item.quote_contains!r}")
             if item.history and ans.figures and not out.narrative_ok:
@@ -215,7 +221,7 @@ class Harness:
             ids = [self._ids[r] for r in item.reports if r in self._ids]
             query = " ".join([*item.history, item.question]) if item.history else item.question
             found = self.bot.retrieve(query, report_ids=ids or None, k=5, mode=mode)
-            if any(item.quote_contains in ch.text for ch, _ in found):
+            if any(_bare(item.quote_contains) in _bare(ch.text) for ch, _ in found):
                 hits += 1
             else:
                 misses.append(item.id)

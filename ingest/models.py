@@ -137,7 +137,7 @@ class TableResult(BaseModel):
 
 
 # Bump whenever the table/metadata reader changes what it reads: stored reports of an older version are re-read.
-READER_VERSION = 4  # (stores written before reports carried a version count as 1; 3: narrative figures; 4: labels' side from block headings and the arithmetic, cells placed by their lines)
+READER_VERSION = 5  # (stores written before reports carried a version count as 1; 3: narrative figures; 4: labels' side from block headings and the arithmetic, cells placed by their lines; 5: a prose figure's parts after a later 其中)
 
 
 class Report(BaseModel):

@@ -104,8 +104,11 @@ def narrative_figures(text: str, sections: list[Section], table_spans: list[tupl
         extra.append((total, clause, end))
         if re.match(r"[ \t\u3000\xa0\r\n]*[，,：:]?[ \t\u3000\xa0\r\n]*其中", text[end:end + 12]):
             opens.append((len(out) - 1, end))
-    for i, _ in opens:
-        _link_parts(text, out, extra, i)
+        elif (later := _LATER_OF_WHICH.match(text, end)) is not None:
+            # 「发布解读类信息21条，打造…产品矩阵，其中图文及视频类产品共17篇」: a clause without a figure between
+            opens.append((len(out) - 1, later.end() - 2))
+    for i, at in opens:
+        _link_parts(text, out, extra, i, at)
     _link_listed_sums(out)
     return out
 
@@ -132,21 +135,24 @@ def _link_listed_sums(figs: list[NarrativeFigure]) -> None:
                 figs[j].whole_index = i
 
 
-def _link_parts(text: str, figs: list[NarrativeFigure], extra: list[tuple[bool, int, int]], i: int) -> None:
-    """The figures after a whole followed by 其中 that are its parts: one clause after another with nothing
-    between them, in the same sentence, in the same kind of unit, no new total, their sum within the whole."""
+def _link_parts(text: str, figs: list[NarrativeFigure], extra: list[tuple[bool, int, int]], i: int, at: int) -> None:
+    """The figures after a whole followed by 其中 (at `at`) that are its parts: one clause after another with
+    nothing between them, in the same sentence, in the same kind of unit, no new total, their sum within the
+    whole."""
     whole = figs[i]
     if whole.unit == "%":
         return
-    total, prev_end = Decimal(0), extra[i][2]
+    total, prev_end = Decimal(0), at
     for j in range(i + 1, len(figs)):
         f = figs[j]
         is_total, clause, end = extra[j]
         if f.sentence.start != whole.sentence.start or f.whole_index is not None:
             break
-        if not _PART_GAP.match(re.sub(r"\s+", "", text[prev_end:clause])):
+        gap = re.sub(r"\s+", "", text[prev_end:clause])
+        if not _PART_GAP.match(gap):
             break
-        if is_total or f.unit == "%" or not (f.unit == whole.unit or (f.unit in _COUNTS and whole.unit in _COUNTS)):
+        # (a new total ends the parts — but the first, 「其中图文及视频类产品共17篇」, is the part 其中 names)
+        if (is_total and total > 0) or f.unit == "%" or not (f.unit == whole.unit or (f.unit in _COUNTS and whole.unit in _COUNTS)):
             break
         if total + f.value > whole.value:
             break
@@ -156,6 +162,8 @@ def _link_parts(text: str, figs: list[NarrativeFigure], extra: list[tuple[bool, 
             break
 
 
+# 其中 after a clause of the same sentence that prints no figure (its parts are still the figure's)
+_LATER_OF_WHICH = re.compile(r"[^。；;！!？?\d\n]{1,40}?[，,：:][ \t\u3000]*其中")
 _PART_GAP = re.compile(r"^[，,、；;：:]*(?:其中包括|其中|包括)?[，,、；;：:]*$")
 
 

@@ -255,3 +255,29 @@ def test_a_line_broken_before_its_figure_goes_on():
     got = [t for t, _, _ in sentences(SimpleNamespace(text=text, start=0))]
     assert got[1].startswith("全年主动发布") and got[1].endswith("政策法规类1份。")
     assert "（二）依申请公开情况" in got  # a heading before a line of text is still a heading
+
+
+def test_parts_after_a_later_qizhong_and_a_share_across_counters():
+    from decimal import Decimal
+
+    from assistant import prose
+    from assistant.intent import ReportEntry
+    from ingest.narrative_figures import narrative_figures
+
+    text = "全年累计发布解读类信息 21 条，打造文字、图文、视频全品类解读产品矩阵，其中图文及视频类产品共 17 篇，占比超八成。"
+    figs = narrative_figures(text, [], [])
+    assert [(f.measure, f.value, f.whole_index) for f in figs] == [("累计发布解读类信息", 21, None), ("图文及视频类产品", 17, 0)]
+    e = ReportEntry("x", "某县人民政府", [], 2025, "x.txt")
+    whole = prose.ProseFigure(e, figs[0].measure, figs[0].value, "条", (0, 1), (0, 1))
+    part = prose.ProseFigure(e, figs[1].measure, figs[1].value, "篇", (0, 1), (2, 3), whole=whole)
+    found = prose.answer("某县去年发的政策解读里，图文和视频类的占比是多少？", [(e, [whole, part])], "share")
+    assert found is not None and found.value == Decimal("80.95")
+    # a new total after the first part still ends the parts
+    figs = narrative_figures("共收到申请12件，其中自然人3件、法人9件；共办结10件。", [], [])
+    assert [f.whole_index for f in figs] == [None, 0, 0, None]
+
+
+def test_two_years_measures_worded_apart_count_the_same_thing():
+    from assistant import prose
+    assert prose._alike("发布政策解读", "发布政策文件解读") and not prose._alike("发布政策解读", "开展政务培训")
+    assert prose._widened("一共出了多少篇政策解读？", "政策文件解读")

@@ -180,3 +180,11 @@ def test_a_prose_question_without_a_year_asks_which_when_the_years_differ(bot):
     # both years print a rough count (70多份 and 50多份), the 2020 one at 办公区域
     ans = bot.ask("莆田市审计局机关办公楼公开栏里发布了多少份信息？")
     assert ans.status == "ambiguous", ans.answer
+
+
+def test_how_much_fewer_than_the_year_before_compares_the_two_years_spoken_of(bot):
+    # 2024 asked, then 2023: 「比前一年少了多少篇」 sets them side by side (2022 prints no such count)
+    history = ["平潭综合实验区2024年发了几篇政策解读？", "那前一年呢？"]
+    ans = bot.ask("比前一年少了多少篇？", history=history)
+    assert ans.status == "answered" and ans.figures[0].value == -21, ans.answer
+    assert "96" in ans.figures[0].formula and "117" in ans.figures[0].formula
