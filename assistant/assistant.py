@@ -227,6 +227,8 @@ def joined_answers(question: str, answers: list[Answer]) -> Answer:
                   notes=notes, query=answered[0].query)
 
 
+# a follow-up about part of what the turn before counted
+_OF_THOSE = re.compile(r"^\s*(?:那|那么)?(?:其中|这其中|这里面|那里面|里面|这些里|这当中|当中)")
 # money no cell holds, asked as an amount (预算, 经费, 工资), and an amount a sentence prints
 _AMOUNT_OF = re.compile(r"预算|经费|工资|薪|资金")
 _AN_AMOUNT = re.compile(r"\d[\d,.]*\s*(?:多|余)?\s*(?:万|亿)?元")
@@ -746,6 +748,8 @@ class Assistant:
         per_entry = [(e, prose.prose_figures(self.store, e)) for e in r.entries]
         # (a follow-up's measure is in the turn it follows: 「跟2022年比少了多少条？」)
         asked = intent.question if intent.topic == intent.question else f"{intent.topic} {intent.question}"
+        if intent.context_topic and _OF_THOSE.match(intent.question) and intent.context_topic not in asked:
+            asked = f"{intent.context_topic} {asked}"  # 「其中原创的占多大比例？」: of what the turn before counted
         found = prose.answer(asked, per_entry, kind)
         if found is None:
             return False

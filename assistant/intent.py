@@ -57,6 +57,7 @@ class Intent:
     signals: frozenset = frozenset()  # share / difference / ranking / sum words in this turn
     kind: Kind = "narrative"
     topic: str = ""  # the words of a narrative question, for retrieval
+    context_topic: str = ""  # the topic of the turn before, in a conversation (「其中原创的占多大比例」 is of it)
 
     @property
     def column(self) -> Optional[str]:

@@ -197,7 +197,8 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
                            " + ".join(f"{f.measure} {_fmt(f.value)}" for f in found) + f" = {_fmt(total)}")
     parts = [p for p in _PART_WORDS.findall(question) if not re.search(r"哪些|哪个|什么|多少", p)]
     if kind == "share" or re.search(r"百分之|占比|比例|比重|几成|占了?多少", question):
-        part = best(question, figs) if parts or found else None
+        # (a part named as a category, by the measures' own words, or as 「其中…」 of the whole asked before)
+        part = best(question, figs) if parts or found or "其中" in question else None
         if part is None or part.whole is None or part.whole.value == 0 or not (
                 part.unit == part.whole.unit or {part.unit, part.whole.unit} <= _COUNT_UNITS):
             return None

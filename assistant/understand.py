@@ -703,6 +703,7 @@ def merge(previous: Intent, current: Intent) -> Intent:
     if current.metric is None and previous.metric is None:
         # 「那2021年呢？」 after 「存在哪些问题？」 asks the same; 「打算怎么改进？」 asks its own
         out.topic = previous.topic if asks_nothing_of_its_own(current) else current.topic
+        out.context_topic = previous.topic
     if out.metric is not None and previous.metric is not None and out.metric.table == previous.metric.table:
         out.col3 = current.col3 or (previous.col3 if current.metric is None else None)
         out.col4 = current.col4 or (previous.col4 if current.metric is None else None)

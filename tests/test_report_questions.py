@@ -188,3 +188,8 @@ def test_how_much_fewer_than_the_year_before_compares_the_two_years_spoken_of(bo
     ans = bot.ask("比前一年少了多少篇？", history=history)
     assert ans.status == "answered" and ans.figures[0].value == -21, ans.answer
     assert "96" in ans.figures[0].formula and "117" in ans.figures[0].formula
+
+
+def test_a_share_of_part_of_what_the_turn_before_counted(bot):
+    ans = bot.ask("其中原创的有百分之几？", history=["“上海科技”微信公众号2024年发了多少篇文章？"])
+    assert ans.status == "answered" and str(ans.figures[0].value) == "17.93", ans.answer
