@@ -195,9 +195,16 @@ WITH_PREVIOUS = re.compile(r"(?:那|那么)?连(?=[^，,。？?]{0,12}(?:一起|
 ILLUSTRATION = re.compile(r"[（(](?:比如|例如|像是?|譬如)[^（）()]{1,30}[）)]|[（(][^（）()]{1,30}(?:那种|那类|之类|这类|一类|等等|等)[）)]")
 
 
+# 「听说…超过一半都公开了」: a proportion the asker heard, to be set beside the printed figure — no qualifier
+HEARD_PROPORTION = re.compile(r"(?:超过|不到|接近|将近|差不多|大约|约)?(?:一半|半数|过半|大半|[一二三四五六七八九]成)(?:以上|以下|多)?")
+HEARSAY = re.compile(r"听说|据说|听人说|有人说|说是|网上说")
+
+
 def explained_texts(question: str) -> list[str]:
     """The pieces of the question the table lexicon explains (cell, column, result words)."""
     out = [m.group(0) for rx in (CONFIRM, STATED_AMOUNT, ILLUSTRATION, WITH_PREVIOUS) for m in rx.finditer(question)]
+    if HEARSAY.search(question):
+        out += [m.group(0) for m in HEARD_PROPORTION.finditer(question)]
     if CONFIRM.search(question):
         out += [m.group(0) for m in _STATED_DIGITS.finditer(question)]
     for pattern in patterns_for(question):

@@ -707,16 +707,18 @@ class Assistant:
                 r.entries = [e for e in self.catalog.entries if e.report_id == naming[0].chunk.report_id]
             return r
         picked = best_sentences(hits, groups, intent.question)
-        if not picked or coverage(groups, picked, intent.question) < MIN_COVERAGE or not answers_count(intent.question, picked):
-            names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
-            return self._stop(r, "not_found", f"{names_}的报告中没有找到与“{intent.question}”相关的内容。")
         qualifiers = [w for w in intent.unexplained if NO_CELL.search(w)]
         if intent.unexplained and not qualifiers and COUNT_ASKED.search(intent.question):
             # a count asked with a qualifier no cell holds (「通过网上提交的有多少件」, a noun or a place word):
             # only a sentence that says it answers, not one that gives another count
             qualifiers = [w for w in intent.unexplained if w in _nouns(intent.question)]
+        # (a figure the prose prints with its measure answers even where the question's other words match no
+        # sentence: 「主动公开和依申请公开的合计占多少比例」 is computed from the figures the measures name)
         if prose.asks_a_figure(intent.question) and 0 < len(r.entries) <= 2 and self._from_prose(r, qualifiers, picked):
             return r
+        if not picked or coverage(groups, picked, intent.question) < MIN_COVERAGE or not answers_count(intent.question, picked):
+            names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
+            return self._stop(r, "not_found", f"{names_}的报告中没有找到与“{intent.question}”相关的内容。")
         if qualifiers:
             # a table question with a qualifier no cell holds (撤回, 败诉率…): only a sentence that says it answers
             picked = [p for p in picked if any(form in _sentence_text(p) for w in qualifiers for form in qualifier_forms(w))]
@@ -743,8 +745,8 @@ class Assistant:
         多少条, 花了多少钱), computed as the question asks; its sentences are quoted."""
         s, intent = r.intent.signals, r.intent
         kind = ("growth" if "growth" in s else "difference" if "difference" in s
-                else "sum" if "sum" in s else "difference" if len(r.entries) == 2
-                else "share" if "share" in s else "figure")
+                else "share" if "share" in s else "sum" if "sum" in s else "difference" if len(r.entries) == 2
+                else "figure")
         per_entry = [(e, prose.prose_figures(self.store, e)) for e in r.entries]
         # (a follow-up's measure is in the turn it follows: 「跟2022年比少了多少条？」)
         asked = intent.question if intent.topic == intent.question else f"{intent.topic} {intent.question}"
@@ -830,6 +832,9 @@ class Assistant:
         if (r.status == "answered" and len(r.entries) == 1 and not r.sentences and intent.metric is not None
                 and intent.metric.table == "三" and (intent.col3 or intent.columns) and r.prose is None):
             return self._applicants_said(r.entries[0])
+        agreeing = self._prose_agreeing(r)
+        if agreeing:
+            return agreeing
         if (r.status != "answered" or r.sentences or intent.kind not in ("figure", "sum") or len(r.entries) != 1
                 or not _YES_NO.search(intent.question)):
             return []
@@ -850,21 +855,42 @@ class Assistant:
         picked = best_sentences(hits, groups, "", limit=1)[:1]
         return picked if picked and coverage(groups, picked) == 1 else []
 
+    def _prose_agreeing(self, r: Resolved) -> list:
+        """Where the prose prints the same count as the cells answered, with a measure naming the same row
+        (「予以公开及部分公开42件，占51.85%」 beside 予以公开 22 + 部分公开 20), its sentence is quoted too: the
+        table and the prose both state it. (The headline counts, 新收 and 总计, have their own findings.)"""
+        intent = r.intent
+        m = intent.metric
+        if (r.status != "answered" or r.sentences or len(r.entries) != 1 or m is None or not r.values
+                or intent.kind not in ("figure", "share", "sum") or r.prose is not None or {"新收", "总计"} & set(m.rows)):
+            return []
+        v = r.values[0]
+        rows = set(m.rows)
+        part = (sum((Decimal(str(c.value)) for c in v.cells if getattr(c, "row_key", None) in rows), Decimal(0))
+                if intent.kind == "share" else v.value)
+        named = prose._bigrams(prose._same_and(m.label))
+        figs = [f for f in prose.prose_figures(self.store, r.entries[0]) if f.value == part and f.unit in ("件", "")
+                and len(prose._bigrams(prose._same_and(f.measure)) & named) >= 2]
+        return self._sentences_at(r.entries[0], sorted({f.sentence for f in figs})[:1])
+
+    def _sentences_at(self, entry: ReportEntry, spans: list[tuple[int, int]]) -> list:
+        """The report's sentences at these offsets, as quotable sentences of its passages."""
+        if not spans:
+            return []
+        chunks = self.store.facts.chunks(report_ids=[entry.report_id])
+        out = []
+        for a, b in spans:
+            ch = next((c for c in chunks if c.start <= a and b <= c.start + len(c.text)), None)
+            if ch is not None:
+                out.append(Sentence(ch.text[a - ch.start:b - ch.start], a, b, ch, 1.0))
+        return out
+
     def _applicants_said(self, entry: ReportEntry) -> list:
         """「是企业提的还是个人提的」: where the prose tells who applied (「其中法人申请1件、自然人申请2件」), that
         sentence is quoted beside the table's columns — agreeing or not, the reader sees both."""
         figs = [f for f in prose.prose_figures(self.store, entry)
                 if "申请" in f.measure and _APPLICANT_WORDS.search(f.measure)]
-        spans = sorted({f.sentence for f in figs})
-        if not spans:
-            return []
-        chunks = self.store.facts.chunks(report_ids=[entry.report_id])
-        out = []
-        for a, b in spans[:2]:
-            ch = next((c for c in chunks if c.start <= a and b <= c.start + len(c.text)), None)
-            if ch is not None:
-                out.append(Sentence(ch.text[a - ch.start:b - ch.start], a, b, ch, 1.0))
-        return out
+        return self._sentences_at(entry, sorted({f.sentence for f in figs})[:2])
 
     def _answer(self, r: Resolved) -> Answer:
         r.said = self._said_in_text(r)

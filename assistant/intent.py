@@ -53,6 +53,7 @@ class Intent:
     each_column: bool = False  # several applicant columns asked one by one (「是企业提的还是个人提的」)
     each_metric: list = field(default_factory=list)  # several measures asked one by one (「复议和诉讼各有多少」)
     outcome: bool = False  # how the applications were handled: each result row that holds a figure
+    outcome_asked: bool = False  # 「那件最后是怎么处理的」 with no measure of its own: an outcome of the turn before's
     metadata: str = ""  # a fact about the report itself: published | signed | period | publisher
     signals: frozenset = frozenset()  # share / difference / ranking / sum words in this turn
     kind: Kind = "narrative"

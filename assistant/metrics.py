@@ -56,7 +56,7 @@ METRICS: list[tuple[str, Metric]] = [
     (r"重新出具|确认.{0,4}已获取|要求.{0,4}确认", _t3("不予处理_确认或重新出具", "不予处理（要求行政机关确认或重新出具已获取信息）")),
     (r"逾期不补正|不补正|没有补正|未补正|(?:过了?期限|逾期|超过期限|超期|到期)[^，。？?]{0,4}?(?:没|未|不)补|补正[^。？?]{0,14}?(?:没补|未补|不补|没有补)", _t3("其他处理_逾期不补正", "其他处理（申请人无正当理由逾期不补正）")),
     (r"缴纳费用|缴费|交费|交钱|未缴|没交", _t3("其他处理_逾期未缴费", "其他处理（申请人逾期未按收费通知要求缴纳费用）")),
-    (r"(?<!不予)(?<!拒绝)(?<!不让)(?<!不给)(?<!予以)(?<![不未没拒])(?:公开率|公开(?:了)?的?比例|公开的?占比|公开了的比例)|全部或者?部分|全部(?:和|与|及|加上?)部分|(?:拿到|得到|获得)了?[（(]?(?:全部或者?部分)?[)）]?的?(?:政府)?信息", Metric("公开", "予以公开与部分公开", "三", ("予以公开", "部分公开"), "总计", group=True)),
+    (r"(?<!不予)(?<!拒绝)(?<!不让)(?<!不给)(?<!予以)(?<![不未没拒])(?:公开率|公开(?:了)?的?比例|公开的?占比|公开了的比例)|全部或者?部分|(?<!予以)(?<![不未没拒])公开(?:或者?|和|与|及)部分公开|全部(?:和|与|及|加上?)部分|(?:拿到|得到|获得)了?[（(]?(?:全部或者?部分)?[)）]?的?(?:政府)?信息", Metric("公开", "予以公开与部分公开", "三", ("予以公开", "部分公开"), "总计", group=True)),
     (r"部分公开|公开了一部分|公开一部分|区分处理", _t3("部分公开", "部分公开")),
     (r"不予公开|拒绝公开|不公开|没有公开|不让公开|不给公开|未予公开|未公开", _t3("办理结果_不予公开", T3_GROUP_LABELS["办理结果_不予公开"], _G["办理结果_不予公开"], True)),
     (r"无法提供|没法提供|提供不了|不能提供|无法答复", _t3("办理结果_无法提供", T3_GROUP_LABELS["办理结果_无法提供"], _G["办理结果_无法提供"], True)),
@@ -170,9 +170,17 @@ NEGATED = re.compile(r"(?<!有)(?<!是)(?:不算|不含|不包括|不计|除去|
 _NEGATED_WORD = re.compile(NEGATED.pattern + r"(?:" + _RULED_OUT + r")")
 
 
+# 依申请公开 as a kind of information the agency made (「主动公开和依申请公开的」「依申请公开信息」 — counted in
+# the prose in 条), not the applications table 三 counts
+_INFO_KIND = re.compile(r"主动公开(?:的?(?:信息)?)?(?:和|与|及|、|以及)依申请公开|依申请公开(?:的?(?:信息)?)?(?:和|与|及|、|以及)主动公开"
+                        r"|依申请公开的?(?:政府)?信息")
+
+
 def mask_negated(question: str) -> str:
-    """The question with the measures it rules out blanked (same length, so positions hold)."""
-    return _NEGATED_WORD.sub(lambda m: "\0" * len(m.group(0)), question)
+    """The question with the measures it rules out blanked (same length, so positions hold), and the
+    kinds of information that only sound like a row (依申请公开信息)."""
+    blank = lambda m: "\0" * len(m.group(0))
+    return _INFO_KIND.sub(blank, _NEGATED_WORD.sub(blank, question))
 
 
 # 「办结的申请里，直接予以公开的比例」: a share of the whole named beside it

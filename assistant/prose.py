@@ -125,8 +125,8 @@ def best(question: str, figures: list[ProseFigure]) -> Optional[ProseFigure]:
     two fit as well as each other and differ."""
     money = bool(_MONEY_WORDS.search(question))
     scored = sorted(((s, f) for f in figures if (s := _fit(question, f, money)) > 0), key=lambda x: -x[0])
-    if not scored and money:
-        # 「花了多少钱」: the one sum of money the prose says was spent or charged (支出费用191元)
+    if not scored and money and re.search(r"花|费|支出|开支|收取|收了|交了|缴", question):
+        # 「花了多少钱」: the one sum of money the prose says was spent or charged (支出费用191元) — not 罚款
         spent = [f for f in figures if f.unit in _MONEY_UNITS and _SPENT.search(f.measure)]
         return spent[0] if len({(f.value, f.unit) for f in spent}) == 1 else None
     if not scored:
@@ -189,14 +189,31 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
     found = sorted(named.values(), key=lambda f: question.find(_said(f.measure)))
     if len(found) < 2:
         found = _joined_parts(question, figs) or found
-    if len(found) >= 2 and (kind == "sum" or re.search(r"加起来|一共|合计|总共|共有|之和", question)):
+    asks_share = kind == "share" or bool(re.search(r"百分之|占比|比例|比重|几成|占了?多少", question))
+    if len(found) >= 2 and not asks_share and (kind == "sum" or re.search(r"加起来|一共|合计|总共|共有|之和", question)):
         if len({f.unit for f in found}) != 1 or len({f.measure for f in found}) != len(found):
             return None
         total = sum((f.value for f in found), Decimal(0))
         return ProseAnswer(total, found[0].unit, "与".join(f.measure for f in found), found,
                            " + ".join(f"{f.measure} {_fmt(f.value)}" for f in found) + f" = {_fmt(total)}")
     parts = [p for p in _PART_WORDS.findall(question) if not re.search(r"哪些|哪个|什么|多少", p)]
-    if kind == "share" or re.search(r"百分之|占比|比例|比重|几成|占了?多少", question):
+    if asks_share:
+        joined = _joined_parts(question, figs)
+        wholes = {id(f.whole): f.whole for f in joined if f.whole is not None}
+        last = re.split(r"[？?]\s*", question.strip("？? "))[-1]  # (the question asked last, not the turn before's)
+        if len(joined) < 2 and re.search(r"合计|加起来|一共|总共|之和|合起来", last):
+            return None  # the share of several parts summed, and they were not all found: no share of one of them
+        if len(joined) >= 2 and len(wholes) == 1 and all(f.whole is not None for f in joined):
+            # 「主动公开和依申请公开的合计占多少比例」: the parts joined, summed, in the whole they are parts of
+            whole = next(iter(wholes.values()))
+            total = sum((f.value for f in joined), Decimal(0))
+            if whole.value == 0:
+                return None
+            pct = (total / whole.value * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            names = "与".join(f.measure for f in joined)
+            return ProseAnswer(pct, "%", f"{names}占{whole.measure}的比例", [*joined, whole],
+                               f"({' + '.join(f'{f.measure} {_fmt(f.value)}' for f in joined)}) ÷ {whole.measure} "
+                               f"{_fmt(whole.value)} × 100% = {pct}%")
         # (a part named as a category, by the measures' own words, or as 「其中…」 of the whole asked before)
         part = best(question, figs) if parts or found or "其中" in question else None
         if part is None or part.whole is None or part.whole.value == 0 or not (
@@ -213,7 +230,7 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
     return ProseAnswer(f.value, f.unit, f.measure, [f, *again])
 
 
-_JOIN = re.compile(r"和|与|及|以及|加上|加|还有|、|跟")
+_JOINED_BY = re.compile(r"的?\s*(?:和|与|及|以及|加上|加|还有|、|跟|同)\s*")
 
 
 def _joined_parts(question: str, figs: list[ProseFigure]) -> list[ProseFigure]:
@@ -221,6 +238,8 @@ def _joined_parts(question: str, figs: list[ProseFigure]) -> list[ProseFigure]:
     exactly one prose figure's measure (通过…微信公众号公开工作动态, …微博公开动态), each measure counting the
     thing asked (动态): those figures, in the order named; [] unless every piece is so found."""
     thing = _ASKED_THING.search(question)
+    if thing and _SHARE_WORDS.search(thing.group(1)):
+        thing = None  # (「占多少比例」: a share of the parts, which name no 比例)
     usable = [f for f in figs if not thing or _bigrams(thing.group(1)[-2:]) & _bigrams(f.measure)]
     picks: list[tuple[int, int, ProseFigure]] = []  # (start, end, figure) of each stretch naming one figure
     i = 0
@@ -233,8 +252,12 @@ def _joined_parts(question: str, figs: list[ProseFigure]) -> list[ProseFigure]:
             i += 1
             continue
         having = [f for f in usable if question[i:i + n] in f.measure]
+        if len({(f.measure, f.value) for f in having}) > 1:
+            # (主动公开 names 主动公开政府信息, not 其他应主动公开的政府信息: the measure it begins)
+            having = [f for f in having if _said(f.measure).startswith(question[i:i + n])] or having
         if len({(f.measure, f.value) for f in having}) == 1:
-            picks.append((i, i + n, having[0]))
+            # (the figure printed twice: the printing that says what it is part of)
+            picks.append((i, i + n, min(having, key=lambda f: f.whole is None)))
         i += n
     # the longest run of picks each joined to the one before by 和/加上 (a word of the agency's name before
     # them — 公安 of 某区公安局 in a measure 公安警务工作信息 — is no part of the run)
@@ -246,8 +269,8 @@ def _joined_parts(question: str, figs: list[ProseFigure]) -> list[ProseFigure]:
             last_end = end  # another word of the same measure (微信 公众号)
             continue
         between = question[last_end:start] if last_end is not None else ""
-        if run and not (len(between) <= 4 and _JOIN.search(between) and not re.search(r"[，,。？?；;]", between)):
-            run = []
+        if run and not _JOINED_BY.fullmatch(between):
+            run = []  # (only a word for and between: 「主动公开和不予公开的」 does not join 主动公开 to 公开的…)
         run.append(f)
         last_end = end
         if len(run) > len(best):

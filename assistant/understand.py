@@ -468,6 +468,9 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
         # 「收到的申请最后是怎么处理的」: each result row that holds a figure, with its figure
         intent.outcome, intent.each_metric = True, outcome_metrics()
         intent.metric = intent.each_metric[0]
+    elif intent.metric is None and OUTCOME.search(q) and not counts and not REASON.search(q):
+        # 「那件最后是怎么处理的？」: how what the turn before counted was handled (merge gives it the rows)
+        intent.outcome_asked = True
     if (intent.metric is not None and re.search(r"怎么样|如何|怎样|结果呢|咋样", q) and not COUNT_ASKED.search(q)
             and "share" not in intent.signals and not intent.outcome):  # (「公开率咋样」 asks the rate)
         # 「官司后来结果怎么样了」 asks what happened, which the narrative tells, not a count
@@ -487,7 +490,8 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
     return intent
 
 
-_ASKER = re.compile(r"(?:^|(?<=[，,。！!；;：:]))\s*(?:我|本人|咱|作为)(?:是|们是|开了|开着|在|做|当|一个|一名|家里?)[^，,。！!？?；;]*")
+_ASKER = re.compile(r"(?:^|(?<=[，,。！!；;：:]))\s*(?:我|本人|咱|作为)(?:们|们的?(?:公司|单位|企业|厂|店)|的?(?:公司|单位|企业|厂|店))?"
+                    r"(?:是|们是|开了|开着|在|做|当|一个|一名|家里?)[^，,。！!？?；;]*")
 
 
 def without_asker(q: str) -> str:
@@ -698,6 +702,11 @@ def merge(previous: Intent, current: Intent) -> Intent:
                             tuple(dict.fromkeys((*a.rows, *b.rows))), a.col, a.unit, group=True)
     if previous.metric is not None and asks_nothing_of_its_own(current):
         out.metric, out.each_metric = previous.metric, list(previous.each_metric)
+    if (current.outcome_asked and current.metric is None and previous.metric is not None
+            and previous.metric.table == "三" and previous.metric.key in ("新收", "总计")):
+        # 「收到几件申请？」「那件最后是怎么处理的？」: each result row of those applications that holds a figure
+        out.outcome, out.each_metric = True, outcome_metrics()
+        out.metric, out.topic = out.each_metric[0], current.topic
     if asks_nothing_of_its_own(current) and previous.metadata:
         out.metadata = previous.metadata  # 「那2023年的呢？」 after 「年报是哪天发布的」
     if current.metric is None and previous.metric is None:
@@ -723,7 +732,8 @@ def _assumed(previous: Intent, current: Intent, out: Intent) -> dict:
     if out.years and not current.years:
         got["year"] = "、".join(map(str, out.years))
     if out.metric is not None and current.metric is None:
-        got["measure"] = out.metric.label
+        # (an outcome asked of the applications the turn before counted: those applications are what was taken)
+        got["measure"] = previous.metric.label if current.outcome_asked and previous.metric else out.metric.label
     if out.col3 and not current.col3:
         got["column"] = out.col3
     if out.kind in _OPERATIONS and out.kind == previous.kind and out.kind != classify(current):

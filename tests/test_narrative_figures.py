@@ -281,3 +281,24 @@ def test_two_years_measures_worded_apart_count_the_same_thing():
     from assistant import prose
     assert prose._alike("发布政策解读", "发布政策文件解读") and not prose._alike("发布政策解读", "开展政务培训")
     assert prose._widened("一共出了多少篇政策解读？", "政策文件解读")
+
+
+def test_a_share_of_parts_joined_and_no_share_of_one_of_them():
+    from decimal import Decimal
+
+    from assistant import prose
+    from assistant.intent import ReportEntry
+
+    e = ReportEntry("x", "某区经济局", [], 2022, "x.txt")
+    whole = prose.ProseFigure(e, "制发政府信息", Decimal(316), "条", (0, 1), (0, 1))
+    own = prose.ProseFigure(e, "主动公开政府信息", Decimal(121), "条", (0, 1), (2, 3), whole=whole)
+    asked = prose.ProseFigure(e, "依申请公开", Decimal(128), "条", (0, 1), (4, 5), whole=whole)
+    other = prose.ProseFigure(e, "其他应主动公开的政府信息", Decimal(90), "条", (0, 1), (6, 7), whole=own)
+    figs = [whole, own, asked, other]
+    found = prose.answer("某区经济局2022年制发的政府信息里，主动公开和依申请公开的合计占多少比例？", [(e, figs)], "share")
+    assert found.value == Decimal("78.80") and "121 + " in found.formula
+    # a summed share whose parts are not all found is no share of one of them
+    assert prose.answer("某区经济局2022年制发的政府信息里，主动公开和不予公开的合计占多少比例？", [(e, figs)], "share") is None
+    # a fine is no money spent
+    fee = prose.ProseFigure(e, "支出费用", Decimal(191), "元", (0, 1), (8, 9))
+    assert prose.answer("某区经济局2022年行政处罚一共罚款多少钱？", [(e, [fee])], "figure") is None

@@ -193,3 +193,9 @@ def test_how_much_fewer_than_the_year_before_compares_the_two_years_spoken_of(bo
 def test_a_share_of_part_of_what_the_turn_before_counted(bot):
     ans = bot.ask("其中原创的有百分之几？", history=["“上海科技”微信公众号2024年发了多少篇文章？"])
     assert ans.status == "answered" and str(ans.figures[0].value) == "17.93", ans.answer
+
+
+def test_the_prose_stating_the_same_count_is_quoted_beside_the_cells(bot):
+    ans = bot.ask("平潭2023年予以公开和部分公开的一共多少件？")
+    assert ans.status == "answered" and ans.figures[0].value == 42, ans.answer
+    assert any("予以公开及部分公开42件" in c.quote for c in ans.citations), ans.answer

@@ -756,3 +756,28 @@ def test_a_rough_count_counts_and_an_exact_one_ranks_first():
 def test_a_place_qualifier_said_without_its_building_word():
     from assistant.accounting import qualifier_forms
     assert "办公" in qualifier_forms("办公楼") and "外省" in qualifier_forms("外省")
+
+
+def test_information_disclosed_on_application_is_no_count_of_applications():
+    assert find_metric("西湖区2022年制发的政府信息里，主动公开和依申请公开的合计占多少比例？") is None
+    assert find_metric("西湖区2022年依申请公开的信息有多少条？") is None
+    assert find_metric("西湖区2022年依申请公开收到多少件？") is not None
+
+
+def test_a_proportion_heard_is_no_qualifier_and_public_or_partly_is_both_rows():
+    intent = understand("听说西湖区2024年办结的申请里超过一半都公开或部分公开了，年报里具体说的是多少件、占多少？", CATALOG)
+    assert intent.metric.key == "公开" and intent.kind == "share" and intent.unexplained == []
+
+
+def test_a_company_asking_is_no_agency_or_column_asked():
+    from assistant.understand import without_asker
+    assert without_asker("我们公司在宁波做科技企业，想知道宁波卫健委2025年收到多少申请？").startswith(" ")
+    intent = understand("我们公司在宁波做科技企业，想知道宁波卫健委2025年收到多少申请？", CATALOG)
+    assert intent.agencies == ["宁波市卫生健康委员会"] and intent.col3 is None
+
+
+def test_how_the_one_application_counted_before_was_handled():
+    from assistant.understand import merge
+    first = understand("西湖区2024年收到几件政府信息公开申请？", CATALOG)
+    then = merge(first, understand("那件最后是怎么处理的？", CATALOG))
+    assert then.outcome and len(then.each_metric) > 5 and then.assumed["measure"] == first.metric.label
