@@ -25,7 +25,7 @@ from ingest.agency import identify
 from ingest.metadata import META_RES, METADATA_WORDS, metadata_lines
 
 from .compose import Composer
-from .accounting import NO_CELL, PERSON_ASKED, names_the_holder, qualifier_forms
+from .accounting import NET_FORMS, NO_CELL, PERSON_ASKED, SITE_FORMS, names_the_holder, qualifier_forms, without_localizer
 from .figures import (PCT, SAME_COLUMN, Cells, Missing, Value, blank_total_parts, cell_value, column_label, difference, growth,
                       ratio, share, share_terms, total_over_columns, total_over_years)
 from . import prose
@@ -227,11 +227,15 @@ def joined_answers(question: str, answers: list[Answer]) -> Answer:
                   notes=notes, query=answered[0].query)
 
 
+# a question about the applications people made (where a channel named is a part of them)
+_APPLYING = re.compile(r"申请|提交|递交|受理|收到|来信|信访")
 # a follow-up about part of what the turn before counted
 _OF_THOSE = re.compile(r"^\s*(?:那|那么)?(?:其中|这其中|这里面|那里面|里面|这些里|这当中|当中)")
 # money no cell holds, asked as an amount (预算, 经费, 工资), and an amount a sentence prints
 _AMOUNT_OF = re.compile(r"预算|经费|工资|薪|资金")
 _AN_AMOUNT = re.compile(r"\d[\d,.]*\s*(?:多|余)?\s*(?:万|亿)?元")
+# table 四's results, in the format's order
+T4_RESULTS_ORDER = ("结果维持", "结果纠正", "其他结果", "尚未审结")
 # who applied, as the prose says it (法人申请1件、自然人申请2件)
 _APPLICANT_WORDS = re.compile(r"自然人|个人|公民|法人|企业|公司|其他组织|律师|法律服务|科研|公益")
 # how a report says its applications were answered
@@ -510,6 +514,15 @@ class Assistant:
             cells = many[entry.report_id] if many is not None else self.cells(entry)
             if as_share:
                 v = share(entry, cells, intent.metric, intent.column)
+            elif intent.outcome and intent.metric.table == "四":
+                # which result the reviews or lawsuits had: each result column that holds a figure
+                found = [v for c in T4_RESULTS_ORDER if isinstance(v := cell_value(entry, cells, intent.metric, c), Value)]
+                held = [v for v in found if v.value != 0]
+                total = cell_value(entry, cells, intent.metric, "总计")
+                r.values += held or ([total] if isinstance(total, Value) else [])
+                if not held and not isinstance(total, Value):
+                    r.missing.append(total)
+                continue
             elif intent.outcome:
                 # how the applications were handled: the result rows that hold a figure, in the format's order
                 found = [v for m in intent.each_metric
@@ -712,6 +725,10 @@ class Assistant:
             # a count asked with a qualifier no cell holds (「通过网上提交的有多少件」, a noun or a place word):
             # only a sentence that says it answers, not one that gives another count
             qualifiers = [w for w in intent.unexplained if w in _nouns(intent.question)]
+        if not _APPLYING.search(intent.question):
+            # 「在网上主动公开了多少条」「网站上的过期信息」: where the agency publishes is what its report counts — a
+            # channel qualifies only applications (「通过网上提交的申请」 are some of them)
+            qualifiers = [w for w in qualifiers if without_localizer(w) not in (*NET_FORMS, *SITE_FORMS)]
         # (a figure the prose prints with its measure answers even where the question's other words match no
         # sentence: 「主动公开和依申请公开的合计占多少比例」 is computed from the figures the measures name)
         if prose.asks_a_figure(intent.question) and 0 < len(r.entries) <= 2 and self._from_prose(r, qualifiers, picked):
@@ -722,6 +739,9 @@ class Assistant:
         if qualifiers:
             # a table question with a qualifier no cell holds (撤回, 败诉率…): only a sentence that says it answers
             picked = [p for p in picked if any(form in _sentence_text(p) for w in qualifiers for form in qualifier_forms(w))]
+            if re.search(r"申请", intent.question):
+                # 「办理一件申请平均要用几天」: a sentence on something else handled (留言办理…平均4天) says nothing of it
+                picked = [p for p in picked if "申请" in _sentence_text(p)]
             if not picked:
                 names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
                 words = "、".join(f"“{w}”" for w in qualifiers)
@@ -827,7 +847,8 @@ class Assistant:
         report's own words too (「该行政复议件未被复议审查机关纠错」); that sentence is quoted beside the cell
         when it carries (nearly) every concept of the question."""
         intent = r.intent
-        if intent.outcome and r.status == "answered" and len(r.entries) == 1 and not r.sentences:
+        if (intent.outcome and intent.metric is not None and intent.metric.table == "三" and r.status == "answered"
+                and len(r.entries) == 1 and not r.sentences):
             return self._handling_said(r.entries[0])
         if (r.status == "answered" and len(r.entries) == 1 and not r.sentences and intent.metric is not None
                 and intent.metric.table == "三" and (intent.col3 or intent.columns) and r.prose is None):

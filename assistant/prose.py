@@ -70,6 +70,17 @@ def _bigrams(text: str) -> set[str]:
     return {t[i:i + 2] for i in range(len(t) - 1)}
 
 
+def asked_categories(question: str) -> list[str]:
+    """The categories the question names (行政处罚类, 价格详情栏): 「多少条行政处罚类的信息」 names 行政处罚类 — the
+    words before it that ask (多少条, 了, 的) are cut off; 「哪些类」「什么方面」 name none."""
+    out = []
+    for p in _PART_WORDS.findall(question):
+        p = re.split(r"(?:多少|几)[条件份个篇项次]?|[的了是在中里和与及、]", p)[-1]
+        if len(p) >= 3 and not re.search(r"哪些|哪个|什么|多少", p):
+            out.append(p)
+    return out
+
+
 def _same_and(text: str) -> str:
     """「图文和视频类」 as the report writes 「图文及视频类」: one word for and."""
     return re.sub(r"以及|和|与|及|、", "及", text)
@@ -81,13 +92,15 @@ def _fit(question: str, f: ProseFigure, money: bool) -> float:
         return 0.0
     if not money and f.unit not in _COUNT_UNITS and f.unit != "%":
         return 0.0
-    asked_parts = [p for p in _PART_WORDS.findall(question) if not re.search(r"哪些|哪个|什么|多少", p)]
+    asked_parts = asked_categories(question)
     if asked_parts and not any(_same_and(p) in _same_and(f.measure) or _same_and(f.measure) in _same_and(p)
                                for p in asked_parts):
         return 0.0  # 「科教文体卫生类有多少」 is answered by that category's figure only
     thing = _ASKED_THING.search(question)
     if thing and _SHARE_WORDS.search(thing.group(1)):
         thing = None  # 「占了多少比例」 asks a share of what the question names before it
+    if asked_parts:
+        thing = None  # 「多少条行政处罚类的信息」: the category named is the thing counted
     if thing and not money and not (_bigrams(thing.group(1)[-2:]) & _bigrams(f.measure)):
         return 0.0  # 「多少信息处理费」 is not answered by 受理…申请749件
     if thing and money and "费" in thing.group(1) and thing.group(1)[-2:] not in f.measure and "费" not in f.measure:
@@ -196,7 +209,7 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
         total = sum((f.value for f in found), Decimal(0))
         return ProseAnswer(total, found[0].unit, "与".join(f.measure for f in found), found,
                            " + ".join(f"{f.measure} {_fmt(f.value)}" for f in found) + f" = {_fmt(total)}")
-    parts = [p for p in _PART_WORDS.findall(question) if not re.search(r"哪些|哪个|什么|多少", p)]
+    parts = asked_categories(question)
     if asks_share:
         joined = _joined_parts(question, figs)
         wholes = {id(f.whole): f.whole for f in joined if f.whole is not None}

@@ -405,6 +405,8 @@ def plain(question: str) -> str:
     return converted if len(converted) == len(q) else q
 
 
+# a measure asked that no table holds (平均几天, 预算, 工资): its qualifier must be in the sentence quoted
+_MEASURED = re.compile(r"平均|天数|多少天|几天|多久|时长|工资|薪|预算|经费")
 # a count asked (多少, 几件) — not 「那几件申请」「这几起」, which point back at some already spoken of
 COUNT_ASKED = re.compile(r"多少|(?<![那这哪])几[件个起次条项份]")
 
@@ -435,7 +437,7 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
     # a table term typed with one character wrong (行政复以): read as the term, and said so
     q, slips = correct_term_slips(q, tuple(intent.agency_text.split("|")))
     intent.notes = intent.notes + slips
-    asked = without_asker(q)  # 「我是做律师的。…」: who asks is no column of the table
+    asked = without_clarification(without_asker(q))  # 「我是做律师的。…」: who asks is no column of the table
     intent.metric = find_metric(asked)
     intent.each_metric = each_measure(asked)
     if intent.each_metric:
@@ -454,6 +456,11 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
         intent.columns = sorted(named_columns, key=lambda k: dict(COLUMN_WORDS)[k].search(masked).start())
         intent.compare_columns = True
     intent.col4 = next((k for k, rx in T4_RESULT_WORDS if rx.search(masked)), None)
+    results = [k for k, rx in T4_RESULT_WORDS if rx.search(masked)]
+    if (intent.metric is not None and intent.metric.table == "四" and len(results) >= 2
+            and re.search(r"还是|或者|或是|哪种|哪个结果|什么结果", q) and not re.search(r"多少|几件|几起|分别|各", q)):
+        # 「结果是被维持了、被纠正了，还是其他结果？」: which result it had — each result that holds a figure
+        intent.outcome, intent.col4 = True, None
     intent.signals = _signals(q)
     intent.direction = "asc" if _ASC_RE.search(q) else "desc"
     intent.carried_from = sorted({int(m.group(1)) for m in _FROM_YEAR_RE.finditer(normalize_years(q))} - set(intent.years))
@@ -481,7 +488,7 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
         if intent.unexplained:
             # a qualifier no cell answers (撤回, 败诉率, 外省人…): not a table question
             intent.metric = None
-    elif intent.metric is None and not intent.unknown_agency and COUNT_ASKED.search(q):
+    elif intent.metric is None and not intent.unknown_agency and (COUNT_ASKED.search(q) or _MEASURED.search(q)):
         # a count the tables do not hold: the sentence quoted must say what the question qualifies it by
         intent.unexplained = unexplained_words(q, intent, catalog)
     if intent.metric is None and not intent.unknown_agency:
@@ -492,6 +499,26 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
 
 _ASKER = re.compile(r"(?:^|(?<=[，,。！!；;：:]))\s*(?:我|本人|咱|作为)(?:们|们的?(?:公司|单位|企业|厂|店)|的?(?:公司|单位|企业|厂|店))?"
                     r"(?:是|们是|开了|开着|在|做|当|一个|一名|家里?)[^，,。！!？?；;]*")
+
+
+# 「…总计是多少件？我说的是连同上一年结转过来的一起办的那个总数。」: a sentence that says what the one before meant
+_CLARIFIES = re.compile(r"(?:我说的是|我指的是|我问的是|我要的是|也就是说?|就是指|即)")
+
+
+def without_clarification(q: str) -> str:
+    """The question without a later sentence that only says what the asking one meant (blanked, positions
+    kept): the measure is the one the asking sentence names, the clarification's words describe it."""
+    pieces = re.split(r"(?<=[。！!？?])", q)
+    if len(pieces) < 2:
+        return q
+    out, asked = [], False
+    for piece in pieces:
+        if asked and _CLARIFIES.match(piece.strip()):
+            out.append(" " * len(piece))
+            continue
+        asked = asked or bool(find_metric(piece))
+        out.append(piece)
+    return "".join(out)
 
 
 def without_asker(q: str) -> str:

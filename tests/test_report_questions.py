@@ -199,3 +199,11 @@ def test_the_prose_stating_the_same_count_is_quoted_beside_the_cells(bot):
     ans = bot.ask("平潭2023年予以公开和部分公开的一共多少件？")
     assert ans.status == "answered" and ans.figures[0].value == 42, ans.answer
     assert any("予以公开及部分公开42件" in c.quote for c in ans.citations), ans.answer
+
+
+def test_where_the_agency_publishes_is_no_qualifier_but_a_channel_of_applications_is(bot):
+    # 「在网上主动公开」: the report counts what it published; 「网上提交的申请」 would be some of the applications
+    ans = bot.ask("平潭自然资源与生态环境局2019年在网上主动公开了多少条财政资金类的信息？")
+    assert ans.status == "answered" and ans.figures and ans.figures[0].value == 7, ans.answer
+    ans = bot.ask("天津市滨海新区公安局2022年办理一件政府信息公开申请平均要用几天？")
+    assert ans.status == "not_found", ans.answer  # 平均4天 is of the portal's messages, not applications

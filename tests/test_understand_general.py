@@ -781,3 +781,32 @@ def test_how_the_one_application_counted_before_was_handled():
     first = understand("西湖区2024年收到几件政府信息公开申请？", CATALOG)
     then = merge(first, understand("那件最后是怎么处理的？", CATALOG))
     assert then.outcome and len(then.each_metric) > 5 and then.assumed["measure"] == first.metric.label
+
+
+def test_a_sentence_saying_what_the_question_meant_adds_no_measure():
+    intent = understand("西湖区2024年的申请办理结果总计是多少件？我说的是连同上一年结转过来的一起办的那个总数。", CATALOG)
+    assert intent.metric.key == "总计"
+
+
+def test_a_carried_over_count_ruled_out_is_not_the_one_read():
+    assert find_metric("西湖区2024年本年新收到的申请是多少件？不算从上一年结转过来的。").key == "新收"
+    assert find_metric("西湖区2024年从上一年结转过来的申请有几件？").key == "上年结转"
+
+
+def test_which_result_a_review_had_is_each_result_that_holds_a_figure():
+    intent = understand("西湖区2024年那件行政复议，结果是被维持了、被纠正了，还是其他结果？", CATALOG)
+    assert intent.outcome and intent.metric.table == "四" and intent.col4 is None
+    # one result asked is that result
+    assert understand("西湖区2024年行政复议被纠正了几件？", CATALOG).col4 == "结果纠正"
+
+
+def test_a_measure_no_table_holds_is_a_qualifier_of_the_narrative():
+    intent = understand("西湖区2024年办理一件政府信息公开申请平均要用几天？", CATALOG)
+    assert intent.metric is None and "平均" in "".join(intent.unexplained)
+
+
+def test_the_category_asked_after_how_many():
+    from assistant.prose import asked_categories
+    assert asked_categories("某局2019年在网上主动公开了多少条行政处罚类的信息？") == ["行政处罚类"]
+    assert asked_categories("某局2021年主动公开的信息中价格详情栏和食品安全栏加起来多少条？") == ["价格详情栏", "食品安全栏"]
+    assert asked_categories("主动公开了哪些类的信息") == []
