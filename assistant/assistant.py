@@ -171,10 +171,13 @@ class Step(Runnable):
 _BOTH = re.compile(r"(?:它们|他们|她们)(?:俩|两|都|加|一共|合计|总共|分别|各)|两者|二者|这两个|那两个|这俩|俩|两家|两个单位|两份|两年|两个年度|两个年份")
 
 
-def both_spoken_of(intent: Intent, turns: list[Intent]) -> Intent:
+def both_spoken_of(intent: Intent, turns: list[Intent], held=None) -> Intent:
     """A follow-up about everything asked before (「某市科委…？」「某区政府2023年的呢？」「它们俩加起来呢？」):
-    each report the earlier turns were about, one agency and one year each, with its own year."""
+    each report the earlier turns were about, one agency and one year each, with its own year — of those held
+    (`held(agency, year)`: a turn about a year no report has, 「2021年呢？」, answered nothing to add)."""
     pairs = list(dict.fromkeys((t.agencies[0], t.years[0]) for t in turns if len(t.agencies) == 1 and len(t.years) == 1))
+    if held is not None:
+        pairs = [(a, y) for a, y in pairs if held(a, y)]
     if len(pairs) < 2:
         return intent
     out = replace(intent, pairs=pairs, agencies=list(dict.fromkeys(a for a, _ in pairs)),
@@ -331,6 +334,9 @@ class Assistant:
         context, spoken = None, []
         for earlier in inp.get("history") or []:
             turn = understand(earlier, catalog, today)
+            if context is not None and turn.one_name:
+                # (「那体育局呢？」 earlier in the conversation was of its place then, as it is when asked)
+                turn.agencies = self._in_the_conversations_place(turn.agencies, context)
             context = turn if context is None else merge(context, turn)
             spoken.append(context)
         if context is not None:
@@ -343,10 +349,11 @@ class Assistant:
             alone = intent
             intent = merge(context, intent)
             intent.question = inp["question"].strip()
+            held = lambda a, y: bool(catalog.reports(a, y))
             if mentioned:
-                intent = both_spoken_of(intent, spoken)
+                intent = both_spoken_of(intent, spoken, held)
             elif compared and len({t.years[0] for t in spoken if len(t.years) == 1}) == 2:
-                intent = both_spoken_of(intent, spoken)
+                intent = both_spoken_of(intent, spoken, held)
                 intent.kind = classify(alone) if intent.metric is None else intent.kind
         return intent
 

@@ -635,7 +635,12 @@ def classify(intent: Intent, previous: Optional[Intent] = None) -> Kind:
         return "ranking"
     if "share" in s:
         return "share"
-    if "difference" in s or (len(intent.years) == 2 and "sum" not in s):
+    if "difference" in s:
+        return "difference"
+    if previous is not None and not s and previous.kind in ("share", "ranking", "difference", "growth", "ratio") \
+            and elliptical(intent):
+        return previous.kind  # 「那行政处罚呢？」 after a growth rate asks the rate of 行政处罚 (the two years kept)
+    if len(intent.years) == 2 and "sum" not in s:
         return "difference"
     if previous is not None and not s and previous.kind in ("share", "ranking", "difference", "growth", "ratio") \
             and elliptical(intent):

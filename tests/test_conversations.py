@@ -99,3 +99,11 @@ def test_two_agencies_named_with_and_are_not_set_beside_the_last_one(bot):
     after = bot.ask(q, history=["滨海新区公安局2022年有多少件申请是申请人自己撤回的？"])
     assert after.status == alone.status
     assert {c.agency for c in after.citations} == {c.agency for c in alone.citations}
+
+
+def test_an_organ_named_alone_earlier_in_the_conversation_stays_of_its_place(corpus_facts_store):
+    bot = Assistant(corpus_facts_store, today=date(2026, 12, 7))
+    history = ["莆田市林业局2023年作出了多少件行政许可决定？", "那体育局呢？"]
+    ans = bot.ask("那两家谁收到的信息公开申请更多？", history=history)
+    assert ans.status == "answered", ans.answer
+    assert {c.agency for c in ans.citations} == {"莆田市林业局", "莆田市体育局"}

@@ -810,3 +810,23 @@ def test_the_category_asked_after_how_many():
     assert asked_categories("某局2019年在网上主动公开了多少条行政处罚类的信息？") == ["行政处罚类"]
     assert asked_categories("某局2021年主动公开的信息中价格详情栏和食品安全栏加起来多少条？") == ["价格详情栏", "食品安全栏"]
     assert asked_categories("主动公开了哪些类的信息") == []
+
+
+def test_an_elliptical_measure_after_a_growth_rate_keeps_the_rate():
+    from assistant.understand import merge
+    first = understand("西湖区2024年的行政许可决定数比2023年增长了百分之几？", CATALOG)
+    then = merge(first, understand("那行政处罚呢？", CATALOG))
+    assert first.kind == "growth" and then.kind == "growth" and then.metric.key == "行政处罚"
+    # a question naming its own operation is asked as it says
+    assert merge(first, understand("那行政处罚比2023年多了多少？", CATALOG)).kind == "difference"
+
+
+def test_a_year_not_held_is_left_out_of_the_years_spoken_of():
+    from assistant.assistant import both_spoken_of
+    from assistant.understand import merge
+    turns = [understand("西湖区2023年收到了几件申请？", CATALOG)]
+    turns.append(merge(turns[-1], understand("2021年呢？", CATALOG)))
+    turns.append(merge(turns[-1], understand("那2024年呢？", CATALOG)))
+    asked = merge(turns[-1], understand("两年加起来一共多少件？", CATALOG))
+    held = lambda a, y: bool(CATALOG.reports(a, y))
+    assert both_spoken_of(asked, turns, held).years == [2023, 2024]
