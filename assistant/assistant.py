@@ -237,6 +237,8 @@ _OF_THOSE = re.compile(r"^\s*(?:那|那么)?(?:其中|这其中|这里面|那里
 # money no cell holds, asked as an amount (预算, 经费, 工资), and an amount a sentence prints
 _AMOUNT_OF = re.compile(r"预算|经费|工资|薪|资金")
 _AN_AMOUNT = re.compile(r"\d[\d,.]*\s*(?:多|余)?\s*(?:万|亿)?元")
+# 「谁多？多多少？」: a ranking of two that asks the difference too
+_HOW_MUCH_MORE = re.compile(r"[多少]多少|差多少|相差多少|多出多少|差了多少|差距(?:有)?多大")
 # table 四's results, in the format's order
 T4_RESULTS_ORDER = ("结果维持", "结果纠正", "其他结果", "尚未审结")
 # who applied, as the prose says it (法人申请1件、自然人申请2件)
@@ -412,6 +414,12 @@ class Assistant:
                                                       f"现有：{'；'.join(f'{a}（' + '、'.join(map(str, catalog.years(a))) + '年）' for a in absent)}。")
             if not entries:
                 return self._stop(r, "not_found", f"没有{year_phrase(intent)}的报告。现有报告：{held}。")
+            if intent.vague and not intent.years and len({e.year for e in entries}) > 1:
+                # 「平潭各个局里哪个局收到的申请最多？」: a place's departments, their reports of different years — which
+                # year is compared? (agencies named one by one are compared by the reports they have)
+                years = sorted({e.year for e in entries if e.year is not None})
+                r.choices = [f"{y}年" for y in years]
+                return self._stop(r, "ambiguous", f"这些单位的报告年份不同（{'、'.join(map(str, years))}年），请问比较哪一年？")
             r.entries = entries
             return self._figures(r)
         agencies = intent.agencies or (catalog.agencies if len(catalog.agencies) == 1 else [])
@@ -561,6 +569,14 @@ class Assistant:
                 parts = blank_total_parts(v, cells)
                 if parts:  # the printed 总计 is blank: the row's own sum is the figure, the blank cell beside it
                     r.values[-1:] = parts + [v]
+        if intent.kind == "ranking" and len(r.values) == 2 and _HOW_MUCH_MORE.search(intent.question) and not r.missing:
+            # 「洪泽区政府和平潭综合实验区，谁作出的行政处罚决定多？多多少？」: the two figures and their difference
+            big, small = sorted(r.values, key=lambda v: v.value, reverse=True)
+            named = lambda v: f"{v.entry.agency}{v.entry.year}年"
+            d = difference(big, small, sides=(named(big), named(small)))
+            r.values = [d, small, big]
+            r.intent = replace(intent, kind="difference")
+            return r
         if intent.kind == "ranking":
             r.values.sort(key=lambda v: v.value, reverse=intent.direction != "asc")
             if light:
@@ -644,6 +660,10 @@ class Assistant:
         wanted = sorted(intent.years)
         if len(wanted) == 1:
             wanted = [wanted[0] - 1, wanted[0]]
+        elif not wanted and len(years) > 2:
+            # 「行政许可决定数增长了百分之几？」 with three years held: which two are compared is the question's
+            r.choices = [f"{agency}{a}—{b}年" for a, b in zip(years, years[1:])]
+            return self._stop(r, "ambiguous", f"{agency}有{'、'.join(map(str, years))}年的报告，请问比较哪两年？")
         elif not wanted:
             wanted = years[-2:]
         col = self._column(intent)

@@ -96,11 +96,14 @@ class Composer:
             if a.entry is b.entry:
                 # two columns of one report (「个人提的是律所提的几倍」), in the order named
                 sides = f"{b.entry.agency}{b.entry.year}年“{intent.metric.label}”：{bn}{pct_text(b)}，{an}{pct_text(a)}，"
+            elif a.entry.agency != b.entry.agency:
+                # two agencies (「谁作出的行政处罚决定多？多多少？」), each side named with its year
+                sides = f"“{a.label}”：{bn}{pct_text(b)}，{an}{pct_text(a)}，"
             else:
                 sides = f"{b.entry.agency}“{a.label}”：{an}{pct_text(a)}，{bn}{pct_text(b)}，"
             if intent.kind == "difference":
                 change = "增加" if v.value > 0 else ("减少" if v.value < 0 else "持平，变化")
-                if a.entry is b.entry:
+                if a.entry is b.entry or a.entry.agency != b.entry.agency:
                     change = f"{bn}比{an}" + ("多" if v.value > 0 else ("少" if v.value < 0 else "相差"))
                 lines.append(f"{sides}{change}{fmt(abs(v.value))}{_UNIT.get(v.unit, v.unit)}（{v.formula}）。")
             else:

@@ -207,3 +207,17 @@ def test_where_the_agency_publishes_is_no_qualifier_but_a_channel_of_application
     assert ans.status == "answered" and ans.figures and ans.figures[0].value == 7, ans.answer
     ans = bot.ask("天津市滨海新区公安局2022年办理一件政府信息公开申请平均要用几天？")
     assert ans.status == "not_found", ans.answer  # 平均4天 is of the portal's messages, not applications
+
+
+def test_two_agencies_who_has_more_and_by_how_much(bot):
+    ans = bot.ask("2023年洪泽区政府和平潭综合实验区，谁作出的行政处罚决定多？多多少？")
+    assert ans.status == "answered" and ans.figures[0].value == 2789, ans.answer
+    assert ans.figures[0].formula.startswith("洪泽区人民政府2023年 4119 − 平潭综合实验区2023年 1330")
+
+
+def test_no_year_where_it_changes_the_answer_asks_which(bot):
+    # a growth rate with three years held; a place's departments whose reports are of different years
+    assert bot.ask("平潭综合实验区的行政许可决定数增长了百分之几？").status == "ambiguous"
+    assert bot.ask("平潭综合实验区各个局里，哪个局收到的信息公开申请最多？").status == "ambiguous"
+    # agencies named one by one, each with its one report, are compared as they are
+    assert bot.ask("滨海公安、沭阳县政府、洪泽区政府这三家，谁的行政处罚数量最多？").status == "answered"
