@@ -197,6 +197,7 @@ ILLUSTRATION = re.compile(r"[（(](?:比如|例如|像是?|譬如)[^（）()]{1,
 
 # 「听说…超过一半都公开了」: a proportion the asker heard, to be set beside the printed figure — no qualifier
 HEARD_PROPORTION = re.compile(r"(?:超过|不到|接近|将近|差不多|大约|约)?(?:一半|半数|过半|大半|[一二三四五六七八九]成)(?:以上|以下|多)?")
+THRESHOLD = re.compile(r"(?:超过|超出|不到|不足|达到|突破|过了|满)\s*\d+(?:\.\d+)?\s*(?:万|亿)?[件条个份起项次元]?|翻了?一?[倍番]|翻倍|翻番")
 HEARSAY = re.compile(r"听说|据说|听人说|有人说|说是|网上说")
 
 
@@ -205,6 +206,8 @@ def explained_texts(question: str) -> list[str]:
     out = [m.group(0) for rx in (CONFIRM, STATED_AMOUNT, ILLUSTRATION, WITH_PREVIOUS) for m in rx.finditer(question)]
     if HEARSAY.search(question):
         out += [m.group(0) for m in HEARD_PROPORTION.finditer(question)]
+    # 「超过300件了吗」「有没有翻倍」: a threshold the asker checks the figure against — the figure answers it
+    out += [m.group(0) for m in THRESHOLD.finditer(question)]
     if CONFIRM.search(question):
         out += [m.group(0) for m in _STATED_DIGITS.finditer(question)]
     for pattern in patterns_for(question):

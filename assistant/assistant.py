@@ -452,6 +452,9 @@ class Assistant:
                     return self._stop(r, "ambiguous", f"{a}有{'、'.join(map(str, ys))}年的报告，请问是哪一年？")
                 r.entries += [e for y in picked for e in catalog.reports(a, y)]
             return self._figures(r)
+        if len(agencies) == 2 and intent.kind in ("difference", "growth", "ratio") and intent.metric is not None \
+                and not intent.vague:
+            return self._agencies_compared(r, agencies)
         if len(agencies) > 1:
             r.choices = agencies
             return self._stop(r, "ambiguous", f"“{intent.agency_text}”对应多个单位：{'、'.join(agencies)}，请指明是哪一个。")
@@ -651,6 +654,34 @@ class Assistant:
         r.entries = [e for e in entries if e.report_id in exact]
         r = self._figures_of(r, by_store=False)
         r.entries, r.compared, r.tied = entries, len(r.values) + counted, tied
+        return r
+
+    def _agencies_compared(self, r: Resolved, agencies: list[str]) -> Resolved:
+        """「前年平潭综合实验区收到的申请是上海市科委的几倍？」「A比B多多少」: two agencies named, one year (named, or
+        the one both have), the first named set against the second."""
+        intent, catalog = r.intent, self.catalog
+        named = sorted(agencies, key=lambda a: min((intent.question.find(t) for t in intent.agency_text.split("|")
+                                                    if t and catalog.resolve(t, intent.years).agencies == [a]), default=99))
+        common = sorted(set(catalog.years(named[0])) & set(catalog.years(named[1])))
+        years = intent.years or (common[-1:] if len(common) == 1 else [])
+        if len(years) != 1:
+            r.choices = [f"{y}年" for y in common]
+            return self._stop(r, "ambiguous", f"请问比较{named[0]}和{named[1]}哪一年的数字？"
+                                              + (f"两者都有的年份：{'、'.join(map(str, common))}年。" if common else ""))
+        entries = [catalog.reports(a, years[0]) for a in named]
+        if not all(entries):
+            absent = [a for a, e in zip(named, entries) if not e]
+            return self._stop(r, "not_found", f"没有{'、'.join(absent)}{years[0]}年的报告，无法比较。")
+        col = self._column(intent)
+        first, second = (cell_value(e[0], self.cells(e[0]), intent.metric, col) for e in entries)
+        r.missing += [v for v in (first, second) if isinstance(v, Missing)]
+        if r.missing:
+            return self._stop(r, "not_found", "；".join(f"{m.entry.agency}{m.entry.year}年：{m.reason}" for m in r.missing))
+        sides = (f"{first.entry.agency}{years[0]}年", f"{second.entry.agency}{years[0]}年")
+        v = {"difference": difference, "growth": growth, "ratio": ratio}[intent.kind](first, second, sides=sides)
+        if v is None:
+            return self._stop(r, "not_found", f"{sides[1]}的这一数字为0，无法计算{'倍数' if intent.kind == 'ratio' else '增长率'}。")
+        r.entries, r.values = [e[0] for e in entries], [v, second, first]
         return r
 
     def _difference(self, r: Resolved, agency: str, years: list[int]) -> Resolved:

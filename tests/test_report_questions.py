@@ -221,3 +221,16 @@ def test_no_year_where_it_changes_the_answer_asks_which(bot):
     assert bot.ask("平潭综合实验区各个局里，哪个局收到的信息公开申请最多？").status == "ambiguous"
     # agencies named one by one, each with its one report, are compared as they are
     assert bot.ask("滨海公安、沭阳县政府、洪泽区政府这三家，谁的行政处罚数量最多？").status == "answered"
+
+
+def test_one_agency_as_many_times_another_in_one_year(bot):
+    ans = bot.ask("前年平潭综合实验区收到的信息公开申请是上海市科委的几倍？")
+    assert ans.status == "answered" and str(ans.figures[0].value) == "6.41", ans.answer
+    assert "218 ÷ " in ans.figures[0].formula
+
+
+def test_a_threshold_checked_is_answered_by_the_figure(bot):
+    ans = bot.ask("平潭综合实验区2022年到2024年这三年新收的政府信息公开申请，加起来超过300件了吗？")
+    assert ans.status == "answered" and ans.figures[0].value == 373, ans.answer
+    ans = bot.ask("平潭综合实验区2024年的行政事业性收费金额跟2022年比有没有翻倍？是2022年的几倍？")
+    assert ans.status == "answered" and str(ans.figures[0].value) == "2.05", ans.answer
