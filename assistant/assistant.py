@@ -237,6 +237,8 @@ _OF_THOSE = re.compile(r"^\s*(?:那|那么)?(?:其中|这其中|这里面|那里
 # money no cell holds, asked as an amount (预算, 经费, 工资), and an amount a sentence prints
 _AMOUNT_OF = re.compile(r"预算|经费|工资|薪|资金")
 _AN_AMOUNT = re.compile(r"\d[\d,.]*\s*(?:多|余)?\s*(?:万|亿)?元")
+# 「上海市科委排第几」: the place of one report in a ranking
+_RANK_OF = re.compile(r"(?:排|排在|排名|位列|名列|位居)(?:第几|多少)(?:名|位)?")
 # 「谁多？多多少？」: a ranking of two that asks the difference too
 _HOW_MUCH_MORE = re.compile(r"[多少]多少|差多少|相差多少|多出多少|差了多少|差距(?:有)?多大")
 # table 四's results, in the format's order
@@ -582,6 +584,7 @@ class Assistant:
             return r
         if intent.kind == "ranking":
             r.values.sort(key=lambda v: v.value, reverse=intent.direction != "asc")
+            r.rank_of = self._rank_asked(intent, r.values)
             if light:
                 # the reports shown (and cited) get their full cells back; the rest only counted
                 top = []
@@ -656,6 +659,19 @@ class Assistant:
         r.entries, r.compared, r.tied = entries, len(r.values) + counted, tied
         return r
 
+    def _rank_asked(self, intent: Intent, values: list) -> int:
+        """「…这三家，收到的申请上海市科委排第几？」: the place of the agency named right before 排第几, or -1."""
+        m = _RANK_OF.search(intent.question)
+        if not m:
+            return -1
+        before = intent.question[:m.start()]
+        named = [(before.rfind(t), t) for t in intent.agency_text.split("|") if t and before.rfind(t) >= 0]
+        if not named:
+            return -1
+        text = max(named)[1]
+        agencies = self.catalog.resolve(text, intent.years).agencies
+        return next((i for i, v in enumerate(values) if v.entry.agency in agencies), -1) if len(agencies) == 1 else -1
+
     def _agencies_compared(self, r: Resolved, agencies: list[str]) -> Resolved:
         """「前年平潭综合实验区收到的申请是上海市科委的几倍？」「A比B多多少」: two agencies named, one year (named, or
         the one both have), the first named set against the second."""
@@ -686,7 +702,7 @@ class Assistant:
 
     def _difference(self, r: Resolved, agency: str, years: list[int]) -> Resolved:
         intent = r.intent
-        if intent.compare_columns and len(intent.years) <= 1:
+        if (intent.compare_columns or intent.compare_rows) and len(intent.years) <= 1:
             return self._columns_compared(r, agency, years)
         wanted = sorted(intent.years)
         if len(wanted) == 1:
@@ -739,11 +755,17 @@ class Assistant:
             return self._stop(r, "not_found", f"没有{agency}{year}年的报告；现有年份：{'、'.join(map(str, years))}年。")
         entry = self.catalog.reports(agency, year)[0]
         cells = self.cells(entry)
-        first, second = (cell_value(entry, cells, intent.metric, c) for c in intent.columns[:2])
+        if intent.compare_rows:
+            # two rows of the one report (「行政处罚决定是行政许可的几倍」), each in its own column
+            first, second = (cell_value(entry, cells, m, table2_column(intent.question, m) if m.table == "二" else m.col)
+                             for m in intent.compare_rows[:2])
+        else:
+            first, second = (cell_value(entry, cells, intent.metric, c) for c in intent.columns[:2])
         r.missing = [v for v in (first, second) if isinstance(v, Missing)]
         if r.missing:
             return self._stop(r, "not_found", "；".join(f"{m.entry.agency}{m.entry.year}年：{m.reason}" for m in r.missing))
-        sides = tuple(column_label("三", c) for c in intent.columns[:2])
+        sides = (tuple(m.label for m in intent.compare_rows[:2]) if intent.compare_rows
+                 else tuple(column_label("三", c) for c in intent.columns[:2]))
         op = {"growth": growth, "ratio": ratio}.get(intent.kind, difference)
         v = op(first, second, sides=sides)
         if v is None:

@@ -83,17 +83,25 @@ class Composer:
             compared = max(r.compared, len(r.values))
             more = f"（共{compared}份报告，列出前{RANK_SHOWN}名）" if compared > RANK_SHOWN else ""
             order = "由少到多" if intent.direction == "asc" else "由多到少"
+            if 0 <= r.rank_of < len(r.values):
+                asked = r.values[r.rank_of]
+                lines.append(f"{asked.entry.agency}{asked.entry.year}年排第{r.rank_of + 1}（{pct_text(asked)}，"
+                             f"共{compared}份报告）。")
+                shown = [asked, *[v for v in shown if v is not asked]]  # (its figure first)
             lines.append(f"{year}各报告中“{r.values[0].label}”{order}{more}：")
             tied = [v for v in r.values if v.value == r.values[0].value]
             if max(len(tied), r.tied) > 1:
                 notes.append(f"{max(len(tied), r.tied)}份报告并列第一（{'、'.join(f'{v.entry.agency}{v.entry.year}年' for v in tied[:TIES_NAMED])}"
                              f"{'等' if max(len(tied), r.tied) > TIES_NAMED else ''}）")
-            for i, v in enumerate(shown, 1):
+            for i, v in enumerate(r.values[:RANK_SHOWN], 1):
                 lines.append(f"{i}. {v.entry.agency}{v.entry.year}年：{pct_text(v)}" + (f"（{v.formula}）" if v.formula else ""))
         elif intent.kind in ("growth", "ratio", "difference"):
             v, a, b = r.values
             bn, an = v.sides  # the later (or first named) side, the earlier
-            if a.entry is b.entry:
+            if a.entry is b.entry and intent.compare_rows:
+                # two rows of one report (「行政处罚决定是行政许可的几倍」), in the order named
+                sides = f"{b.entry.agency}{b.entry.year}年：{bn}{pct_text(b)}，{an}{pct_text(a)}，"
+            elif a.entry is b.entry:
                 # two columns of one report (「个人提的是律所提的几倍」), in the order named
                 sides = f"{b.entry.agency}{b.entry.year}年“{intent.metric.label}”：{bn}{pct_text(b)}，{an}{pct_text(a)}，"
             elif a.entry.agency != b.entry.agency:

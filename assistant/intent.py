@@ -50,6 +50,7 @@ class Intent:
     col4: Optional[str] = None  # result words (维持, 纠正…)
     columns: list[str] = field(default_factory=list)  # several applicant columns named and summed (or compared)
     compare_columns: bool = False  # two applicant columns compared: a ratio or difference within one report
+    compare_rows: list = field(default_factory=list)  # two rows of one report compared (「处罚是许可的几倍」), as named
     each_column: bool = False  # several applicant columns asked one by one (「是企业提的还是个人提的」)
     each_metric: list = field(default_factory=list)  # several measures asked one by one (「复议和诉讼各有多少」)
     outcome: bool = False  # how the applications were handled: each result row that holds a figure

@@ -362,6 +362,11 @@ def match_label(question: str) -> Optional[tuple[Metric, list[str]]]:
     return scored[0][2].metric, scored[0][3]
 
 
+def scan_measures(question: str) -> tuple[list[tuple[int, Metric]], dict[str, tuple[int, int]]]:
+    """The measures the phrases name, each with where it was found (see _scan)."""
+    return _scan(question)
+
+
 def _scan(question: str) -> tuple[list[tuple[int, Metric]], dict[str, tuple[int, int]]]:
     """The measures the phrases name, each with where it was found (a phrase found hides its text from
     the phrases after it)."""

@@ -19,6 +19,7 @@ from .agencies import AgencyResolver, Resolution
 from .intent import Intent, Kind, ReportEntry
 from .metrics import (
     COLUMN_WORDS, OCCUPY, OUTCOME, REASON, Metric, T2_COLUMN_WORDS, each_measure, find_metric, mask_negated, metadata_asked,
+    scan_measures,
     narrative_topics,
     outcome_metrics, T4_RESULT_WORDS,
 )
@@ -219,7 +220,7 @@ _RELATIVE = {"今年": 0, "本年": 0, "去年": 1, "前一年": 1, "上一年":
 _CONVERSATION_RELATIVE = {"再前一年": -2, "前一年": -1, "上一年": -1, "后一年": 1, "下一年": 1, "次年": 1, "第二年": 1}
 _CONVERSATION_RELATIVE_RE = re.compile("|".join(_CONVERSATION_RELATIVE))
 _DIFF_RE = re.compile(r"比(?:上一年|上年|去年|前一年|\d{4}\s*年|它)|(?:跟|和|与|同|较)(?:上一年|上年|去年|前一年|前年)(?:相?比|对比)|(?:两年|几年|前后)?(?:相?比|对比)?变(?:了|化|动)|增加|减少|增长|下降|涨了|降了|上涨|下跌|多了|少了|多出|少出|相比|同比|对比|差多少|差了")
-_RANK_RE = re.compile(r"从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|由多到少|由少到多|冒尖|领先|居首|排第一|排在前|谁|哪个|哪家|哪一个|哪一年|哪些部门|哪些单位|最多|最少|最高|最低|排名|排序|排行|更多|更少|更高|更低")
+_RANK_RE = re.compile(r"从高到低|从低到高|从多到少|从少到多|由高到低|由低到高|由多到少|由少到多|冒尖|领先|居首|排第一|排在前|谁|哪个|哪家|哪一个|哪一年|哪些部门|哪些单位|最多|最少|最高|最低|排名|排序|排行|排第几|排在第几|第几名|位列第几|更多|更少|更高|更低")
 _SHARE_RE = re.compile(r"公开率|比例|比重|占比|百分之|比率|百分比|几成|率是多少|率为多少|纠错率|纠正率|" + OCCUPY)
 _SUM_RE = re.compile(r"一共|总共|合计|总数|加起来|共计|总计|全部加|加在一起|总和|合起来|合在一起|加一块|算在一块")
 _RELATIVE_WORDS = ("上一年", "上年", "去年", "前年")
@@ -455,6 +456,14 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
         # 「个人提的是律所提的几倍」「企业比个人多几件」: two columns of one report compared, in the order named
         intent.columns = sorted(named_columns, key=lambda k: dict(COLUMN_WORDS)[k].search(masked).start())
         intent.compare_columns = True
+    if (not intent.compare_columns and intent.metric is not None
+            and (_RATIO_RE.search(q) or _GROWTH_RE.search(q) or _COLUMN_DIFF_RE.search(q))):
+        # 「行政处罚决定是行政许可的几倍」: two rows of one table and column set against each other, as named
+        found, _ = scan_measures(masked)
+        rows = [m for _, m in sorted(found, key=lambda x: x[0]) if m.key != "新收"]
+        if (len(rows) == 2 and rows[0].table == rows[1].table and rows[0].col == rows[1].col
+                and not rows[0].group and not rows[1].group and re.search(r"是|比|相当于", q)):
+            intent.compare_rows, intent.metric = rows, rows[0]
     intent.col4 = next((k for k, rx in T4_RESULT_WORDS if rx.search(masked)), None)
     results = [k for k, rx in T4_RESULT_WORDS if rx.search(masked)]
     if (intent.metric is not None and intent.metric.table == "四" and len(results) >= 2
@@ -621,7 +630,7 @@ def classify(intent: Intent, previous: Optional[Intent] = None) -> Kind:
     s = intent.signals
     if intent.metric is None:
         return "narrative"
-    if intent.compare_columns:
+    if intent.compare_columns or intent.compare_rows:
         return "ratio" if "ratio" in s else ("growth" if "growth" in s else "difference")
     if (intent.each_column or intent.each_metric) and "ranking" not in s:
         return "figure"  # each column's own figure (of each report asked)

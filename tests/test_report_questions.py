@@ -234,3 +234,13 @@ def test_a_threshold_checked_is_answered_by_the_figure(bot):
     assert ans.status == "answered" and ans.figures[0].value == 373, ans.answer
     ans = bot.ask("平潭综合实验区2024年的行政事业性收费金额跟2022年比有没有翻倍？是2022年的几倍？")
     assert ans.status == "answered" and str(ans.figures[0].value) == "2.05", ans.answer
+
+
+def test_the_place_of_one_agency_in_a_ranking(bot):
+    ans = bot.ask("前年平潭综合实验区、上海市科委和平潭旅游与文化体育局这三家，收到的信息公开申请上海市科委排第几？")
+    assert ans.status == "answered" and ans.figures[0].value == 34 and "排第2" in ans.answer, ans.answer
+
+
+def test_a_ratio_of_two_rows_of_one_report(bot):
+    ans = bot.ask("平潭综合执法与应急管理局2025年作出的行政处罚决定是行政许可的几倍？")
+    assert ans.status == "answered" and str(ans.figures[0].value) == "2.65", ans.answer

@@ -830,3 +830,10 @@ def test_a_year_not_held_is_left_out_of_the_years_spoken_of():
     asked = merge(turns[-1], understand("两年加起来一共多少件？", CATALOG))
     held = lambda a, y: bool(CATALOG.reports(a, y))
     assert both_spoken_of(asked, turns, held).years == [2023, 2024]
+
+
+def test_two_rows_of_one_report_set_against_each_other():
+    intent = understand("西湖区2024年作出的行政处罚决定是行政许可的几倍？", CATALOG)
+    assert [m.key for m in intent.compare_rows] == ["行政处罚", "行政许可"] and intent.kind == "ratio"
+    # two rows joined by 和 are summed or asked each, not set against each other
+    assert not understand("西湖区2024年行政处罚和行政许可一共多少件？", CATALOG).compare_rows
