@@ -10,7 +10,7 @@ as each other with different values answer nothing: the sentences are quoted ins
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Optional
 
@@ -86,7 +86,24 @@ def _same_and(text: str) -> str:
     return re.sub(r"以及|和|与|及|、", "及", text)
 
 
+def _head(measure: str) -> str:
+    """A measure's first verb phrase where it goes on with 并/同时 (「主动发布政府信息并移交市档案馆…信息」 counts
+    what 主动发布政府信息 counts)."""
+    head = re.split(r"并且|并|同时", measure)[0]
+    return head if len(head) >= 4 else measure
+
+
 def _fit(question: str, f: ProseFigure, money: bool) -> float:
+    """How well a prose figure's measure says what the question asks (0: not at all); a measure going on with
+    并 fits by its head as well."""
+    fit = _fit_measure(question, f, money)
+    head = _head(f.measure)
+    if head != f.measure and fit == 0.0:
+        fit = _fit_measure(question, replace(f, measure=head), money)
+    return fit
+
+
+def _fit_measure(question: str, f: ProseFigure, money: bool) -> float:
     """How well a prose figure's measure says what the question asks (0: not at all)."""
     if money != (f.unit in _MONEY_UNITS):
         return 0.0
@@ -303,6 +320,9 @@ def _said(measure: str) -> str:
 def _alike(a: str, b: str) -> bool:
     """Do two years' measures count the same thing, whatever their wording's small differences (发布政策解读 /
     发布政策文件解读): the same ending, or most of the shorter one's pairs of characters in the other."""
+    if a != _head(a) or b != _head(b):
+        if _alike(_head(a), _head(b)):
+            return True
     if _shape(a) == _shape(b):
         return True
     x, y = sorted((_bigrams(a), _bigrams(b)), key=len)

@@ -302,3 +302,16 @@ def test_a_share_of_parts_joined_and_no_share_of_one_of_them():
     # a fine is no money spent
     fee = prose.ProseFigure(e, "支出费用", Decimal(191), "元", (0, 1), (8, 9))
     assert prose.answer("某区经济局2022年行政处罚一共罚款多少钱？", [(e, [fee])], "figure") is None
+
+
+def test_a_measure_going_on_with_bing_counts_what_its_head_counts():
+    from decimal import Decimal
+
+    from assistant import prose
+    from assistant.intent import ReportEntry
+
+    a, b = ReportEntry("a", "某市某局", [], 2020, "a.txt"), ReportEntry("b", "某市某局", [], 2023, "b.txt")
+    fa = prose.ProseFigure(a, "主动发布政府信息并移交市档案馆的政府信息查阅中心信息", Decimal(21), "条", (0, 1), (0, 1))
+    fb = prose.ProseFigure(b, "主动发布政府信息", Decimal(25), "条", (0, 1), (0, 1))
+    found = prose.answer("某局2023年主动发布的政府信息条数比2020年增长了百分之几？", [(a, [fa]), (b, [fb])], "growth")
+    assert found is not None and found.value == Decimal("19.05")
