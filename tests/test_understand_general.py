@@ -837,3 +837,9 @@ def test_two_rows_of_one_report_set_against_each_other():
     assert [m.key for m in intent.compare_rows] == ["行政处罚", "行政许可"] and intent.kind == "ratio"
     # two rows joined by 和 are summed or asked each, not set against each other
     assert not understand("西湖区2024年行政处罚和行政许可一共多少件？", CATALOG).compare_rows
+
+
+def test_relative_years_and_function_words_are_no_topic_of_the_narrative():
+    from assistant.narrative import keywords
+    groups = keywords("某区科委前年有没有因为信息公开向申请人收费？", ("某区科委",))
+    assert [g[0] for g in groups] == ["收费"]
