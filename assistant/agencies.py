@@ -144,7 +144,7 @@ class AgencyResolver:
                         continue
                     follows = any(q.startswith(w, i + n) for w in (*ZONE_WORDS, *_ZONE_SHORT, "县", "区", "市")) or bool(_organ_run(q, i + n))
                     if n == 2 and _common_word(piece):
-                        continue  # 平时 is an everyday word, no 平潭 typed wrong
+                        continue  # 平时 is an everyday word, no 平X typed wrong
                     if n >= 3 or follows or (piece[0] == text[0] and q[i + n:i + n + 1].isdigit()):
                         return Mention(i, i + n, [place], typo=text)
         return None
@@ -421,12 +421,12 @@ def _place_texts(p: Place) -> set[str]:
     return {p.name, short_name(p)}
 
 
-# what an agency's account or site is called after its name: 「上海科技」公众号, 某市发布微博
+# what an agency's account or site is called after its name: 「某市科技」公众号, 某市发布微博
 _ACCOUNT_AFTER = re.compile(r"\s*[”\"」』’]?\s*(?:微信|公众号|订阅号|服务号|视频号|微博|抖音|头条号|客户端|小程序|APP|App|app|网站|官网|账号)")
 
 
 def _a_brand(q: str, organ_text: str, a: int, b: int) -> bool:
-    """「“上海科技”公众号」「某市科技微博」: a place and an organ's stem that name an account, not an agency
+    """「“某市科技”公众号」「某市科技微博」: a place and an organ's stem that name an account, not an agency
     (an organ's full name — 某市教育局公众号 — is still the agency's)."""
     return not _ORGAN_END.search(organ_text) and (bool(_ACCOUNT_AFTER.match(q, b)) or q[a - 1:a] in "“\"「『‘" and a > 0)
 

@@ -230,6 +230,11 @@ def joined_answers(question: str, answers: list[Answer]) -> Answer:
                   notes=notes, query=answered[0].query)
 
 
+def _reports_named(entries: list) -> str:
+    """The reports a narrative answer looked in, as a not_found says them (「某区2023年、某区2024年」)."""
+    return "、".join(f"{e.agency}{e.year}年" for e in entries) or "已入库"
+
+
 # a question about the applications people made (where a channel named is a part of them)
 _APPLYING = re.compile(r"申请|提交|递交|受理|收到|来信|信访")
 # a follow-up about part of what the turn before counted
@@ -237,7 +242,7 @@ _OF_THOSE = re.compile(r"^\s*(?:那|那么)?(?:其中|这其中|这里面|那里
 # money no cell holds, asked as an amount (预算, 经费, 工资), and an amount a sentence prints
 _AMOUNT_OF = re.compile(r"预算|经费|工资|薪|资金")
 _AN_AMOUNT = re.compile(r"\d[\d,.]*\s*(?:多|余)?\s*(?:万|亿)?元")
-# 「上海市科委排第几」: the place of one report in a ranking
+# 「某市科委排第几」: the place of one report in a ranking
 _RANK_OF = re.compile(r"(?:排|排在|排名|位列|名列|位居)(?:第几|多少)(?:名|位)?")
 # 「谁多？多多少？」: a ranking of two that asks the difference too
 _HOW_MUCH_MORE = re.compile(r"[多少]多少|差多少|相差多少|多出多少|差了多少|差距(?:有)?多大")
@@ -260,6 +265,7 @@ class Assistant:
         self._catalog: Optional[Catalog] = None
         self._catalog_version = None
         self._cells: dict[str, Cells] = {}
+        self._prose: dict[str, list] = {}  # report id → its prose figures (the last CELL_CACHE reports)
         self.composer = Composer(store)
         self.chain: Runnable = (
             Step(self._understand, "understand") | Step(self._resolve, "resolve")
@@ -287,7 +293,19 @@ class Assistant:
             self._catalog = Catalog(catalog_entries(rows))
             self._catalog_version = version
             self._cells.clear()
+            self._prose.clear()
         return self._catalog
+
+    def prose_figures(self, entry: ReportEntry) -> list:
+        """The figures one report's prose prints (prose.prose_figures), kept like its cells: a figure answer
+        looks at them to quote the prose stating the same count."""
+        cached = self._prose.pop(entry.report_id, None)
+        if cached is None:
+            cached = prose.prose_figures(self.store, entry)
+        self._prose[entry.report_id] = cached
+        while len(self._prose) > CELL_CACHE:
+            self._prose.pop(next(iter(self._prose)))
+        return cached
 
     def cells(self, entry: ReportEntry) -> Cells:
         """Every cell of one report, kept for the next question about it (the last CELL_CACHE reports)."""
@@ -417,7 +435,7 @@ class Assistant:
             if not entries:
                 return self._stop(r, "not_found", f"没有{year_phrase(intent)}的报告。现有报告：{held}。")
             if intent.vague and not intent.years and len({e.year for e in entries}) > 1:
-                # 「平潭各个局里哪个局收到的申请最多？」: a place's departments, their reports of different years — which
+                # 「某区各个局里哪个局收到的申请最多？」: a place's departments, their reports of different years — which
                 # year is compared? (agencies named one by one are compared by the reports they have)
                 years = sorted({e.year for e in entries if e.year is not None})
                 r.choices = [f"{y}年" for y in years]
@@ -575,7 +593,7 @@ class Assistant:
                 if parts:  # the printed 总计 is blank: the row's own sum is the figure, the blank cell beside it
                     r.values[-1:] = parts + [v]
         if intent.kind == "ranking" and len(r.values) == 2 and _HOW_MUCH_MORE.search(intent.question) and not r.missing:
-            # 「洪泽区政府和平潭综合实验区，谁作出的行政处罚决定多？多多少？」: the two figures and their difference
+            # 「某区政府和某县政府，谁作出的行政处罚决定多？多多少？」: the two figures and their difference
             big, small = sorted(r.values, key=lambda v: v.value, reverse=True)
             named = lambda v: f"{v.entry.agency}{v.entry.year}年"
             d = difference(big, small, sides=(named(big), named(small)))
@@ -660,7 +678,7 @@ class Assistant:
         return r
 
     def _rank_asked(self, intent: Intent, values: list) -> int:
-        """「…这三家，收到的申请上海市科委排第几？」: the place of the agency named right before 排第几, or -1."""
+        """「…这三家，收到的申请某市科委排第几？」: the place of the agency named right before 排第几, or -1."""
         m = _RANK_OF.search(intent.question)
         if not m:
             return -1
@@ -673,7 +691,7 @@ class Assistant:
         return next((i for i, v in enumerate(values) if v.entry.agency in agencies), -1) if len(agencies) == 1 else -1
 
     def _agencies_compared(self, r: Resolved, agencies: list[str]) -> Resolved:
-        """「前年平潭综合实验区收到的申请是上海市科委的几倍？」「A比B多多少」: two agencies named, one year (named, or
+        """「前年某区收到的申请是某市科委的几倍？」「A比B多多少」: two agencies named, one year (named, or
         the one both have), the first named set against the second."""
         intent, catalog = r.intent, self.catalog
         named = sorted(agencies, key=lambda a: min((intent.question.find(t) for t in intent.agency_text.split("|")
@@ -793,7 +811,7 @@ class Assistant:
             post = person.group(1) or person.group(2)
             naming = [Sentence(t, a, b, c, 1.0) for c, _ in hits for t, a, b in sentences(c) if names_the_holder(post, t)]
             if not naming:
-                names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
+                names_ = _reports_named(r.entries)
                 return self._stop(r, "not_found", f"{names_}的报告没有写到{post}是谁。")
             r.sentences = naming[:1]
             if not r.entries:
@@ -814,7 +832,7 @@ class Assistant:
         if prose.asks_a_figure(intent.question) and 0 < len(r.entries) <= 2 and self._from_prose(r, qualifiers, picked):
             return r
         if not picked or coverage(groups, picked, intent.question) < MIN_COVERAGE or not answers_count(intent.question, picked):
-            names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
+            names_ = _reports_named(r.entries)
             return self._stop(r, "not_found", f"{names_}的报告中没有找到与“{intent.question}”相关的内容。")
         if qualifiers:
             # a table question with a qualifier no cell holds (撤回, 败诉率…): only a sentence that says it answers
@@ -823,7 +841,7 @@ class Assistant:
                 # 「办理一件申请平均要用几天」: a sentence on something else handled (留言办理…平均4天) says nothing of it
                 picked = [p for p in picked if "申请" in _sentence_text(p)]
             if not picked:
-                names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
+                names_ = _reports_named(r.entries)
                 words = "、".join(f"“{w}”" for w in qualifiers)
                 return self._stop(r, "not_found", f"{names_}的报告的表格不统计{words}，正文也没有写到。")
             money = [w for w in qualifiers if _AMOUNT_OF.search(w)]
@@ -832,7 +850,7 @@ class Assistant:
                 # says nothing of it
                 picked = [p for p in picked if _AN_AMOUNT.search(_sentence_text(p))]
                 if not picked:
-                    names_ = "、".join(f"{e.agency}{e.year}年" for e in r.entries) or "已入库"
+                    names_ = _reports_named(r.entries)
                     return self._stop(r, "not_found", f"{names_}的报告没有写明{'、'.join(money)}的金额。")
         r.sentences = picked
         if not r.entries:
@@ -847,7 +865,7 @@ class Assistant:
         kind = ("growth" if "growth" in s else "difference" if "difference" in s
                 else "share" if "share" in s else "sum" if "sum" in s else "difference" if len(r.entries) == 2
                 else "figure")
-        per_entry = [(e, prose.prose_figures(self.store, e)) for e in r.entries]
+        per_entry = [(e, self.prose_figures(e)) for e in r.entries]
         # (a follow-up's measure is in the turn it follows: 「跟2022年比少了多少条？」)
         asked = intent.question if intent.topic == intent.question else f"{intent.topic} {intent.question}"
         if intent.context_topic and _OF_THOSE.match(intent.question) and intent.context_topic not in asked:
@@ -970,7 +988,7 @@ class Assistant:
         part = (sum((Decimal(str(c.value)) for c in v.cells if getattr(c, "row_key", None) in rows), Decimal(0))
                 if intent.kind == "share" else v.value)
         named = prose._bigrams(prose._same_and(m.label))
-        figs = [f for f in prose.prose_figures(self.store, r.entries[0]) if f.value == part and f.unit in ("件", "")
+        figs = [f for f in self.prose_figures(r.entries[0]) if f.value == part and f.unit in ("件", "")
                 and len(prose._bigrams(prose._same_and(f.measure)) & named) >= 2]
         return self._sentences_at(r.entries[0], sorted({f.sentence for f in figs})[:1])
 
@@ -989,7 +1007,7 @@ class Assistant:
     def _applicants_said(self, entry: ReportEntry) -> list:
         """「是企业提的还是个人提的」: where the prose tells who applied (「其中法人申请1件、自然人申请2件」), that
         sentence is quoted beside the table's columns — agreeing or not, the reader sees both."""
-        figs = [f for f in prose.prose_figures(self.store, entry)
+        figs = [f for f in self.prose_figures(entry)
                 if "申请" in f.measure and _APPLICANT_WORDS.search(f.measure)]
         return self._sentences_at(entry, sorted({f.sentence for f in figs})[:2])
 

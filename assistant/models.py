@@ -135,7 +135,7 @@ class Resolved:
     missing: list[Missing] = field(default_factory=list)
     compared: int = 0  # a ranking over thousands: how many reports were compared (values holds those that can be shown)
     tied: int = 0  # …and how many of them are level with the first, when counted without computing each
-    rank_of: int = -1  # 「上海市科委排第几」: the place in the ranking of the report asked about
+    rank_of: int = -1  # 「某市科委排第几」: the place in the ranking of the report asked about
     sentences: list = field(default_factory=list)
     said: list = field(default_factory=list)  # a yes-or-no answered by a cell: the report's sentence saying it
     prose: object = None  # a figure the prose prints (or one computed from several), assistant.prose.ProseAnswer

@@ -217,8 +217,9 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
         if len(said) >= 2 and said in question and not any(said in m for m in named):
             named[said] = f
     found = sorted(named.values(), key=lambda f: question.find(_said(f.measure)))
+    joined = _joined_parts(question, figs)  # (the parts the question joins by 和, found once for the sum and the share)
     if len(found) < 2:
-        found = _joined_parts(question, figs) or found
+        found = joined or found
     asks_share = kind == "share" or bool(re.search(r"百分之|占比|比例|比重|几成|占了?多少", question))
     if len(found) >= 2 and not asks_share and (kind == "sum" or re.search(r"加起来|一共|合计|总共|共有|之和", question)):
         if len({f.unit for f in found}) != 1 or len({f.measure for f in found}) != len(found):
@@ -228,7 +229,6 @@ def answer(question: str, per_entry: list[tuple[ReportEntry, list[ProseFigure]]]
                            " + ".join(f"{f.measure} {_fmt(f.value)}" for f in found) + f" = {_fmt(total)}")
     parts = asked_categories(question)
     if asks_share:
-        joined = _joined_parts(question, figs)
         wholes = {id(f.whole): f.whole for f in joined if f.whole is not None}
         last = re.split(r"[？?]\s*", question.strip("？? "))[-1]  # (the question asked last, not the turn before's)
         if len(joined) < 2 and re.search(r"合计|加起来|一共|总共|之和|合起来", last):

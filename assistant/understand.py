@@ -420,7 +420,7 @@ def understand(question: str, catalog: Catalog, today: Optional[date] = None) ->
     res = catalog.resolve(q, intent.years)
     asked = without_asker(q)
     if asked != q and (res.unknown or len(res.agencies) > 1):
-        # 「我是莆田的一名退休教师…想问下莆田审计局…」: the place the asker is from is no agency asked, when
+        # 「我是某市的一名退休教师…想问下某市审计局…」: the place the asker is from is no agency asked, when
         # the rest of the question names one
         alone = catalog.resolve(asked, intent.years)
         if alone.agencies or alone.unknown:
@@ -648,12 +648,11 @@ def classify(intent: Intent, previous: Optional[Intent] = None) -> Kind:
         return "difference"
     if previous is not None and not s and previous.kind in ("share", "ranking", "difference", "growth", "ratio") \
             and elliptical(intent):
-        return previous.kind  # 「那行政处罚呢？」 after a growth rate asks the rate of 行政处罚 (the two years kept)
+        # 「那2023年呢？」 after a share asks the share of 2023; 「那行政处罚呢？」 after a growth rate asks the rate of
+        # 行政处罚 (the two years kept)
+        return previous.kind
     if len(intent.years) == 2 and "sum" not in s:
         return "difference"
-    if previous is not None and not s and previous.kind in ("share", "ranking", "difference", "growth", "ratio") \
-            and elliptical(intent):
-        return previous.kind  # 「那2023年呢？」 after a share asks the share of 2023
     if ("sum" in s and len(intent.years) > 1) or intent.metric.group or len(intent.metric.rows) > 1:
         return "sum"
     return "figure"
